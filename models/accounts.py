@@ -1,0 +1,194 @@
+"""Accounts: phone numbers, passwords, tokens, staff creation."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from models.agency import Agency
+from models.deps import Deps
+from models.enums import Role
+from models.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from models.policy import Viewer
+from models.text import clean
+from models.user import AuthToken, User
+
+_hasher = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+_PHONE_JUNK = re.compile(r"[\s.\-()]")
+# Vietnamese mobile numbers: 9 digits after the country code, starting 3, 5, 7, 8 or 9.
+_MOBILE = re.compile(r"[35789]\d{8}")
+_COMMON_PASSWORDS = frozenset(
+    {"12345678", "123456789", "1234567890", "password", "password1", "matkhau", "matkhau123",
+     "11111111", "00000000", "88888888", "abcd1234", "qwertyui", "iloveyou", "admin123"}
+)
+MIN_PASSWORD, MAX_PASSWORD = 8, 128
+
+
+def use_cheap_password_hashing() -> None:
+    """For tests and demo seeding only: argon2 at its cheapest, so thousands of users are quick."""
+    global _hasher
+    _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
+def normalize_phone(raw: str | None, field: str = "phone") -> str:
+    if raw is None or len(raw) > 32:
+        raise Invalid("Enter a Vietnamese mobile number, e.g. 0905 123 456.", field=field)
+    digits = _PHONE_JUNK.sub("", raw)
+    if digits.startswith("+84"):
+        rest = digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        rest = digits[2:]
+    elif digits.startswith("0") and len(digits) == 10:
+        rest = digits[1:]
+    else:
+        rest = ""
+    if not _MOBILE.fullmatch(rest):
+        raise Invalid("Enter a Vietnamese mobile number, e.g. 0905 123 456.", field=field)
+    return "+84" + rest
+
+
+def check_password(password: str, phone: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"Password must be at least {MIN_PASSWORD} characters.", field="password")
+    if len(password) > MAX_PASSWORD:
+        raise Invalid(f"Password must be at most {MAX_PASSWORD} characters.", field="password")
+    lowered = password.lower()
+    if lowered in _COMMON_PASSWORDS or len(set(password)) < 4 or phone.endswith(password[-9:]):
+        raise Invalid("Password is too easy to guess; choose another.", field="password")
+
+
+async def hash_password(password: str) -> str:
+    # argon2 is deliberately slow: keep it off the event loop.
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str, password: str) -> bool:
+    def verify() -> bool:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(verify)
+
+
+def _token_hash(token: str, secret: str) -> str:
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def clean_display_name(name: str | None) -> str:
+    text = clean(name, field="displayName", max_length=100, min_length=2)
+    assert text is not None
+    return text
+
+
+async def create_user(
+    *, phone: str, password: str, display_name: str, role: Role, agency_id: int | None = None
+) -> User:
+    phone = normalize_phone(phone)
+    check_password(password, phone)
+    name = clean_display_name(display_name)
+    if role is Role.AGENCY_STAFF:
+        if agency_id is None:
+            raise Invalid("Agency staff must belong to an agency.", field="agencyId")
+        if not await Agency.exists(id=agency_id):
+            raise NotFound("No such agency.", field="agencyId")
+    elif agency_id is not None:
+        raise Invalid("Only agency staff belong to an agency.", field="agencyId")
+    password_hash = await hash_password(password)
+    try:
+        async with in_transaction():
+            return await User.create(
+                phone=phone, password_hash=password_hash, display_name=name, role=role,
+                agency_id=agency_id,
+            )
+    except IntegrityError:
+        raise Conflict("An account with this phone number already exists.", field="phone") from None
+
+
+async def register(phone: str, password: str, display_name: str) -> User:
+    return await create_user(
+        phone=phone, password=password, display_name=display_name, role=Role.CITIZEN
+    )
+
+
+async def create_staff_account(
+    viewer: Viewer, *, phone: str, password: str, display_name: str, role: Role,
+    agency_id: int | None,
+) -> User:
+    if not viewer.signed_in:
+        raise Unauthenticated("Sign in first.")
+    if viewer.role is not Role.ADMIN:
+        raise Forbidden("Only an admin can create staff accounts.")
+    return await create_user(
+        phone=phone, password=password, display_name=display_name, role=role, agency_id=agency_id
+    )
+
+
+_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+async def login(phone: str, password: str, deps: Deps) -> tuple[str, User]:
+    """Return a new bearer token. Wrong phone and wrong password look the same to the caller."""
+    failure = Unauthenticated("Phone number or password is incorrect.")
+    try:
+        normalized = normalize_phone(phone)
+    except Invalid:
+        raise failure from None
+    user = await User.get_or_none(phone=normalized)
+    ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok or not user.is_active:
+        raise failure
+    token = secrets.token_urlsafe(32)
+    now = deps.now()
+    await AuthToken.create(
+        user_id=user.id,
+        token_hash=_token_hash(token, deps.secret_key),
+        created_at=now,
+        expires_at=now + timedelta(days=deps.token_ttl_days),
+    )
+    return token, user
+
+
+async def logout(token: str | None, deps: Deps, *, all_sessions: bool = False) -> bool:
+    if not token:
+        raise Unauthenticated("Sign in first.")
+    current = await AuthToken.get_or_none(
+        token_hash=_token_hash(token, deps.secret_key), revoked_at=None
+    )
+    if current is None:
+        raise Unauthenticated("This token is already signed out or unknown.")
+    scope = {"user_id": current.user_id} if all_sessions else {"id": current.id}
+    await AuthToken.filter(revoked_at=None, **scope).update(revoked_at=deps.now())
+    return True
+
+
+async def viewer_for_token(token: str | None, deps: Deps, now: datetime | None = None) -> Viewer:
+    """One query: the live token joined to its active user; anonymous when anything is off."""
+    if not token or len(token) > 200:
+        return Viewer()
+    row = (
+        await AuthToken.filter(
+            token_hash=_token_hash(token, deps.secret_key),
+            revoked_at=None,
+            expires_at__gt=now or deps.now(),
+            user__is_active=True,
+        )
+        .select_related("user")
+        .first()
+    )
+    if row is None:
+        return Viewer()
+    user = row.user
+    return Viewer(
+        user_id=user.id, role=user.role, agency_id=user.agency_id, display_name=user.display_name
+    )

@@ -1,0 +1,68 @@
+"""Database set-up: the Tortoise configuration and the migration runner."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from tortoise.context import TortoiseContext
+from tortoise.migrations.executor import MigrationExecutor
+
+from models import MODEL_MODULES
+
+APP = "models"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            APP: {
+                "models": MODEL_MODULES,
+                "migrations": "migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _ensure_sqlite_dir(database_url: str) -> None:
+    if database_url.startswith("sqlite://") and ":memory:" not in database_url:
+        path = database_url.removeprefix("sqlite://").split("?", 1)[0]
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+@contextlib.asynccontextmanager
+async def database(database_url: str, *, global_fallback: bool = True) -> AsyncIterator[TortoiseContext]:
+    """Initialise Tortoise for the duration of the block. The global fallback lets request
+    tasks, which do not inherit the lifespan task's context, find the connections."""
+    _ensure_sqlite_dir(database_url)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(database_url), _enable_global_fallback=global_fallback)
+        yield ctx
+
+
+async def migrate(database_url: str) -> None:
+    """Apply pending migrations. On PostgreSQL an advisory lock serialises concurrent starters."""
+    _ensure_sqlite_dir(database_url)
+    async with TortoiseContext() as ctx:
+        config = tortoise_config(database_url)
+        await ctx.init(config=config)
+        conn = ctx.db()
+        is_postgres = conn.capabilities.dialect == "postgres"
+        if is_postgres:
+            await conn.execute_query("SELECT pg_advisory_lock(724201)")
+        try:
+            await MigrationExecutor(conn, config["apps"]).migrate()
+        finally:
+            if is_postgres:
+                await conn.execute_query("SELECT pg_advisory_unlock(724201)")
+
+
+# For Tortoise's own command line (`tortoise -c models.db.TORTOISE_ORM makemigrations`).
+TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", "sqlite://:memory:"))

@@ -1,0 +1,36 @@
+"""What the use cases need from the outside world: a clock, the calendar, an event publisher.
+
+Passed in explicitly so tests can fix the time and watch what is published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from models.calendar import WorkingCalendar
+from models.report import ReportEvent
+
+Publisher = Callable[[Sequence[ReportEvent]], Awaitable[None]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _publish_nowhere(events: Sequence[ReportEvent]) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Deps:
+    calendar: WorkingCalendar
+    publish: Publisher = _publish_nowhere
+    clock: Callable[[], datetime] = utc_now
+    secret_key: str = "dev-only-secret-change-me"
+    token_ttl_days: int = 30
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock()

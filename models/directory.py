@@ -1,0 +1,95 @@
+"""Agencies and categories: managed by admins, read by everyone."""
+
+from __future__ import annotations
+
+import re
+
+from tortoise.exceptions import IntegrityError
+
+from models.agency import Agency, Category
+from models.enums import AgencyKind, AgencyLevel, Role
+from models.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from models.policy import Viewer
+from models.text import clean
+
+_CODE = re.compile(r"[A-Z0-9][A-Z0-9_.-]{1,31}")
+
+
+def require_admin(viewer: Viewer) -> None:
+    if not viewer.signed_in:
+        raise Unauthenticated("Sign in first.")
+    if viewer.role is not Role.ADMIN:
+        raise Forbidden("Only an admin can do this.")
+
+
+def clean_code(code: str | None) -> str:
+    value = (code or "").strip().upper()
+    if not _CODE.fullmatch(value):
+        raise Invalid("Code must be 2-32 letters, digits, '-', '_' or '.'.", field="code")
+    return value
+
+
+def clean_name(name: str | None) -> str:
+    value = clean(name, field="name", max_length=200, min_length=2)
+    assert value is not None
+    return value
+
+
+async def _check_parent(agency_id: int | None, parent_id: int | None) -> None:
+    if parent_id is None:
+        return
+    if not await Agency.exists(id=parent_id):
+        raise NotFound("No such parent agency.", field="parentId")
+    # Walk up from the new parent: reaching the agency itself would make a cycle.
+    seen: set[int] = set()
+    current: int | None = parent_id
+    while current is not None and current not in seen:
+        if current == agency_id:
+            raise Invalid("An agency cannot be its own ancestor.", field="parentId")
+        seen.add(current)
+        current = await Agency.filter(id=current).first().values_list("parent_id", flat=True)
+
+
+async def create_agency(
+    viewer: Viewer, *, code: str, name: str, kind: AgencyKind, level: AgencyLevel,
+    parent_id: int | None = None,
+) -> Agency:
+    require_admin(viewer)
+    code, name = clean_code(code), clean_name(name)
+    await _check_parent(None, parent_id)
+    try:
+        return await Agency.create(code=code, name=name, kind=kind, level=level, parent_id=parent_id)
+    except IntegrityError:
+        raise Conflict("An agency with this code already exists.", field="code") from None
+
+
+async def update_agency(
+    viewer: Viewer, agency_id: int, *, name: str | None = None, kind: AgencyKind | None = None,
+    level: AgencyLevel | None = None, parent_id: int | None = None, clear_parent: bool = False,
+) -> Agency:
+    require_admin(viewer)
+    agency = await Agency.get_or_none(id=agency_id)
+    if agency is None:
+        raise NotFound("No such agency.", field="id")
+    if name is not None:
+        agency.name = clean_name(name)
+    if kind is not None:
+        agency.kind = kind
+    if level is not None:
+        agency.level = level
+    if clear_parent:
+        agency.parent_id = None
+    elif parent_id is not None:
+        await _check_parent(agency.id, parent_id)
+        agency.parent_id = parent_id
+    await agency.save()
+    return agency
+
+
+async def create_category(viewer: Viewer, *, code: str, name: str) -> Category:
+    require_admin(viewer)
+    code, name = clean_code(code), clean_name(name)
+    try:
+        return await Category.create(code=code, name=name)
+    except IntegrityError:
+        raise Conflict("A category with this code already exists.", field="code") from None

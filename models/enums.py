@@ -1,0 +1,76 @@
+"""Enumerations shared by the domain, the database and the API (values are stable strings)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    CITIZEN = "CITIZEN"
+    IOC_OPERATOR = "IOC_OPERATOR"
+    AGENCY_STAFF = "AGENCY_STAFF"
+    ADMIN = "ADMIN"
+
+
+class Status(enum.StrEnum):
+    PENDING_REVIEW = "PENDING_REVIEW"
+    REJECTED = "REJECTED"
+    MERGED = "MERGED"
+    ASSIGNED = "ASSIGNED"
+    IN_PROGRESS = "IN_PROGRESS"
+    RESULT_SUBMITTED = "RESULT_SUBMITTED"
+    RESOLVED = "RESOLVED"
+
+
+class EventKind(enum.StrEnum):
+    SUBMITTED = "SUBMITTED"
+    REJECTED = "REJECTED"
+    MERGED = "MERGED"
+    ASSIGNED = "ASSIGNED"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+    EXTENSION_REQUESTED = "EXTENSION_REQUESTED"
+    EXTENSION_DECIDED = "EXTENSION_DECIDED"
+    RESULT_SUBMITTED = "RESULT_SUBMITTED"
+    RESULT_RETURNED = "RESULT_RETURNED"
+    PUBLISHED = "PUBLISHED"
+    RATED = "RATED"
+    CONTESTED = "CONTESTED"
+    CONTEST_DISMISSED = "CONTEST_DISMISSED"
+    REOPENED = "REOPENED"
+    COMMENTED = "COMMENTED"
+    COMMENT_HIDDEN = "COMMENT_HIDDEN"
+    SUPPORTED = "SUPPORTED"
+    DEADLINE_NEAR = "DEADLINE_NEAR"
+    OVERDUE = "OVERDUE"
+
+
+class Channel(enum.StrEnum):
+    APP = "APP"
+    WEB = "WEB"
+    HOTLINE = "HOTLINE"
+    EMAIL = "EMAIL"
+    SOCIAL = "SOCIAL"
+
+
+class AgencyKind(enum.StrEnum):
+    GOVERNMENT = "GOVERNMENT"
+    BUSINESS = "BUSINESS"
+
+
+class AgencyLevel(enum.StrEnum):
+    PROVINCE = "PROVINCE"
+    DISTRICT = "DISTRICT"
+    COMMUNE = "COMMUNE"
+
+
+class ExtensionStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    DENIED = "DENIED"
+    WITHDRAWN = "WITHDRAWN"  # the agency gave the report back before a decision
+
+
+class MediaKind(enum.StrEnum):
+    IMAGE = "IMAGE"
+    VIDEO = "VIDEO"

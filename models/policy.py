@@ -1,0 +1,82 @@
+"""Who may see what. Pure predicates over small facts, used by services, queries and types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.enums import EventKind, Role, Status
+from models.lifecycle import PUBLIC_STATUSES
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int | None = None
+    role: Role | None = None
+    agency_id: int | None = None
+    display_name: str | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_center(self) -> bool:
+        """IOC operators and admins see everything, personal data included."""
+        return self.role in (Role.IOC_OPERATOR, Role.ADMIN)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role is Role.AGENCY_STAFF and self.agency_id is not None
+
+
+ANONYMOUS = Viewer()
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    status: Status
+    reporter_id: int | None
+    agency_id: int | None
+
+
+def can_see_report(viewer: Viewer, report: ReportFacts) -> bool:
+    return (
+        report.status in PUBLIC_STATUSES
+        or viewer.is_center
+        or (viewer.signed_in and viewer.user_id == report.reporter_id)
+    )
+
+
+def can_see_personal_data(viewer: Viewer, report: ReportFacts) -> bool:
+    """Reporter identity, caller contact and the original text: never to the public or agencies."""
+    return viewer.is_center or (viewer.signed_in and viewer.user_id == report.reporter_id)
+
+
+def can_see_unpublished_result(viewer: Viewer, report: ReportFacts) -> bool:
+    return viewer.is_center or (viewer.is_staff and viewer.agency_id == report.agency_id)
+
+
+def can_see_extension_requests(viewer: Viewer, report: ReportFacts) -> bool:
+    return viewer.is_center or (viewer.is_staff and viewer.agency_id == report.agency_id)
+
+
+# Notes that are part of the IOC's conversation with the agency, not of the public record.
+_INTERNAL_NOTE_KINDS = frozenset({EventKind.RESULT_RETURNED})
+
+
+def can_see_event_note(viewer: Viewer, kind: EventKind, report: ReportFacts) -> bool:
+    if kind in _INTERNAL_NOTE_KINDS:
+        return can_see_unpublished_result(viewer, report)
+    return True
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """Which reports a list query may return: everything, or public ones plus the viewer's own."""
+
+    everything: bool
+    own_user_id: int | None
+
+
+def report_scope(viewer: Viewer) -> ReportScope:
+    return ReportScope(everything=viewer.is_center, own_user_id=viewer.user_id)

@@ -1,0 +1,161 @@
+"""Read side: which reports a viewer may list, filters, text search, orderings."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+
+from models.enums import ExtensionStatus, Status
+from models.errors import Forbidden, Invalid, Unauthenticated
+from models.lifecycle import AGENCY_STATUSES, OPEN_STATUSES, PUBLIC_STATUSES
+from models.pagination import Direction, SortKey
+from models.policy import Viewer, can_see_report, report_scope
+from models.report import ExtensionRequest, Report
+from models.services import check_coordinates, facts
+from models.text import clean, fold
+
+MAX_SEARCH_TERMS = 8
+MAX_FILTER_IDS = 100
+
+
+class ReportOrder(enum.Enum):
+    NEWEST = SortKey("NEWEST", "submitted_at", Direction.DESC)
+    OLDEST = SortKey("OLDEST", "submitted_at", Direction.ASC)
+    DUE_SOON = SortKey("DUE_SOON", "due_at", Direction.ASC)
+
+
+@dataclass(frozen=True)
+class BBox:
+    south: float
+    west: float
+    north: float
+    east: float
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    statuses: Sequence[Status] = ()
+    category_ids: Sequence[int] = ()
+    agency_ids: Sequence[int] = ()
+    text: str | None = None
+    bbox: BBox | None = None
+    submitted_after: datetime | None = None
+    submitted_before: datetime | None = None
+    overdue: bool | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def visible_to(viewer: Viewer) -> Q:
+    scope = report_scope(viewer)
+    if scope.everything:
+        return Q()
+    public = Q(status__in=list(PUBLIC_STATUSES))
+    if scope.own_user_id is not None:
+        return public | Q(reporter_id=scope.own_user_id)
+    return public
+
+
+def overdue_q(now: datetime) -> Q:
+    return Q(status__in=list(OPEN_STATUSES), due_at__lt=now)
+
+
+def search_q(text: str) -> Q:
+    cleaned = clean(text, field="filter.text", max_length=200, required=False)
+    terms = fold(cleaned or "").split()
+    if len(terms) > MAX_SEARCH_TERMS:
+        raise Invalid(f"Search at most {MAX_SEARCH_TERMS} words.", field="filter.text")
+    q = Q()
+    for term in terms:
+        q &= Q(search_text__contains=term)
+    return q
+
+
+def filter_q(f: ReportFilter, now: datetime) -> Q:
+    q = Q()
+    for name, ids in (("categoryIds", f.category_ids), ("agencyIds", f.agency_ids)):
+        if len(ids) > MAX_FILTER_IDS:
+            raise Invalid(f"At most {MAX_FILTER_IDS} ids.", field=f"filter.{name}")
+    if f.statuses:
+        q &= Q(status__in=list(f.statuses))
+    if f.category_ids:
+        q &= Q(category_id__in=list(f.category_ids))
+    if f.agency_ids:
+        q &= Q(agency_id__in=list(f.agency_ids))
+    if f.text:
+        q &= search_q(f.text)
+    if f.bbox is not None:
+        b = f.bbox
+        check_coordinates(b.south, b.west, "filter.bbox")
+        check_coordinates(b.north, b.east, "filter.bbox")
+        if b.south > b.north:
+            raise Invalid("bbox south must not be above north.", field="filter.bbox")
+        q &= Q(latitude__gte=b.south, latitude__lte=b.north)
+        if b.west <= b.east:
+            q &= Q(longitude__gte=b.west, longitude__lte=b.east)
+        else:  # the box crosses the antimeridian
+            q &= Q(longitude__gte=b.west) | Q(longitude__lte=b.east)
+    if f.submitted_after is not None:
+        q &= Q(submitted_at__gte=f.submitted_after)
+    if f.submitted_before is not None:
+        q &= Q(submitted_at__lt=f.submitted_before)
+    if f.overdue is True:
+        q &= overdue_q(now)
+    elif f.overdue is False:
+        q &= ~overdue_q(now)
+    return q
+
+
+def reports_for(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Report]:
+    return Report.filter(visible_to(viewer)).filter(filter_q(f, now))
+
+
+def my_reports(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Report]:
+    if not viewer.signed_in:
+        raise Unauthenticated("Sign in first.")
+    return Report.filter(reporter_id=viewer.user_id).filter(filter_q(f, now))
+
+
+def agency_inbox(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Report]:
+    """Reports the viewer's agency must act on (by default those still with the agency)."""
+    if not viewer.signed_in:
+        raise Unauthenticated("Sign in first.")
+    if not viewer.is_staff:
+        raise Forbidden("Only agency staff have an inbox.")
+    qs = Report.filter(agency_id=viewer.agency_id).filter(filter_q(f, now))
+    if not f.statuses:
+        qs = qs.filter(status__in=list(AGENCY_STATUSES))
+    return qs
+
+
+def review_queue(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Report]:
+    """What the IOC must act on: new reports, results to approve, contests, extension requests."""
+    if not viewer.signed_in:
+        raise Unauthenticated("Sign in first.")
+    if not viewer.is_center:
+        raise Forbidden("Only the IOC has a review queue.")
+    pending_extension = Subquery(
+        ExtensionRequest.filter(status=ExtensionStatus.PENDING).values("report_id")
+    )
+    needs_ioc = (
+        Q(status__in=[Status.PENDING_REVIEW, Status.RESULT_SUBMITTED])
+        | Q(contested=True, status=Status.RESOLVED)
+        | Q(id__in=pending_extension)
+    )
+    return Report.filter(needs_ioc).filter(filter_q(f, now))
+
+
+async def visible_report(viewer: Viewer, report_id: int) -> Report | None:
+    report = await Report.get_or_none(id=report_id)
+    if report is None or not can_see_report(viewer, facts(report)):
+        return None
+    return report
+
+
+async def visible_reports(viewer: Viewer, report_ids: Sequence[int]) -> dict[int, Report]:
+    rows = await Report.filter(id__in=list(report_ids))
+    return {r.id: r for r in rows if can_see_report(viewer, facts(r))}

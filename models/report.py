@@ -1,0 +1,149 @@
+"""Reports, their public timeline, extension requests and attached media."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from models.agency import Agency, Category
+from models.enums import Channel, EventKind, ExtensionStatus, MediaKind, Role, Status
+from models.user import User
+
+
+class Report(Model):
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=200)
+    description = fields.TextField()  # public text; the IOC may edit it when assigning
+    original_description = fields.TextField()  # as the reporter wrote it: personal data
+    search_text = fields.TextField()  # folded title + text + address, for diacritic-blind search
+    category: fields.ForeignKeyNullableRelation[Category] = fields.ForeignKeyField(
+        "models.Category", null=True, on_delete=fields.RESTRICT, related_name=False
+    )
+    category_id: int | None
+    agency: fields.ForeignKeyNullableRelation[Agency] = fields.ForeignKeyField(
+        "models.Agency", null=True, on_delete=fields.RESTRICT, related_name=False
+    )
+    agency_id: int | None
+    reporter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", on_delete=fields.RESTRICT, related_name=False
+    )
+    reporter_id: int
+    channel = fields.CharEnumField(Channel, max_length=16, default=Channel.APP)
+    contact_name = fields.CharField(max_length=100, null=True)  # caller, when the IOC enters it
+    contact_phone = fields.CharField(max_length=16, null=True)
+    latitude = fields.FloatField(null=True)
+    longitude = fields.FloatField(null=True)
+    address = fields.CharField(max_length=300, null=True)
+    status = fields.CharEnumField(Status, max_length=20)
+    submitted_at: datetime = fields.DatetimeField()
+    due_at: datetime = fields.DatetimeField()
+    extended = fields.BooleanField(default=False)  # an extension was approved in this cycle
+    resolved_at = fields.DatetimeField(null=True)
+    on_time = fields.BooleanField(null=True)  # frozen at publication
+    result_text = fields.TextField(null=True)
+    result_submitted_at = fields.DatetimeField(null=True)
+    contested = fields.BooleanField(default=False)
+    reopen_count = fields.IntField(default=0)
+    duplicate_of: fields.ForeignKeyNullableRelation[Report] = fields.ForeignKeyField(
+        "models.Report", null=True, on_delete=fields.RESTRICT, related_name=False
+    )
+    duplicate_of_id: int | None
+    idempotency_key = fields.CharField(max_length=64, null=True)
+    version = fields.IntField(default=0)  # optimistic lock: every change bumps it
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "report"
+        unique_together = (("reporter", "idempotency_key"),)
+        indexes = (
+            Index(fields=("status", "submitted_at", "id")),
+            Index(fields=("submitted_at", "id")),
+            Index(fields=("agency", "status", "due_at")),
+            Index(fields=("reporter", "submitted_at")),
+        )
+
+
+class ReportEvent(Model):
+    """One timeline entry. Its id is the global, increasing `seq` of the event stream."""
+
+    id = fields.BigIntField(primary_key=True)
+    report: fields.ForeignKeyRelation[Report] = fields.ForeignKeyField(
+        "models.Report", on_delete=fields.CASCADE, related_name=False
+    )
+    report_id: int
+    at: datetime = fields.DatetimeField()
+    kind = fields.CharEnumField(EventKind, max_length=24)
+    from_status = fields.CharEnumField(Status, max_length=20, null=True)
+    to_status = fields.CharEnumField(Status, max_length=20, null=True)
+    note = fields.TextField(null=True)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", null=True, on_delete=fields.SET_NULL, related_name=False
+    )
+    actor_id: int | None
+    actor_role = fields.CharEnumField(Role, max_length=16, null=True)
+    agency: fields.ForeignKeyNullableRelation[Agency] = fields.ForeignKeyField(
+        "models.Agency", null=True, on_delete=fields.RESTRICT, related_name=False
+    )
+    agency_id: int | None
+
+    class Meta:
+        table = "report_event"
+        indexes = (Index(fields=("report", "id")),)
+
+
+class ExtensionRequest(Model):
+    id = fields.IntField(primary_key=True)
+    report: fields.ForeignKeyRelation[Report] = fields.ForeignKeyField(
+        "models.Report", on_delete=fields.CASCADE, related_name=False
+    )
+    report_id: int
+    agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
+        "models.Agency", on_delete=fields.RESTRICT, related_name=False
+    )
+    agency_id: int
+    requested_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", on_delete=fields.RESTRICT, related_name=False
+    )
+    requested_by_id: int
+    until: date = fields.DateField()
+    reason = fields.TextField()
+    status = fields.CharEnumField(ExtensionStatus, max_length=16, default=ExtensionStatus.PENDING)
+    created_at: datetime = fields.DatetimeField()
+    decided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", null=True, on_delete=fields.RESTRICT, related_name=False
+    )
+    decided_by_id: int | None
+    decided_at = fields.DatetimeField(null=True)
+    decision_note = fields.TextField(null=True)
+
+    class Meta:
+        table = "extension_request"
+        indexes = (Index(fields=("status", "report")),)
+
+
+class Media(Model):
+    """A stored photo or video. Evidence of a report, or of an agency's result."""
+
+    id = fields.IntField(primary_key=True)
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", on_delete=fields.RESTRICT, related_name=False
+    )
+    owner_id: int
+    kind = fields.CharEnumField(MediaKind, max_length=8)
+    storage_key = fields.CharField(max_length=200, unique=True)
+    content_type = fields.CharField(max_length=64)
+    width = fields.IntField(null=True)
+    height = fields.IntField(null=True)
+    report: fields.ForeignKeyNullableRelation[Report] = fields.ForeignKeyField(
+        "models.Report", null=True, on_delete=fields.CASCADE, related_name=False
+    )
+    report_id: int | None
+    is_result = fields.BooleanField(default=False)
+    created_at: datetime = fields.DatetimeField()
+
+    class Meta:
+        table = "media"
+        indexes = (Index(fields=("report", "id")),)

@@ -1,0 +1,1 @@
+"""Channels, event payloads and the publish/subscribe bus."""

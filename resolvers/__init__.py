@@ -1,0 +1,1 @@
+"""Thin GraphQL resolvers: decode input, call the domain, wrap the answer."""

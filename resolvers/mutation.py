@@ -1,0 +1,289 @@
+"""Mutation root: each field decodes its input, calls one use case, and returns a payload.
+
+Expected failures (DomainError) become `errors` in the payload and nothing is half-written,
+because every use case runs in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+
+from models import accounts, directory, services
+from models.errors import DomainError
+from resolvers.context import Info
+from schema import inputs, payloads
+from schema.account import User
+from schema.directory import Agency, Category
+from schema.errors import UserError
+from schema.relay import decode_id, decode_ids
+from schema.report import ExtensionRequest, Report
+
+P = TypeVar("P")
+
+
+async def _guard(payload: type[P], work: Callable[[], Awaitable[dict[str, Any]]]) -> P:
+    try:
+        return payload(**await work())
+    except DomainError as error:
+        return payload(errors=[UserError.from_domain(error)])  # type: ignore[call-arg]
+
+
+def _report(row: Any) -> dict[str, Any]:
+    return {"report": Report.from_row(row)}
+
+
+@strawberry.type
+class Mutation:
+    # --- accounts -------------------------------------------------------------------------------
+
+    @strawberry.mutation
+    async def register(self, info: Info, input: inputs.RegisterInput) -> payloads.RegisterPayload:
+        async def work() -> dict[str, Any]:
+            await accounts.register(input.phone, input.password, input.display_name)
+            token, user = await accounts.login(input.phone, input.password, info.context.deps)
+            return {"token": token, "user": User.from_row(user)}
+
+        return await _guard(payloads.RegisterPayload, work)
+
+    @strawberry.mutation
+    async def login(self, info: Info, input: inputs.LoginInput) -> payloads.LoginPayload:
+        async def work() -> dict[str, Any]:
+            token, user = await accounts.login(input.phone, input.password, info.context.deps)
+            return {"token": token, "user": User.from_row(user)}
+
+        return await _guard(payloads.LoginPayload, work)
+
+    @strawberry.mutation(description="Revoke this request's token (or all of the user's tokens).")
+    async def logout(
+        self, info: Info, input: inputs.LogoutInput | None = None
+    ) -> payloads.LogoutPayload:
+        async def work() -> dict[str, Any]:
+            everywhere = bool(input and input.all_sessions)
+            c = info.context
+            return {"ok": await accounts.logout(c.token, c.deps, all_sessions=everywhere)}
+
+        return await _guard(payloads.LogoutPayload, work)
+
+    @strawberry.mutation
+    async def create_staff_account(
+        self, info: Info, input: inputs.CreateStaffAccountInput
+    ) -> payloads.CreateStaffAccountPayload:
+        async def work() -> dict[str, Any]:
+            agency_id = decode_id(input.agency_id, "Agency", "agencyId") if input.agency_id else None
+            user = await accounts.create_staff_account(
+                info.context.viewer, phone=input.phone, password=input.password,
+                display_name=input.display_name, role=input.role, agency_id=agency_id,
+            )
+            return {"user": User.from_row(user)}
+
+        return await _guard(payloads.CreateStaffAccountPayload, work)
+
+    # --- directory ------------------------------------------------------------------------------
+
+    @strawberry.mutation
+    async def create_agency(
+        self, info: Info, input: inputs.CreateAgencyInput
+    ) -> payloads.CreateAgencyPayload:
+        async def work() -> dict[str, Any]:
+            parent = decode_id(input.parent_id, "Agency", "parentId") if input.parent_id else None
+            row = await directory.create_agency(
+                info.context.viewer, code=input.code, name=input.name, kind=input.kind,
+                level=input.level, parent_id=parent,
+            )
+            return {"agency": Agency.from_row(row)}
+
+        return await _guard(payloads.CreateAgencyPayload, work)
+
+    @strawberry.mutation
+    async def update_agency(
+        self, info: Info, input: inputs.UpdateAgencyInput
+    ) -> payloads.UpdateAgencyPayload:
+        async def work() -> dict[str, Any]:
+            agency_id = decode_id(input.id, "Agency")
+            parent = input.parent_id
+            row = await directory.update_agency(
+                info.context.viewer, agency_id, name=input.name, kind=input.kind,
+                level=input.level,
+                parent_id=decode_id(parent, "Agency", "parentId") if parent else None,
+                clear_parent=parent is None,
+            )
+            return {"agency": Agency.from_row(row)}
+
+        return await _guard(payloads.UpdateAgencyPayload, work)
+
+    @strawberry.mutation
+    async def create_category(
+        self, info: Info, input: inputs.CreateCategoryInput
+    ) -> payloads.CreateCategoryPayload:
+        async def work() -> dict[str, Any]:
+            row = await directory.create_category(
+                info.context.viewer, code=input.code, name=input.name
+            )
+            return {"category": Category.from_row(row)}
+
+        return await _guard(payloads.CreateCategoryPayload, work)
+
+    # --- report lifecycle -----------------------------------------------------------------------
+
+    @strawberry.mutation
+    async def submit_report(
+        self, info: Info, input: inputs.SubmitReportInput
+    ) -> payloads.SubmitReportPayload:
+        async def work() -> dict[str, Any]:
+            loc = input.location
+            new = services.NewReport(
+                description=input.description,
+                title=input.title,
+                category_id=(
+                    decode_id(input.category_id, "Category", "categoryId")
+                    if input.category_id else None
+                ),
+                location=services.Location(loc.latitude, loc.longitude, loc.address) if loc else None,
+                media_ids=decode_ids(input.media_ids, "Media", "mediaIds"),
+                idempotency_key=input.idempotency_key,
+                channel=input.channel,
+                contact=(
+                    services.Contact(input.contact.name, input.contact.phone)
+                    if input.contact else None
+                ),
+            )
+            return _report(await services.submit_report(info.context.deps, info.context.viewer, new))
+
+        return await _guard(payloads.SubmitReportPayload, work)
+
+    @strawberry.mutation
+    async def reject_report(
+        self, info: Info, input: inputs.RejectReportInput
+    ) -> payloads.RejectReportPayload:
+        async def work() -> dict[str, Any]:
+            c = info.context
+            return _report(await services.reject_report(
+                c.deps, c.viewer, decode_id(input.id, "Report"), input.reason
+            ))
+
+        return await _guard(payloads.RejectReportPayload, work)
+
+    @strawberry.mutation
+    async def merge_report(
+        self, info: Info, input: inputs.MergeReportInput
+    ) -> payloads.MergeReportPayload:
+        async def work() -> dict[str, Any]:
+            c = info.context
+            return _report(await services.merge_report(
+                c.deps, c.viewer, decode_id(input.id, "Report"),
+                decode_id(input.into_id, "Report", "intoId"),
+            ))
+
+        return await _guard(payloads.MergeReportPayload, work)
+
+    @strawberry.mutation
+    async def assign_report(
+        self, info: Info, input: inputs.AssignReportInput
+    ) -> payloads.AssignReportPayload:
+        async def work() -> dict[str, Any]:
+            c = info.context
+            return _report(await services.assign_report(
+                c.deps, c.viewer, decode_id(input.id, "Report"),
+                decode_id(input.agency_id, "Agency", "agencyId"),
+                category_id=(
+                    decode_id(input.category_id, "Category", "categoryId")
+                    if input.category_id else None
+                ),
+                title=input.title, description=input.description,
+            ))
+
+        return await _guard(payloads.AssignReportPayload, work)
+
+    @strawberry.mutation
+    async def accept_report(
+        self, info: Info, input: inputs.ReportIdInput
+    ) -> payloads.AcceptReportPayload:
+        async def work() -> dict[str, Any]:
+            c = info.context
+            return _report(
+                await services.accept_report(c.deps, c.viewer, decode_id(input.id, "Report"))
+            )
+
+        return await _guard(payloads.AcceptReportPayload, work)
+
+    @strawberry.mutation
+    async def decline_report(
+        self, info: Info, input: inputs.DeclineReportInput
+    ) -> payloads.DeclineReportPayload:
+        async def work() -> dict[str, Any]:
+            c = info.context
+            return _report(await services.decline_report(
+                c.deps, c.viewer, decode_id(input.id, "Report"), input.reason
+            ))
+
+        return await _guard(payloads.DeclineReportPayload, work)
+
+    @strawberry.mutation
+    async def request_extension(
+        self, info: Info, input: inputs.RequestExtensionInput
+    ) -> payloads.RequestExtensionPayload:
+        async def work() -> dict[str, Any]:
+            c = info.context
+            report, req = await services.request_extension(
+                c.deps, c.viewer, decode_id(input.id, "Report"), input.until, input.reason
+            )
+            return {"report": Report.from_row(report),
+                    "extension_request": ExtensionRequest.from_row(req)}
+
+        return await _guard(payloads.RequestExtensionPayload, work)
+
+    @strawberry.mutation
+    async def decide_extension(
+        self, info: Info, input: inputs.DecideExtensionInput
+    ) -> payloads.DecideExtensionPayload:
+        async def work() -> dict[str, Any]:
+            c = info.context
+            report, req = await services.decide_extension(
+                c.deps, c.viewer, decode_id(input.request_id, "ExtensionRequest", "requestId"),
+                input.approve, input.note,
+            )
+            return {"report": Report.from_row(report),
+                    "extension_request": ExtensionRequest.from_row(req)}
+
+        return await _guard(payloads.DecideExtensionPayload, work)
+
+    @strawberry.mutation
+    async def submit_result(
+        self, info: Info, input: inputs.SubmitResultInput
+    ) -> payloads.SubmitResultPayload:
+        async def work() -> dict[str, Any]:
+            c = info.context
+            return _report(await services.submit_result(
+                c.deps, c.viewer, decode_id(input.id, "Report"), input.text,
+                decode_ids(input.media_ids, "Media", "mediaIds"),
+            ))
+
+        return await _guard(payloads.SubmitResultPayload, work)
+
+    @strawberry.mutation
+    async def return_result(
+        self, info: Info, input: inputs.ReturnResultInput
+    ) -> payloads.ReturnResultPayload:
+        async def work() -> dict[str, Any]:
+            c = info.context
+            return _report(await services.return_result(
+                c.deps, c.viewer, decode_id(input.id, "Report"), input.reason
+            ))
+
+        return await _guard(payloads.ReturnResultPayload, work)
+
+    @strawberry.mutation
+    async def publish_result(
+        self, info: Info, input: inputs.PublishResultInput
+    ) -> payloads.PublishResultPayload:
+        async def work() -> dict[str, Any]:
+            c = info.context
+            return _report(await services.publish_result(
+                c.deps, c.viewer, decode_id(input.id, "Report"), input.text
+            ))
+
+        return await _guard(payloads.PublishResultPayload, work)
+

@@ -1,0 +1,189 @@
+"""Query root: thin wrappers that decode ids, call models.queries and wrap rows in types."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import strawberry
+from tortoise.queryset import QuerySet
+
+from models import queries
+from models.agency import Agency as AgencyRow
+from models.agency import Category as CategoryRow
+from models.errors import Invalid
+from models.pagination import PageArgs, paginate
+from models.policy import Viewer, can_see_extension_requests
+from models.report import ExtensionRequest as ExtensionRow
+from models.report import Report as ReportRow
+from models.services import facts, parse_report_code
+from models.user import User as UserRow
+from resolvers.context import Info
+from schema.account import User
+from schema.directory import Agency, Category
+from schema.enums import AgencyKind, AgencyLevel, ReportOrder
+from schema.inputs import ReportFilter
+from schema.relay import MAX_NODES, Node, PageInfo, decode_id, decode_ids, from_global_id
+from schema.report import ExtensionRequest, Report, ReportConnection, ReportEdge
+
+Scope = Callable[[Viewer, queries.ReportFilter, datetime], QuerySet[ReportRow]]
+
+
+def to_domain_filter(f: ReportFilter | None) -> queries.ReportFilter:
+    if f is None:
+        return queries.ReportFilter()
+    bbox = None
+    if f.bbox is not None:
+        bbox = queries.BBox(f.bbox.south, f.bbox.west, f.bbox.north, f.bbox.east)
+    return queries.ReportFilter(
+        statuses=f.statuses or (),
+        category_ids=decode_ids(f.category_ids, "Category", "filter.categoryIds"),
+        agency_ids=decode_ids(f.agency_ids, "Agency", "filter.agencyIds"),
+        text=f.text,
+        bbox=bbox,
+        submitted_after=f.submitted_after,
+        submitted_before=f.submitted_before,
+        overdue=f.overdue,
+    )
+
+
+async def report_connection(
+    info: Info, scope: Scope, filter: ReportFilter | None, order: queries.ReportOrder,
+    args: PageArgs,
+) -> ReportConnection:
+    ctx = info.context
+    qs = scope(ctx.viewer, to_domain_filter(filter), ctx.deps.now())
+    page = await paginate(qs, order.value, args)
+    edges = [
+        ReportEdge(node=Report.from_row(row), cursor=cursor)
+        for row, cursor in zip(page.items, page.cursors, strict=True)
+    ]
+
+    def count() -> Awaitable[int]:
+        return qs.count()
+
+    return ReportConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next, has_previous_page=page.has_previous,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
+        count=count,
+    )
+
+
+def _connection_field(scope: Scope, default_order: queries.ReportOrder, doc: str) -> object:
+    async def resolve(
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: ReportFilter | None = None,
+        order_by: ReportOrder = default_order,  # type: ignore[assignment]
+    ) -> ReportConnection:
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        return await report_connection(info, scope, filter, order_by, args)
+
+    return strawberry.field(resolver=resolve, description=doc)
+
+
+async def _node(info: Info, global_id: str) -> Node | None:
+    type_name, pk = from_global_id(global_id)
+    viewer, loaders = info.context.viewer, info.context.loaders
+    if type_name == "Report":
+        row = await queries.visible_report(viewer, pk)
+        return Report.from_row(row) if row else None
+    if type_name == "Agency":
+        agency = await loaders.agency_by_id.load(pk)
+        return Agency.from_row(agency) if agency else None
+    if type_name == "Category":
+        category = await loaders.category_by_id.load(pk)
+        return Category.from_row(category) if category else None
+    if type_name == "User":
+        if viewer.user_id != pk and not viewer.is_center:
+            return None
+        user = await loaders.user_by_id.load(pk)
+        return User.from_row(user) if user else None
+    if type_name == "ExtensionRequest":
+        ext = await ExtensionRow.get_or_none(id=pk)
+        report = await loaders.report_by_id.load(ext.report_id) if ext else None
+        if ext is None or report is None or not can_see_extension_requests(viewer, facts(report)):
+            return None
+        return ExtensionRequest.from_row(ext)
+    return None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Fetch any object by its global id.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await _node(info, id)
+
+    @strawberry.field(description=f"Fetch up to {MAX_NODES} objects by global id.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise Invalid(f"At most {MAX_NODES} ids.", field="ids")
+        return [await _node(info, i) for i in ids]
+
+    @strawberry.field(description="The signed-in account, or null.")
+    async def me(self, info: Info) -> User | None:
+        viewer = info.context.viewer
+        if viewer.user_id is None:
+            return None
+        row = await UserRow.get_or_none(id=viewer.user_id)
+        return User.from_row(row) if row else None
+
+    @strawberry.field(description="One report by global id or by code (PA-2026-000123).")
+    async def report(
+        self, info: Info, id: strawberry.ID | None = None, code: str | None = None
+    ) -> Report | None:
+        if (id is None) == (code is None):
+            raise Invalid("Give exactly one of id or code.", field="id")
+        if id is not None:
+            pk: int | None = decode_id(id, "Report")
+        else:
+            assert code is not None
+            pk = parse_report_code(code)
+            if pk is None:
+                raise Invalid("Malformed report code.", field="code")
+        row = await queries.visible_report(info.context.viewer, pk)
+        if row is None or (code is not None and Report.from_row(row).code() != code.strip().upper()):
+            return None
+        return Report.from_row(row)
+
+    reports = _connection_field(
+        queries.reports_for, queries.ReportOrder.NEWEST, "Reports the caller may see."
+    )
+    my_reports = _connection_field(
+        queries.my_reports, queries.ReportOrder.NEWEST, "The signed-in user's own reports."
+    )
+    agency_inbox = _connection_field(
+        queries.agency_inbox, queries.ReportOrder.DUE_SOON,
+        "Agency staff: reports assigned to their agency, most urgent first.",
+    )
+    review_queue = _connection_field(
+        queries.review_queue, queries.ReportOrder.OLDEST,
+        "IOC: new reports, results to approve, contests and open extension requests.",
+    )
+
+    @strawberry.field
+    async def categories(self) -> list[Category]:
+        return [Category.from_row(c) for c in await CategoryRow.all().order_by("name")]
+
+    @strawberry.field
+    async def agencies(
+        self, kind: AgencyKind | None = None, level: AgencyLevel | None = None
+    ) -> list[Agency]:
+        qs = AgencyRow.all()
+        if kind is not None:
+            qs = qs.filter(kind=kind)
+        if level is not None:
+            qs = qs.filter(level=level)
+        return [Agency.from_row(a) for a in await qs.order_by("name")]
+
+    @strawberry.field
+    async def agency(self, info: Info, id: strawberry.ID) -> Agency | None:
+        row = await info.context.loaders.agency_by_id.load(decode_id(id, "Agency"))
+        return Agency.from_row(row) if row else None

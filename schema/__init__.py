@@ -1,0 +1,1 @@
+"""Strawberry types: thin translations of domain rows into the API contract's shapes."""

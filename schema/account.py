@@ -1,0 +1,38 @@
+"""User (the signed-in account) and Person (a reporter's personal data)."""
+
+from __future__ import annotations
+
+from typing import Self
+
+import strawberry
+
+from models.user import User as UserRow
+from resolvers.context import Info
+from schema.directory import Agency, load_agency
+from schema.enums import Role
+from schema.relay import Node, to_global_id
+
+
+@strawberry.type(description="A reporter's personal data: only the reporter and the IOC see it.")
+class Person:
+    display_name: str | None
+    phone: str | None
+
+
+@strawberry.type(description="An account. Phone numbers are shown only to their owner and the IOC.")
+class User(Node):
+    display_name: str
+    phone: str
+    role: Role
+    agency_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency | None:
+        return await load_agency(info, self.agency_id)
+
+    @classmethod
+    def from_row(cls, row: UserRow) -> Self:
+        return cls(
+            id=to_global_id("User", row.id), display_name=row.display_name, phone=row.phone,
+            role=row.role, agency_id=row.agency_id,
+        )

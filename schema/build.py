@@ -1,0 +1,80 @@
+"""The Schema object, with error shaping: expected errors stay readable, the rest is masked."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+from strawberry.types import ExecutionContext
+
+from models.errors import DomainError
+from resolvers.mutation import Mutation
+from resolvers.query import Query
+from schema.account import User
+from schema.directory import Agency, Category
+from schema.report import ExtensionRequest, Media, Report
+
+log = logging.getLogger("hien_truong.graphql")
+
+
+def _request_id(execution_context: ExecutionContext | None) -> str | None:
+    context = execution_context.context if execution_context else None
+    return getattr(context, "request_id", None)
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, (DomainError, GraphQLError))
+
+
+class ShapeErrors(MaskErrors):
+    """DomainErrors in queries carry their code and field; anything unexpected says only
+    'Unexpected error' with the request id that the server log also carries."""
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        request_id = _request_id(self.execution_context)
+        shaped: list[GraphQLError] = []
+        for error in errors:
+            original = error.original_error
+            if isinstance(original, DomainError):
+                extensions: dict[str, Any] = {"code": original.code.value}
+                if original.field:
+                    extensions["field"] = original.field
+                shaped.append(self._rebuild(error, original.message, extensions))
+            elif _is_unexpected(error):
+                extensions = {"code": "INTERNAL", "requestId": request_id}
+                shaped.append(self._rebuild(error, "Unexpected error", extensions))
+            else:
+                shaped.append(error)
+        return shaped
+
+    @staticmethod
+    def _rebuild(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+        return GraphQLError(
+            message=message, nodes=error.nodes, source=error.source, positions=error.positions,
+            path=error.path, original_error=None, extensions=extensions,
+        )
+
+
+class AppSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if _is_unexpected(error):
+                log.error(
+                    "unexpected error request_id=%s path=%s", _request_id(execution_context),
+                    error.path, exc_info=error.original_error,
+                )
+
+
+def build_schema() -> strawberry.Schema:
+    return AppSchema(
+        query=Query,
+        mutation=Mutation,
+        types=[Report, Agency, Category, User, ExtensionRequest, Media],
+        extensions=[ShapeErrors],
+    )

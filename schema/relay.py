@@ -1,0 +1,60 @@
+"""Relay conventions: the Node interface, opaque global ids, page info."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+
+import strawberry
+
+from models.errors import Invalid
+
+MAX_NODES = 100
+
+
+@strawberry.interface(description="An object with a global, opaque id.")
+class Node:
+    id: strawberry.ID
+
+
+def to_global_id(type_name: str, pk: int) -> strawberry.ID:
+    return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode())
+
+
+def from_global_id(value: str, field: str = "id") -> tuple[str, int]:
+    """Decode any global id; raise a VALIDATION error naming `field` when it is malformed."""
+    try:
+        if len(value) > 100:
+            raise ValueError
+        decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        type_name, _, raw_pk = decoded.partition(":")
+        pk = int(raw_pk)
+        if not type_name.isidentifier() or pk < 1 or pk > 2**63 - 1 or raw_pk != str(pk):
+            raise ValueError
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise Invalid("Malformed id.", field=field) from None
+    return type_name, pk
+
+
+def decode_id(value: str, type_name: str, field: str = "id") -> int:
+    kind, pk = from_global_id(value, field)
+    if kind != type_name:
+        raise Invalid(f"Expected the id of a {type_name}.", field=field)
+    return pk
+
+
+def decode_ids(values: Sequence[str] | None, type_name: str, field: str) -> list[int]:
+    if not values:
+        return []
+    if len(values) > MAX_NODES:
+        raise Invalid(f"At most {MAX_NODES} ids.", field=field)
+    return [decode_id(v, type_name, field) for v in values]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None

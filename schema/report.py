@@ -1,0 +1,278 @@
+"""Report and everything hanging off it: location, media, result, timeline, extensions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Self
+
+import strawberry
+
+from models import policy
+from models.lifecycle import is_overdue
+from models.report import ExtensionRequest as ExtensionRow
+from models.report import Media as MediaRow
+from models.report import Report as ReportRow
+from models.report import ReportEvent as EventRow
+from models.services import code_of, facts
+from resolvers.context import Info
+from schema.account import Person
+from schema.directory import Agency, Category, load_agency, load_category
+from schema.enums import Channel, EventKind, ExtensionStatus, MediaKind, ReportStatus, Role
+from schema.relay import Node, PageInfo, to_global_id
+
+
+@strawberry.type
+class Location:
+    latitude: float
+    longitude: float
+    address: str | None
+
+
+@strawberry.type
+class Media(Node):
+    kind: MediaKind
+    url: str
+    width: int | None
+    height: int | None
+
+    @classmethod
+    def from_row(cls, row: MediaRow) -> Self:
+        return cls(
+            id=to_global_id("Media", row.id), kind=row.kind, url=f"/media/{row.storage_key}",
+            width=row.width, height=row.height,
+        )
+
+
+@strawberry.type
+class ReportResult:
+    text: str | None
+    submitted_at: datetime | None
+    published_at: datetime | None
+    media: list[Media]
+
+
+@strawberry.type
+class ReportEvent:
+    seq: int
+    at: datetime
+    kind: EventKind
+    from_status: ReportStatus | None
+    to_status: ReportStatus | None
+    note: str | None
+    actor_role: Role | None
+    agency_id: strawberry.Private[int | None]
+    report_id: strawberry.Private[int]
+
+    @strawberry.field(description="Opaque position in the event stream, for `after`.")
+    def cursor(self) -> str:
+        return str(self.seq)
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency | None:
+        return await load_agency(info, self.agency_id)
+
+    @strawberry.field
+    async def report(self, info: Info) -> Report | None:
+        row = await info.context.loaders.report_by_id.load(self.report_id)
+        if row is None or not policy.can_see_report(info.context.viewer, facts(row)):
+            return None
+        return Report.from_row(row)
+
+    @classmethod
+    def from_row(cls, row: EventRow, show_note: bool) -> Self:
+        return cls(
+            seq=row.id, at=row.at, kind=row.kind, from_status=row.from_status,
+            to_status=row.to_status, note=row.note if show_note else None,
+            actor_role=row.actor_role, agency_id=row.agency_id, report_id=row.report_id,
+        )
+
+
+@strawberry.type
+class ExtensionRequest(Node):
+    until: date
+    reason: str
+    status: ExtensionStatus
+    created_at: datetime
+    decided_at: datetime | None
+    decision_note: str | None
+    agency_id: strawberry.Private[int]
+    report_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency | None:
+        return await load_agency(info, self.agency_id)
+
+    @strawberry.field
+    async def report(self, info: Info) -> Report | None:
+        row = await info.context.loaders.report_by_id.load(self.report_id)
+        return Report.from_row(row) if row else None
+
+    @classmethod
+    def from_row(cls, row: ExtensionRow) -> Self:
+        return cls(
+            id=to_global_id("ExtensionRequest", row.id), until=row.until, reason=row.reason,
+            status=row.status, created_at=row.created_at, decided_at=row.decided_at,
+            decision_note=row.decision_note, agency_id=row.agency_id, report_id=row.report_id,
+        )
+
+
+@strawberry.type
+class Report(Node):
+    row: strawberry.Private[ReportRow]
+
+    @classmethod
+    def from_row(cls, row: ReportRow) -> Self:
+        return cls(id=to_global_id("Report", row.id), row=row)
+
+    @strawberry.field(description="Human-readable code, e.g. PA-2026-000123.")
+    def code(self) -> str:
+        return code_of(self.row)
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="The public text (the IOC may have edited it).")
+    def description(self) -> str:
+        return self.row.description
+
+    @strawberry.field
+    def status(self) -> ReportStatus:
+        return self.row.status
+
+    @strawberry.field
+    def channel(self) -> Channel:
+        return self.row.channel
+
+    @strawberry.field
+    def location(self) -> Location | None:
+        r = self.row
+        if r.latitude is None or r.longitude is None:
+            return None
+        return Location(latitude=r.latitude, longitude=r.longitude, address=r.address)
+
+    @strawberry.field
+    async def category(self, info: Info) -> Category | None:
+        return await load_category(info, self.row.category_id)
+
+    @strawberry.field(description="The agency handling the report now.")
+    async def agency(self, info: Info) -> Agency | None:
+        return await load_agency(info, self.row.agency_id)
+
+    @strawberry.field
+    async def media(self, info: Info) -> list[Media]:
+        rows = await info.context.loaders.media_by_report_id.load(self.row.id)
+        return [Media.from_row(m) for m in rows if not m.is_result]
+
+    @strawberry.field
+    def submitted_at(self) -> datetime:
+        return self.row.submitted_at
+
+    @strawberry.field
+    def due_at(self) -> datetime:
+        return self.row.due_at
+
+    @strawberry.field(description="An extension was approved in this cycle (counts as late).")
+    def extended(self) -> bool:
+        return self.row.extended
+
+    @strawberry.field
+    def overdue(self, info: Info) -> bool:
+        return is_overdue(self.row.status, self.row.due_at, info.context.deps.now())
+
+    @strawberry.field
+    def resolved_at(self) -> datetime | None:
+        return self.row.resolved_at
+
+    @strawberry.field(description="Frozen at publication: published by dueAt with no extension.")
+    def on_time(self) -> bool | None:
+        return self.row.on_time
+
+    @strawberry.field(description="Published result; the unpublished draft only for IOC/agency.")
+    async def result(self, info: Info) -> ReportResult | None:
+        r = self.row
+        published = r.resolved_at is not None and r.status.value == "RESOLVED"
+        if r.result_text is None:
+            return None
+        if not published and not policy.can_see_unpublished_result(info.context.viewer, facts(r)):
+            return None
+        media = await info.context.loaders.media_by_report_id.load(r.id)
+        return ReportResult(
+            text=r.result_text, submitted_at=r.result_submitted_at,
+            published_at=r.resolved_at if published else None,
+            media=[Media.from_row(m) for m in media if m.is_result],
+        )
+
+    @strawberry.field(description="Every step of the report, oldest first.")
+    async def timeline(self, info: Info) -> list[ReportEvent]:
+        viewer, f = info.context.viewer, facts(self.row)
+        rows = await info.context.loaders.events_by_report_id.load(self.row.id)
+        return [ReportEvent.from_row(e, policy.can_see_event_note(viewer, e.kind, f)) for e in rows]
+
+    @strawberry.field
+    def contested(self) -> bool:
+        return self.row.contested
+
+    @strawberry.field
+    def reopen_count(self) -> int:
+        return self.row.reopen_count
+
+    @strawberry.field
+    async def duplicate_of(self, info: Info) -> Report | None:
+        if self.row.duplicate_of_id is None:
+            return None
+        row = await info.context.loaders.report_by_id.load(self.row.duplicate_of_id)
+        if row is None or not policy.can_see_report(info.context.viewer, facts(row)):
+            return None
+        return Report.from_row(row)
+
+    @strawberry.field(description="Personal data: null unless you are the reporter or the IOC.")
+    async def reporter(self, info: Info) -> Person | None:
+        r = self.row
+        if not policy.can_see_personal_data(info.context.viewer, facts(r)):
+            return None
+        if r.contact_name is not None or r.contact_phone is not None:
+            return Person(display_name=r.contact_name, phone=r.contact_phone)
+        user = await info.context.loaders.user_by_id.load(r.reporter_id)
+        return Person(display_name=user.display_name, phone=user.phone) if user else None
+
+    @strawberry.field(description="The text as first sent. Personal data, like `reporter`.")
+    def original_description(self, info: Info) -> str | None:
+        if not policy.can_see_personal_data(info.context.viewer, facts(self.row)):
+            return None
+        return self.row.original_description
+
+    @strawberry.field(description="IOC and the assigned agency only; null for everyone else.")
+    async def extension_requests(self, info: Info) -> list[ExtensionRequest] | None:
+        if not policy.can_see_extension_requests(info.context.viewer, facts(self.row)):
+            return None
+        rows = await info.context.loaders.extension_requests_by_report_id.load(self.row.id)
+        return [ExtensionRequest.from_row(e) for e in rows]
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self.row.updated_at
+
+
+@strawberry.type
+class ReportEdge:
+    node: Report
+    cursor: str
+
+
+@strawberry.type
+class ReportConnection:
+    edges: list[ReportEdge]
+    page_info: PageInfo
+    count: strawberry.Private[object]  # an awaitable factory, run only if totalCount is asked
+
+    @strawberry.field
+    def nodes(self) -> list[Report]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="Reports matching the filter, over all pages.")
+    async def total_count(self) -> int:
+        assert callable(self.count)
+        result = await self.count()
+        assert isinstance(result, int)
+        return result

@@ -1,0 +1,122 @@
+"""The ASGI application: settings, lifespan (database + event bus), routes.
+
+Run `python server.py --help` for the command line (serve, migrate, seed-demo, create-user, ...).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from models import accounts
+from models.calendar import vietnam
+from models.db import database
+from models.deps import Deps
+from realtime.bus import EventBus
+from resolvers.context import Context
+from schema.build import build_schema
+from settings import Settings
+
+log = logging.getLogger("hien_truong")
+_BEARER = re.compile(r"Bearer\s+(\S+)", re.IGNORECASE)
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def make_deps(settings: Settings, bus: EventBus | None) -> Deps:
+    return Deps(
+        calendar=vietnam(settings.extra_days_off, settings.extra_working_days),
+        publish=bus.publish if bus else Deps.__dataclass_fields__["publish"].default,
+        secret_key=settings.secret_key,
+        token_ttl_days=settings.token_ttl_days,
+    )
+
+
+def bearer_token(header: str | None) -> str | None:
+    match = _BEARER.fullmatch(header.strip()) if header else None
+    return match.group(1) if match else None
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, deps: Deps, settings: Settings) -> None:
+        super().__init__(
+            build_schema(),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=True,
+        )
+        self.deps = deps
+
+    async def get_context(  # type: ignore[override]
+        self, request: Request | WebSocket, response: Response | WebSocket | None
+    ) -> Context:
+        incoming = request.headers.get("x-request-id", "")
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        token = bearer_token(request.headers.get("authorization"))
+        viewer = await accounts.viewer_for_token(token, self.deps)
+        if isinstance(response, Response):
+            response.headers["X-Request-ID"] = request_id
+        return Context(
+            request=request, response=response, viewer=viewer, deps=self.deps,
+            request_id=request_id, token=token,
+        )
+
+
+async def healthz(request: Request) -> JSONResponse:
+    state: Any = request.app.state
+    checks: dict[str, str] = {}
+    try:
+        await state.db.db().execute_query("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        log.warning("health check: database unreachable", exc_info=True)
+        checks["database"] = "unreachable"
+    healthy = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ok" if healthy else "unavailable", **checks},
+                        status_code=200 if healthy else 503)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    settings.check()
+    bus = EventBus(settings.broadcast_url)
+    deps = make_deps(settings, bus)
+    graphql = GraphQLApp(deps, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with database(settings.database_url) as db:
+            app.state.db = db
+            await bus.connect()
+            try:
+                yield
+            finally:
+                await bus.disconnect()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.deps = deps
+    app.state.bus = bus
+    return app
+
+
+if __name__ == "__main__":
+    from cli import main
+
+    main()

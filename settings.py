@@ -1,0 +1,61 @@
+"""Settings, read once from the environment. Every variable is listed in the README."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+
+from models.calendar import parse_dates
+
+DEFAULT_SECRET = "dev-only-secret-change-me"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite://data/hien-truong.sqlite3"
+    broadcast_url: str = "memory://"
+    secret_key: str = DEFAULT_SECRET
+    environment: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    token_ttl_days: int = 30
+    extra_days_off: tuple[date, ...] = field(default_factory=tuple)
+    extra_working_days: tuple[date, ...] = field(default_factory=tuple)
+    graphiql: bool = True
+    introspection: bool = True
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+        d = cls()
+        return cls(
+            database_url=e.get("DATABASE_URL", d.database_url),
+            broadcast_url=e.get("BROADCAST_URL", d.broadcast_url),
+            secret_key=e.get("SECRET_KEY", d.secret_key),
+            environment=e.get("APP_ENV", d.environment),
+            host=e.get("HOST", d.host),
+            port=int(e.get("PORT", d.port)),
+            workers=int(e.get("WORKERS", d.workers)),
+            token_ttl_days=int(e.get("TOKEN_TTL_DAYS", d.token_ttl_days)),
+            extra_days_off=tuple(parse_dates(e.get("EXTRA_DAYS_OFF", ""))),
+            extra_working_days=tuple(parse_dates(e.get("EXTRA_WORKING_DAYS", ""))),
+            graphiql=_bool(e.get("GRAPHIQL", "true")),
+            introspection=_bool(e.get("INTROSPECTION", "true")),
+            log_level=e.get("LOG_LEVEL", d.log_level),
+        )
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    def check(self) -> None:
+        """Refuse to run a real deployment with the well-known development secret."""
+        if not self.is_development and self.secret_key == DEFAULT_SECRET:
+            raise SystemExit("SECRET_KEY must be set when APP_ENV is not 'development'.")
