@@ -1,0 +1,101 @@
+"""Command line: `python server.py <command>`, configured by the same environment variables."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from models import accounts
+from models.agency import Agency
+from models.db import database, migrate
+from models.enums import Role
+from models.errors import DomainError
+from settings import Settings
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    asyncio.run(migrate(settings.database_url))
+    uvicorn.run(
+        "server:create_app", factory=True, host=args.host or settings.host,
+        port=args.port or settings.port, workers=args.workers or settings.workers,
+        log_level=settings.log_level.lower(), ws_ping_interval=20, ws_ping_timeout=20,
+    )
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    asyncio.run(migrate(settings.database_url))
+    print("migrations applied")
+    return 0
+
+
+def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from demo.seed import seed
+
+    async def run() -> str:
+        await migrate(settings.database_url)
+        async with database(settings.database_url, global_fallback=False):
+            return await seed(settings, reports=args.reports)
+
+    print(asyncio.run(run()))
+    return 0
+
+
+def _create_user(settings: Settings, args: argparse.Namespace) -> int:
+    async def run() -> str:
+        await migrate(settings.database_url)
+        async with database(settings.database_url, global_fallback=False):
+            agency_id = None
+            if args.agency:
+                agency = await Agency.get_or_none(code=args.agency.upper())
+                if agency is None:
+                    raise DomainError(f"No agency with code {args.agency}.", field="agency")
+                agency_id = agency.id
+            user = await accounts.create_user(
+                phone=args.phone, password=args.password, display_name=args.name,
+                role=Role(args.role), agency_id=agency_id,
+            )
+            return f"created {user.role.value} {user.phone} (id {user.id})"
+
+    try:
+        print(asyncio.run(run()))
+    except DomainError as error:
+        field = f" ({error.field})" if error.field else ""
+        print(f"error{field}: {error.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python server.py", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="apply pending migrations, then serve")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(func=_serve)
+    sub.add_parser("migrate", help="apply pending migrations and exit").set_defaults(func=_migrate)
+    seed = sub.add_parser("seed-demo", help="load demo agencies, accounts and reports")
+    seed.add_argument("--reports", type=int, default=200)
+    seed.set_defaults(func=_seed_demo)
+    user = sub.add_parser("create-user", help="create an account of any role")
+    user.add_argument("--phone", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--name", required=True)
+    user.add_argument("--role", required=True, choices=[r.value for r in Role])
+    user.add_argument("--agency", help="agency code, for AGENCY_STAFF")
+    user.set_defaults(func=_create_user)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    settings.check()
+    logging.basicConfig(level=settings.log_level.upper())
+    sys.exit(args.func(settings, args))
