@@ -9,7 +9,8 @@ import contextlib
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -22,7 +23,7 @@ from strawberry.asgi import GraphQL
 from models import accounts
 from models.calendar import vietnam
 from models.db import database
-from models.deps import Deps
+from models.deps import Deps, utc_now
 from realtime.bus import EventBus
 from resolvers.context import Context
 from schema.build import build_schema
@@ -33,10 +34,11 @@ _BEARER = re.compile(r"Bearer\s+(\S+)", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
-def make_deps(settings: Settings, bus: EventBus | None) -> Deps:
+def make_deps(settings: Settings, bus: EventBus, clock: Callable[[], datetime] | None) -> Deps:
     return Deps(
         calendar=vietnam(settings.extra_days_off, settings.extra_working_days),
-        publish=bus.publish if bus else Deps.__dataclass_fields__["publish"].default,
+        publish=bus.publish,
+        clock=clock or utc_now,
         secret_key=settings.secret_key,
         token_ttl_days=settings.token_ttl_days,
     )
@@ -85,11 +87,14 @@ async def healthz(request: Request) -> JSONResponse:
                         status_code=200 if healthy else 503)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None
+) -> Starlette:
+    """Build the app. `clock` lets tests fix the time the domain sees."""
     settings = settings or Settings.from_env()
     settings.check()
     bus = EventBus(settings.broadcast_url)
-    deps = make_deps(settings, bus)
+    deps = make_deps(settings, bus, clock)
     graphql = GraphQLApp(deps, settings)
 
     @contextlib.asynccontextmanager

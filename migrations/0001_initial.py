@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
                 ('version', fields.IntField(default=0)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'report', 'app': 'models', 'unique_together': (('reporter', 'idempotency_key'),), 'indexes': [Index(fields=['status', 'submitted_at', 'id']), Index(fields=['submitted_at', 'id']), Index(fields=['agency', 'status', 'due_at']), Index(fields=['reporter', 'submitted_at'])], 'pk_attr': 'id'},
+            options={'table': 'report', 'app': 'models', 'unique_together': (('reporter', 'idempotency_key'),), 'indexes': [Index(fields=['status', 'submitted_at', 'id']), Index(fields=['submitted_at', 'id']), Index(fields=['agency_id', 'status', 'due_at']), Index(fields=['reporter_id', 'submitted_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -106,13 +106,13 @@ class Migration(migrations.Migration):
                 ('requested_by', fields.ForeignKeyField('models.User', source_field='requested_by_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
                 ('until', fields.DateField()),
                 ('reason', fields.TextField(unique=False)),
-                ('status', fields.CharEnumField(default=ExtensionStatus.PENDING, description='PENDING: PENDING\nAPPROVED: APPROVED\nDENIED: DENIED', enum_type=ExtensionStatus, max_length=16)),
+                ('status', fields.CharEnumField(default=ExtensionStatus.PENDING, description='PENDING: PENDING\nAPPROVED: APPROVED\nDENIED: DENIED\nWITHDRAWN: WITHDRAWN', enum_type=ExtensionStatus, max_length=16)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('decided_by', fields.ForeignKeyField('models.User', source_field='decided_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
                 ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('decision_note', fields.TextField(null=True, unique=False)),
             ],
-            options={'table': 'extension_request', 'app': 'models', 'indexes': [Index(fields=['status', 'report'])], 'pk_attr': 'id'},
+            options={'table': 'extension_request', 'app': 'models', 'indexes': [Index(fields=['status', 'report_id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -129,7 +129,7 @@ class Migration(migrations.Migration):
                 ('is_result', fields.BooleanField(default=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'media', 'app': 'models', 'indexes': [Index(fields=['report', 'id'])], 'pk_attr': 'id', 'table_description': "A stored photo or video. Evidence of a report, or of an agency's result."},
+            options={'table': 'media', 'app': 'models', 'indexes': [Index(fields=['report_id', 'id'])], 'pk_attr': 'id', 'table_description': "A stored photo or video. Evidence of a report, or of an agency's result."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -146,7 +146,7 @@ class Migration(migrations.Migration):
                 ('actor_role', fields.CharEnumField(null=True, description='CITIZEN: CITIZEN\nIOC_OPERATOR: IOC_OPERATOR\nAGENCY_STAFF: AGENCY_STAFF\nADMIN: ADMIN', enum_type=Role, max_length=16)),
                 ('agency', fields.ForeignKeyField('models.Agency', source_field='agency_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
             ],
-            options={'table': 'report_event', 'app': 'models', 'indexes': [Index(fields=['report', 'id'])], 'pk_attr': 'id', 'table_description': 'One timeline entry. Its id is the global, increasing `seq` of the event stream.'},
+            options={'table': 'report_event', 'app': 'models', 'indexes': [Index(fields=['report_id', 'id'])], 'pk_attr': 'id', 'table_description': 'One timeline entry. Its id is the global, increasing `seq` of the event stream.'},
             bases=['Model'],
         ),
     ]

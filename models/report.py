@@ -61,8 +61,8 @@ class Report(Model):
         indexes = (
             Index(fields=("status", "submitted_at", "id")),
             Index(fields=("submitted_at", "id")),
-            Index(fields=("agency", "status", "due_at")),
-            Index(fields=("reporter", "submitted_at")),
+            Index(fields=("agency_id", "status", "due_at")),
+            Index(fields=("reporter_id", "submitted_at")),
         )
 
 
@@ -91,7 +91,7 @@ class ReportEvent(Model):
 
     class Meta:
         table = "report_event"
-        indexes = (Index(fields=("report", "id")),)
+        indexes = (Index(fields=("report_id", "id")),)
 
 
 class ExtensionRequest(Model):
@@ -121,7 +121,7 @@ class ExtensionRequest(Model):
 
     class Meta:
         table = "extension_request"
-        indexes = (Index(fields=("status", "report")),)
+        indexes = (Index(fields=("status", "report_id")),)
 
 
 class Media(Model):
@@ -146,4 +146,4 @@ class Media(Model):
 
     class Meta:
         table = "media"
-        indexes = (Index(fields=("report", "id")),)
+        indexes = (Index(fields=("report_id", "id")),)

@@ -1,0 +1,75 @@
+"""A small GraphQL client over the ASGI app, and a SQL query counter."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+SQL_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+class Api:
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        )
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        """Run an operation that must not produce top-level errors; return its data."""
+        body = await self.post(query, variables, token)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def errors(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Run an operation that must fail with top-level errors; return them."""
+        body = await self.post(query, variables, token)
+        assert body.get("errors"), body
+        errors: list[dict[str, Any]] = body["errors"]
+        return errors
+
+
+class _Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage().lstrip().upper()
+        if text.startswith(SQL_VERBS):
+            self.statements.append(record.getMessage())
+
+
+@contextmanager
+def count_queries() -> Iterator[list[str]]:
+    """Collect every SQL statement Tortoise sends while the block runs."""
+    logger = logging.getLogger("tortoise.db_client")
+    handler, old_level = _Counter(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield handler.statements
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
