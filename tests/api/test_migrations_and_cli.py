@@ -1,0 +1,95 @@
+"""Migrations (on SQLite and a real PostgreSQL), the command line and the demo data."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tortoise.migrations.autodetector import MigrationAutodetector
+
+from demo.seed import seed
+from models.db import migrate, tortoise_config
+from models.enums import Status
+from models.report import Report, ReportEvent
+from models.user import User
+from settings import Settings
+from tests.support.api import Api
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_migrations_match_the_models(app: object, database_url: str):
+    """A model change without its migration would fail here (and on PostgreSQL)."""
+    from tortoise.context import get_current_context
+
+    ctx = get_current_context()
+    assert ctx is not None and ctx.apps is not None
+    config = tortoise_config(database_url)["apps"]
+    detector = MigrationAutodetector(ctx.apps, config)
+    assert await detector.changes() == [], "run: tortoise -c models.db.TORTOISE_ORM makemigrations"
+
+
+async def test_migrating_again_is_a_no_op(app: object, database_url: str):
+    await migrate(database_url)
+    await migrate(database_url)
+
+
+def run_cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, str(ROOT / "server.py"), *args], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+def test_cli_migrate_and_create_user(tmp_path: Path):
+    url = f"sqlite://{tmp_path / 'cli.sqlite3'}"
+    assert run_cli("migrate", database_url=url).returncode == 0
+    done = run_cli("create-user", "--phone", "0905 111 222", "--password", "mật khẩu IOC 1",
+                   "--name", "Trực ban IOC", "--role", "IOC_OPERATOR", database_url=url)
+    assert done.returncode == 0, done.stderr
+    assert "created IOC_OPERATOR +84905111222" in done.stdout
+    again = run_cli("create-user", "--phone", "0905111222", "--password", "mật khẩu IOC 1",
+                    "--name", "Trùng", "--role", "IOC_OPERATOR", database_url=url)
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
+    bad = run_cli("create-user", "--phone", "0905111333", "--password", "mật khẩu IOC 1",
+                  "--name", "Cán bộ", "--role", "AGENCY_STAFF", "--agency", "NOPE",
+                  database_url=url)
+    assert bad.returncode == 2
+    assert "NOPE" in bad.stderr
+
+
+def test_cli_refuses_the_default_secret_outside_development(tmp_path: Path):
+    env = {**os.environ, "APP_ENV": "production", "DATABASE_URL": f"sqlite://{tmp_path}/x.db"}
+    env.pop("SECRET_KEY", None)
+    done = subprocess.run([sys.executable, str(ROOT / "server.py"), "migrate"], env=env,
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode != 0
+    assert "SECRET_KEY" in done.stderr
+
+
+async def test_demo_data_is_consistent(app: object, settings: Settings, api: Api):
+    summary = await seed(settings, reports=120)
+    assert "seeded" in summary
+    assert await seed(settings, reports=120) == "demo data already present; nothing done"
+    for status in Status:
+        assert await Report.filter(status=status).exists(), status
+    # Every report's status is where its timeline leads.
+    events = await ReportEvent.all().order_by("id").values("report_id", "to_status")
+    last: dict[int, str] = {}
+    for e in events:
+        if e["to_status"] is not None:
+            last[e["report_id"]] = e["to_status"]
+    for report_id, status in await Report.all().values_list("id", "status"):
+        assert last[report_id] == status, report_id
+    # The demo accounts listed in the README sign in.
+    login = """mutation($p: String!, $w: String!) { login(input: {phone: $p, password: $w}) {
+      user { role } errors { code } } }"""
+    for phone, password, role in [("0900000001", "demo-admin-2026", "ADMIN"),
+                                  ("0900000002", "demo-ioc-2026", "IOC_OPERATOR"),
+                                  ("0900000003", "demo-agency-2026", "AGENCY_STAFF"),
+                                  ("0900000010", "demo-citizen-2026", "CITIZEN")]:
+        data = await api.gql(login, {"p": phone, "w": password})
+        assert data["login"]["user"] == {"role": role}, phone
+    assert await User.filter(role="CITIZEN").count() >= 40
