@@ -58,7 +58,7 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.deps = deps
 
-    async def get_context(  # type: ignore[override]
+    async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
         incoming = request.headers.get("x-request-id", "")

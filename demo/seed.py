@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from demo.data import (
-    AGENCIES, CATEGORIES, DEMO_ACCOUNTS, GIVEN, MIDDLE, RESULTS, STREETS, SURNAMES, TEMPLATES,
+    AGENCIES,
+    CATEGORIES,
+    DEMO_ACCOUNTS,
+    GIVEN,
+    MIDDLE,
+    RESULTS,
+    STREETS,
+    SURNAMES,
+    TEMPLATES,
     WARDS,
 )
 from models import accounts, calendar, services

@@ -38,12 +38,15 @@ def _ensure_sqlite_dir(database_url: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def database(database_url: str, *, global_fallback: bool = True) -> AsyncIterator[TortoiseContext]:
+async def database(
+    database_url: str, *, global_fallback: bool = True
+) -> AsyncIterator[TortoiseContext]:
     """Initialise Tortoise for the duration of the block. The global fallback lets request
     tasks, which do not inherit the lifespan task's context, find the connections."""
     _ensure_sqlite_dir(database_url)
     async with TortoiseContext() as ctx:
-        await ctx.init(config=tortoise_config(database_url), _enable_global_fallback=global_fallback)
+        config = tortoise_config(database_url)
+        await ctx.init(config=config, _enable_global_fallback=global_fallback)
         yield ctx
 
 

@@ -47,7 +47,8 @@ async def _check_parent(agency_id: int | None, parent_id: int | None) -> None:
         if current == agency_id:
             raise Invalid("An agency cannot be its own ancestor.", field="parentId")
         seen.add(current)
-        current = await Agency.filter(id=current).first().values_list("parent_id", flat=True)
+        parent = await Agency.get_or_none(id=current).only("id", "parent_id")
+        current = parent.parent_id if parent else None
 
 
 async def create_agency(
@@ -58,7 +59,9 @@ async def create_agency(
     code, name = clean_code(code), clean_name(name)
     await _check_parent(None, parent_id)
     try:
-        return await Agency.create(code=code, name=name, kind=kind, level=level, parent_id=parent_id)
+        return await Agency.create(
+            code=code, name=name, kind=kind, level=level, parent_id=parent_id
+        )
     except IntegrityError:
         raise Conflict("An agency with this code already exists.", field="code") from None
 

@@ -68,8 +68,9 @@ class Rule:
     event: EventKind
 
 
-P, A, I, R = Status.PENDING_REVIEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESULT_SUBMITTED
-RESOLVED = Status.RESOLVED
+# Short names keep the table below readable in one screen.
+P, A, R = Status.PENDING_REVIEW, Status.ASSIGNED, Status.RESULT_SUBMITTED
+WIP, RESOLVED = Status.IN_PROGRESS, Status.RESOLVED
 
 
 def _rule(sources: set[Status], target: Status | None, who: Who, event: EventKind) -> Rule:
@@ -77,22 +78,23 @@ def _rule(sources: set[Status], target: Status | None, who: Who, event: EventKin
 
 
 # fmt: off
+# ruff: noqa: E501
 TABLE: dict[Action, Rule] = {
     Action.SUBMIT:            _rule(set(),      P,        Who.SUBMITTER,       EventKind.SUBMITTED),
     Action.REJECT:            _rule({P},        Status.REJECTED, Who.IOC,      EventKind.REJECTED),
     Action.MERGE:             _rule({P},        Status.MERGED,   Who.IOC,      EventKind.MERGED),
     Action.ASSIGN:            _rule({P},        A,        Who.IOC,             EventKind.ASSIGNED),
-    Action.ACCEPT:            _rule({A},        I,        Who.ASSIGNED_AGENCY, EventKind.ACCEPTED),
-    Action.DECLINE:           _rule({A, I},     P,        Who.ASSIGNED_AGENCY, EventKind.DECLINED),
-    Action.REQUEST_EXTENSION: _rule({A, I},     None,     Who.ASSIGNED_AGENCY, EventKind.EXTENSION_REQUESTED),  # noqa: E501
-    Action.DECIDE_EXTENSION:  _rule({A, I, R},  None,     Who.IOC,             EventKind.EXTENSION_DECIDED),  # noqa: E501
-    Action.SUBMIT_RESULT:     _rule({I},        R,        Who.ASSIGNED_AGENCY, EventKind.RESULT_SUBMITTED),  # noqa: E501
-    Action.RETURN_RESULT:     _rule({R},        I,        Who.IOC,             EventKind.RESULT_RETURNED),
+    Action.ACCEPT:            _rule({A},        WIP,        Who.ASSIGNED_AGENCY, EventKind.ACCEPTED),
+    Action.DECLINE:           _rule({A, WIP},     P,        Who.ASSIGNED_AGENCY, EventKind.DECLINED),
+    Action.REQUEST_EXTENSION: _rule({A, WIP},     None,     Who.ASSIGNED_AGENCY, EventKind.EXTENSION_REQUESTED),
+    Action.DECIDE_EXTENSION:  _rule({A, WIP, R},  None,     Who.IOC,             EventKind.EXTENSION_DECIDED),
+    Action.SUBMIT_RESULT:     _rule({WIP},        R,        Who.ASSIGNED_AGENCY, EventKind.RESULT_SUBMITTED),
+    Action.RETURN_RESULT:     _rule({R},        WIP,        Who.IOC,             EventKind.RESULT_RETURNED),
     Action.PUBLISH:           _rule({R},        RESOLVED, Who.IOC,             EventKind.PUBLISHED),
     Action.RATE:              _rule({RESOLVED}, None,     Who.REPORTER,        EventKind.RATED),
     Action.CONTEST:           _rule({RESOLVED}, None,     Who.REPORTER,        EventKind.CONTESTED),
     Action.REOPEN:            _rule({RESOLVED}, A,        Who.IOC,             EventKind.REOPENED),
-    Action.DISMISS_CONTEST:   _rule({RESOLVED}, None,     Who.IOC,             EventKind.CONTEST_DISMISSED),  # noqa: E501
+    Action.DISMISS_CONTEST:   _rule({RESOLVED}, None,     Who.IOC,             EventKind.CONTEST_DISMISSED),
 }
 # fmt: on
 

@@ -117,7 +117,7 @@ class ExtensionRequest(Model):
     )
     decided_by_id: int | None
     decided_at = fields.DatetimeField(null=True)
-    decision_note = fields.TextField(null=True)
+    decision_note: str | None = fields.TextField(null=True)
 
     class Meta:
         table = "extension_request"

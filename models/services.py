@@ -18,7 +18,7 @@ from models import calendar
 from models.accounts import normalize_phone
 from models.agency import Agency, Category
 from models.deps import Deps
-from models.enums import Channel, EventKind, ExtensionStatus, Role, Status
+from models.enums import Channel, ExtensionStatus, Role, Status
 from models.errors import Conflict, Invalid, InvalidTransition, NotFound, Unauthenticated
 from models.lifecycle import PUBLIC_STATUSES, Action, ActorFacts, Rule, authorize
 from models.policy import ReportFacts, Viewer, can_see_report
@@ -108,7 +108,9 @@ async def _record(
     )
 
 
-Step = Callable[[BaseDBAsyncClient, Report, Rule, datetime], Awaitable[Sequence[ReportEvent]]]
+Conn = BaseDBAsyncClient
+Events = list[ReportEvent]
+Step = Callable[[Conn, Report, Rule, datetime], Awaitable[Sequence[ReportEvent]]]
 
 
 async def _act(deps: Deps, viewer: Viewer, report_id: int, action: Action, step: Step) -> Report:
@@ -214,7 +216,9 @@ async def submit_report(deps: Deps, viewer: Viewer, new: NewReport) -> Report:
     rule = authorize(Action.SUBMIT, None, actor_facts(viewer, None))
     key = new.idempotency_key
     if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
-        raise Invalid("idempotencyKey must be 8-64 letters, digits or - _ . :", field="idempotencyKey")
+        raise Invalid(
+            "idempotencyKey must be 8-64 letters, digits or - _ . :", field="idempotencyKey"
+        )
     if key is not None:
         earlier = await Report.get_or_none(reporter_id=viewer.user_id, idempotency_key=key)
         if earlier is not None:
@@ -274,7 +278,7 @@ async def submit_report(deps: Deps, viewer: Viewer, new: NewReport) -> Report:
 async def reject_report(deps: Deps, viewer: Viewer, report_id: int, reason: str) -> Report:
     note = _text(reason, "reason")
 
-    async def step(conn: BaseDBAsyncClient, r: Report, rule: Rule, now: datetime) -> list[ReportEvent]:
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         return [await _record(conn, r, rule, viewer, now, note=note)]
 
     return await _act(deps, viewer, report_id, Action.REJECT, step)
@@ -289,7 +293,7 @@ async def merge_report(deps: Deps, viewer: Viewer, report_id: int, into_id: int)
     if target.status not in PUBLIC_STATUSES:
         raise Invalid("Merge only into a report that is already public.", field="intoId")
 
-    async def step(conn: BaseDBAsyncClient, r: Report, rule: Rule, now: datetime) -> list[ReportEvent]:
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         changes = {"duplicate_of_id": target.id}
         return [await _record(conn, r, rule, viewer, now, changes=changes, note=code_of(target))]
 
@@ -306,7 +310,7 @@ async def assign_report(
     new_text = clean(description, field="description", max_length=MAX_TEXT, multiline=True,
                      required=False)
 
-    async def step(conn: BaseDBAsyncClient, r: Report, rule: Rule, now: datetime) -> list[ReportEvent]:
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         changes: dict[str, Any] = {"agency_id": agency_id}
         if category_id is not None:
             changes["category_id"] = category_id
@@ -322,7 +326,7 @@ async def assign_report(
 
 
 async def accept_report(deps: Deps, viewer: Viewer, report_id: int) -> Report:
-    async def step(conn: BaseDBAsyncClient, r: Report, rule: Rule, now: datetime) -> list[ReportEvent]:
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         return [await _record(conn, r, rule, viewer, now)]
 
     return await _act(deps, viewer, report_id, Action.ACCEPT, step)
@@ -331,7 +335,7 @@ async def accept_report(deps: Deps, viewer: Viewer, report_id: int) -> Report:
 async def decline_report(deps: Deps, viewer: Viewer, report_id: int, reason: str) -> Report:
     note = _text(reason, "reason")
 
-    async def step(conn: BaseDBAsyncClient, r: Report, rule: Rule, now: datetime) -> list[ReportEvent]:
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         old_agency = r.agency_id
         await ExtensionRequest.filter(report_id=r.id, status=ExtensionStatus.PENDING).using_db(
             conn
@@ -353,10 +357,12 @@ async def request_extension(
     note = _text(reason, "reason")
     created: list[ExtensionRequest] = []
 
-    async def step(conn: BaseDBAsyncClient, r: Report, rule: Rule, now: datetime) -> list[ReportEvent]:
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         current_due = calendar.local_date(r.due_at)
         if until <= current_due:
-            raise Invalid(f"until must be after the current deadline ({current_due}).", field="until")
+            raise Invalid(
+                f"until must be after the current deadline ({current_due}).", field="until"
+            )
         if until > current_due + timedelta(days=MAX_EXTENSION_DAYS):
             raise Invalid(
                 f"An extension can add at most {MAX_EXTENSION_DAYS} days.", field="until"
@@ -386,7 +392,7 @@ async def decide_extension(
     if req is None:
         raise NotFound("No such extension request.", field="requestId")
 
-    async def step(conn: BaseDBAsyncClient, r: Report, rule: Rule, now: datetime) -> list[ReportEvent]:
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         if req.status is not ExtensionStatus.PENDING:
             raise InvalidTransition(f"This request is already {req.status.value}.")
         status = ExtensionStatus.APPROVED if approve else ExtensionStatus.DENIED
@@ -420,7 +426,7 @@ async def submit_result(
 ) -> Report:
     result = _text(text, "text", MAX_TEXT)
 
-    async def step(conn: BaseDBAsyncClient, r: Report, rule: Rule, now: datetime) -> list[ReportEvent]:
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         await _attach_media(conn, viewer, r.id, media_ids, is_result=True)
         changes = {"result_text": result, "result_submitted_at": now}
         # The result text is not public until the IOC publishes it: keep it out of the note.
@@ -432,7 +438,7 @@ async def submit_result(
 async def return_result(deps: Deps, viewer: Viewer, report_id: int, reason: str) -> Report:
     note = _text(reason, "reason")
 
-    async def step(conn: BaseDBAsyncClient, r: Report, rule: Rule, now: datetime) -> list[ReportEvent]:
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         return [await _record(conn, r, rule, viewer, now, note=note)]
 
     return await _act(deps, viewer, report_id, Action.RETURN_RESULT, step)
@@ -448,7 +454,7 @@ async def publish_result(
 ) -> Report:
     edited = clean(text, field="text", max_length=MAX_TEXT, multiline=True, required=False)
 
-    async def step(conn: BaseDBAsyncClient, r: Report, rule: Rule, now: datetime) -> list[ReportEvent]:
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         changes = {
             "result_text": edited or r.result_text,
             "resolved_at": now,

@@ -72,7 +72,9 @@ class Mutation:
         self, info: Info, input: inputs.CreateStaffAccountInput
     ) -> payloads.CreateStaffAccountPayload:
         async def work() -> dict[str, Any]:
-            agency_id = decode_id(input.agency_id, "Agency", "agencyId") if input.agency_id else None
+            agency_id = (
+                decode_id(input.agency_id, "Agency", "agencyId") if input.agency_id else None
+            )
             user = await accounts.create_staff_account(
                 info.context.viewer, phone=input.phone, password=input.password,
                 display_name=input.display_name, role=input.role, agency_id=agency_id,
@@ -141,7 +143,9 @@ class Mutation:
                     decode_id(input.category_id, "Category", "categoryId")
                     if input.category_id else None
                 ),
-                location=services.Location(loc.latitude, loc.longitude, loc.address) if loc else None,
+                location=(
+                    services.Location(loc.latitude, loc.longitude, loc.address) if loc else None
+                ),
                 media_ids=decode_ids(input.media_ids, "Media", "mediaIds"),
                 idempotency_key=input.idempotency_key,
                 channel=input.channel,
@@ -150,7 +154,8 @@ class Mutation:
                     if input.contact else None
                 ),
             )
-            return _report(await services.submit_report(info.context.deps, info.context.viewer, new))
+            c = info.context
+            return _report(await services.submit_report(c.deps, c.viewer, new))
 
         return await _guard(payloads.SubmitReportPayload, work)
 

@@ -81,7 +81,7 @@ def _connection_field(scope: Scope, default_order: queries.ReportOrder, doc: str
         last: int | None = None,
         before: str | None = None,
         filter: ReportFilter | None = None,
-        order_by: ReportOrder = default_order,  # type: ignore[assignment]
+        order_by: ReportOrder = default_order,
     ) -> ReportConnection:
         args = PageArgs(first=first, after=after, last=last, before=before)
         return await report_connection(info, scope, filter, order_by, args)
@@ -142,16 +142,20 @@ class Query:
         if (id is None) == (code is None):
             raise Invalid("Give exactly one of id or code.", field="id")
         if id is not None:
-            pk: int | None = decode_id(id, "Report")
+            pk = decode_id(id, "Report")
         else:
             assert code is not None
-            pk = parse_report_code(code)
-            if pk is None:
+            parsed = parse_report_code(code)
+            if parsed is None:
                 raise Invalid("Malformed report code.", field="code")
+            pk = parsed
         row = await queries.visible_report(info.context.viewer, pk)
-        if row is None or (code is not None and Report.from_row(row).code() != code.strip().upper()):
+        if row is None:
             return None
-        return Report.from_row(row)
+        report = Report.from_row(row)
+        if code is not None and report.code() != code.strip().upper():
+            return None  # right number, wrong year
+        return report
 
     reports = _connection_field(
         queries.reports_for, queries.ReportOrder.NEWEST, "Reports the caller may see."

@@ -1,20 +1,35 @@
-"""Domain enums exposed to GraphQL under the contract's names."""
+"""Domain enums exposed to GraphQL under the contract's names.
+
+`strawberry.enum` registers the domain class itself, so the schema annotates with the domain
+types (re-exported here under their GraphQL names) and mypy sees real classes.
+"""
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import strawberry
 
-from models import enums
-from models.errors import ErrorCode as _ErrorCode
-from models.queries import ReportOrder as _ReportOrder
+from models import enums, errors, queries
 
-ReportStatus = strawberry.enum(enums.Status, name="ReportStatus")
-Role = strawberry.enum(enums.Role, name="Role")
-EventKind = strawberry.enum(enums.EventKind, name="EventKind")
-Channel = strawberry.enum(enums.Channel, name="Channel")
-AgencyKind = strawberry.enum(enums.AgencyKind, name="AgencyKind")
-AgencyLevel = strawberry.enum(enums.AgencyLevel, name="AgencyLevel")
-ExtensionStatus = strawberry.enum(enums.ExtensionStatus, name="ExtensionStatus")
-MediaKind = strawberry.enum(enums.MediaKind, name="MediaKind")
-ErrorCode = strawberry.enum(_ErrorCode, name="ErrorCode")
-ReportOrder = strawberry.enum(_ReportOrder, name="ReportOrder")
+strawberry.enum(enums.Status, name="ReportStatus")
+strawberry.enum(enums.Role, name="Role")
+strawberry.enum(enums.EventKind, name="EventKind")
+strawberry.enum(enums.Channel, name="Channel")
+strawberry.enum(enums.AgencyKind, name="AgencyKind")
+strawberry.enum(enums.AgencyLevel, name="AgencyLevel")
+strawberry.enum(enums.ExtensionStatus, name="ExtensionStatus")
+strawberry.enum(enums.MediaKind, name="MediaKind")
+strawberry.enum(errors.ErrorCode, name="ErrorCode")
+strawberry.enum(queries.ReportOrder, name="ReportOrder")
+
+ReportStatus: TypeAlias = enums.Status
+Role: TypeAlias = enums.Role
+EventKind: TypeAlias = enums.EventKind
+Channel: TypeAlias = enums.Channel
+AgencyKind: TypeAlias = enums.AgencyKind
+AgencyLevel: TypeAlias = enums.AgencyLevel
+ExtensionStatus: TypeAlias = enums.ExtensionStatus
+MediaKind: TypeAlias = enums.MediaKind
+ErrorCode: TypeAlias = errors.ErrorCode
+ReportOrder: TypeAlias = queries.ReportOrder

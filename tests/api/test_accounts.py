@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from models.enums import Role
 from models.user import AuthToken, User
 from tests.support.api import Api
@@ -17,10 +19,11 @@ ME = "{ me { id displayName phone role agency { name } } }"
 
 
 async def register(api: Api, phone: str = "0905 123 456", password: str = "sông Hương 2026",
-                   name: str = "Trần Văn Huế") -> dict:
+                   name: str = "Trần Văn Huế") -> dict[str, Any]:
     data = await api.gql(REGISTER, {"input": {"phone": phone, "password": password,
                                               "displayName": name}})
-    return data["register"]
+    payload: dict[str, Any] = data["register"]
+    return payload
 
 
 async def test_register_login_me_logout(api: Api):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
@@ -78,8 +79,9 @@ async def test_submit_refuses_unknown_references(api: Api, world: World, overrid
 
 async def test_non_finite_coordinates_are_refused(api: Api, world: World):
     # JSON has no NaN or infinity, but 1e999 parses as infinity.
-    body = ('{"query": %s, "variables": {"input": {"description": "Rác", "location": '
-            '{"latitude": 1e999, "longitude": 107}}}}') % _json_string(SUBMIT)
+    location = '{"latitude": 1e999, "longitude": 107}'
+    variables = f'{{"input": {{"description": "Rác", "location": {location}}}}}'
+    body = f'{{"query": {json.dumps(SUBMIT)}, "variables": {variables}}}'
     response = await api.client.post("/graphql", content=body, headers={
         "Content-Type": "application/json", "Authorization": f"Bearer {world.citizen.token}"})
     payload = response.json()
@@ -87,12 +89,6 @@ async def test_non_finite_coordinates_are_refused(api: Api, world: World):
     assert payload["data"] is None
     assert "location.latitude" in payload["errors"][0]["message"]
     assert await Report.all().count() == 0
-
-
-def _json_string(text: str) -> str:
-    import json
-
-    return json.dumps(text)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,26 +15,33 @@ from tests.support.api import Api
 from tests.support.clock import FakeClock
 from tests.support.world import World, gid, make_person
 
-REPORT_FIELDS = "report { id status dueAt extended onTime agency { name } } errors { code field message }"
+REPORT_FIELDS = """report { id status dueAt extended onTime agency { name } }
+  errors { code field message }"""
 
-SUBMIT = f"""mutation($input: SubmitReportInput!) {{ submitReport(input: $input) {{ {REPORT_FIELDS} }} }}"""
-REJECT = f"""mutation($input: RejectReportInput!) {{ rejectReport(input: $input) {{ {REPORT_FIELDS} }} }}"""
-MERGE = f"""mutation($input: MergeReportInput!) {{ mergeReport(input: $input) {{ {REPORT_FIELDS} }} }}"""
-ASSIGN = f"""mutation($input: AssignReportInput!) {{ assignReport(input: $input) {{ {REPORT_FIELDS} }} }}"""
-ACCEPT = f"""mutation($input: ReportIdInput!) {{ acceptReport(input: $input) {{ {REPORT_FIELDS} }} }}"""
-DECLINE = f"""mutation($input: DeclineReportInput!) {{ declineReport(input: $input) {{ {REPORT_FIELDS} }} }}"""
-SUBMIT_RESULT = f"""mutation($input: SubmitResultInput!) {{ submitResult(input: $input) {{ {REPORT_FIELDS} }} }}"""
-RETURN_RESULT = f"""mutation($input: ReturnResultInput!) {{ returnResult(input: $input) {{ {REPORT_FIELDS} }} }}"""
-PUBLISH = f"""mutation($input: PublishResultInput!) {{ publishResult(input: $input) {{ {REPORT_FIELDS} }} }}"""
-REQUEST_EXTENSION = """mutation($input: RequestExtensionInput!) { requestExtension(input: $input) {
-  extensionRequest { id status until } report { id dueAt extended } errors { code field message } } }"""
+
+def report_mutation(name: str, input_type: str) -> str:
+    return f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {REPORT_FIELDS} }} }}"
+
+
+SUBMIT = report_mutation("submitReport", "SubmitReportInput")
+REJECT = report_mutation("rejectReport", "RejectReportInput")
+MERGE = report_mutation("mergeReport", "MergeReportInput")
+ASSIGN = report_mutation("assignReport", "AssignReportInput")
+ACCEPT = report_mutation("acceptReport", "ReportIdInput")
+DECLINE = report_mutation("declineReport", "DeclineReportInput")
+SUBMIT_RESULT = report_mutation("submitResult", "SubmitResultInput")
+RETURN_RESULT = report_mutation("returnResult", "ReturnResultInput")
+PUBLISH = report_mutation("publishResult", "PublishResultInput")
+REQUEST_EXTENSION = """mutation($input: RequestExtensionInput!) {
+  requestExtension(input: $input) { extensionRequest { id status until }
+  report { id dueAt extended } errors { code field message } } }"""
 DECIDE_EXTENSION = """mutation($input: DecideExtensionInput!) { decideExtension(input: $input) {
   extensionRequest { id status decisionNote } report { id dueAt extended }
   errors { code field message } } }"""
 TIMELINE = """query($id: ID!) { report(id: $id) { status timeline { kind fromStatus toStatus note
   actorRole agency { name } } } }"""
 
-MUTATIONS = {
+MUTATIONS: dict[str, tuple[str, Callable[[World, str], dict[str, str]]]] = {
     "rejectReport": (REJECT, lambda w, r: {"id": r, "reason": "Trùng lặp"}),
     "mergeReport": (MERGE, lambda w, r: {"id": r, "intoId": r}),
     "assignReport": (ASSIGN, lambda w, r: {"id": r, "agencyId": gid("Agency", w.agency_a.id)}),
@@ -45,7 +53,9 @@ MUTATIONS = {
 }
 
 
-async def run(api: Api, name: str, world: World, report_id: str, token: str | None) -> dict[str, Any]:
+async def run(
+    api: Api, name: str, world: World, report_id: str, token: str | None
+) -> dict[str, Any]:
     document, variables = MUTATIONS[name]
     data = await api.gql(document, {"input": variables(world, report_id)}, token)
     payload: dict[str, Any] = data[name]

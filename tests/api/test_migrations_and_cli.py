@@ -25,7 +25,8 @@ async def test_migrations_match_the_models(app: object, database_url: str):
     from tortoise.context import get_current_context
 
     ctx = get_current_context()
-    assert ctx is not None and ctx.apps is not None
+    assert ctx is not None
+    assert ctx.apps is not None
     config = tortoise_config(database_url)["apps"]
     detector = MigrationAutodetector(ctx.apps, config)
     assert await detector.changes() == [], "run: tortoise -c models.db.TORTOISE_ORM makemigrations"

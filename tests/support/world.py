@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+
 from models import accounts, services
 from models.agency import Agency, Category
 from models.deps import Deps

@@ -9,7 +9,14 @@ import pytest
 from models.enums import Role, Status
 from models.errors import Forbidden, InvalidTransition
 from models.lifecycle import (
-    OPEN_STATUSES, PUBLIC_STATUSES, TABLE, Action, ActorFacts, Who, authorize, is_overdue,
+    OPEN_STATUSES,
+    PUBLIC_STATUSES,
+    TABLE,
+    Action,
+    ActorFacts,
+    Who,
+    authorize,
+    is_overdue,
 )
 
 IOC = ActorFacts(Role.IOC_OPERATOR)
@@ -72,10 +79,10 @@ def test_wrong_actor_is_forbidden_before_state_is_checked(action: Action, actor:
 
 
 def test_visibility_and_openness_are_data():
-    assert PUBLIC_STATUSES == {Status.ASSIGNED, Status.IN_PROGRESS, Status.RESULT_SUBMITTED,
-                               Status.RESOLVED}
-    assert OPEN_STATUSES == {Status.PENDING_REVIEW, Status.ASSIGNED, Status.IN_PROGRESS,
-                             Status.RESULT_SUBMITTED}
+    assert {Status.ASSIGNED, Status.IN_PROGRESS, Status.RESULT_SUBMITTED,
+                               Status.RESOLVED} == PUBLIC_STATUSES
+    assert {Status.PENDING_REVIEW, Status.ASSIGNED, Status.IN_PROGRESS,
+                             Status.RESULT_SUBMITTED} == OPEN_STATUSES
 
 
 def test_overdue():

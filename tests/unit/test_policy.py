@@ -2,7 +2,12 @@ from __future__ import annotations
 
 from models.enums import EventKind, Role, Status
 from models.policy import (
-    ANONYMOUS, ReportFacts, Viewer, can_see_event_note, can_see_personal_data, can_see_report,
+    ANONYMOUS,
+    ReportFacts,
+    Viewer,
+    can_see_event_note,
+    can_see_personal_data,
+    can_see_report,
     can_see_unpublished_result,
 )
 
