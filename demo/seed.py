@@ -51,7 +51,11 @@ async def _directory() -> tuple[dict[str, Agency], dict[str, Category]]:
         agencies[code] = await Agency.create(
             code=code, name=name, kind=kind, level=level, parent_id=parent_id
         )
-    categories = {code: await Category.create(code=code, name=name) for code, name in CATEGORIES}
+    # The standard categories come with the migrations; the demo only fills any gap.
+    categories = {
+        code: (await Category.get_or_create(code=code, defaults={"name": name}))[0]
+        for code, name in CATEGORIES
+    }
     return agencies, categories
 
 
@@ -95,7 +99,7 @@ def _pick_fate(rng: random.Random, age_days: float) -> Status:
 
 
 async def seed(settings: Settings, reports: int = 200, now: datetime | None = None) -> str:
-    if await Category.exists():
+    if await Agency.exists():
         return "demo data already present; nothing done"
     accounts.use_cheap_password_hashing()  # demo accounts only: seeding stays fast
     rng = random.Random(2026)

@@ -47,6 +47,12 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server.stop()
 
 
+def forget_dialect_caches() -> None:
+    """Tortoise caches INSERT statements per (connection name, table), not per dialect: one
+    process that alternates SQLite and PostgreSQL must drop them before switching."""
+    EXECUTOR_CACHE.clear()
+
+
 def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to completion on a private loop: session fixtures may be set up from
     inside a test's running loop, where asyncio.run() is not allowed."""
@@ -67,6 +73,7 @@ async def pg_admin(server: Server, *statements: str) -> None:
 def pg_template(pg_server: Server) -> str:
     """A database migrated once; each test gets a fresh copy (CREATE DATABASE ... TEMPLATE)."""
     run_blocking(pg_admin(pg_server, f"CREATE DATABASE {TEMPLATE_DB}"))
+    forget_dialect_caches()
     run_blocking(migrate(f"{pg_server.url}/{TEMPLATE_DB}"))
     return TEMPLATE_DB
 
@@ -74,6 +81,7 @@ def pg_template(pg_server: Server) -> str:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+    forget_dialect_caches()
     run_blocking(migrate(f"sqlite://{path}"))
     return path
 
@@ -112,9 +120,7 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[Starlette]:
-    # Tortoise caches INSERT statements per (connection name, table), not per dialect: one
-    # process that alternates SQLite and PostgreSQL must drop them between apps.
-    EXECUTOR_CACHE.clear()
+    forget_dialect_caches()
     application = create_app(settings, clock=clock)
     async with application.router.lifespan_context(application):
         yield application
