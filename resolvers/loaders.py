@@ -42,6 +42,7 @@ class Loaders:
         self.agency_by_id = _by_id(Agency)
         self.user_by_id = _by_id(User)
         self.report_by_id = _by_id(Report)
+        self.extension_request_by_id = _by_id(ExtensionRequest)
         self.events_by_report_id = _grouped(ReportEvent, "report_id")
         self.media_by_report_id = _grouped(Media, "report_id")
         self.extension_requests_by_report_id = _grouped(ExtensionRequest, "report_id")

@@ -233,3 +233,32 @@ async def test_a_page_costs_the_same_number_of_queries_whatever_its_size(
         counts[first] = len(statements)
     assert counts[1] == counts[5] == counts[12], counts
     assert counts[12] <= 10, counts
+
+
+INBOX = """query($first: Int!) { agencyInbox(first: $first) { totalCount nodes {
+  id code title status dueAt overdue category { name } agency { name } timeline { kind }
+  extensionRequests { status } reporter { phone } } } }"""
+
+
+async def test_inbox_and_nodes_cost_a_constant_number_of_queries(
+    api: Api, world: World, clock: FakeClock
+):
+    made = []
+    for _ in range(10):
+        clock.advance(minutes=1)
+        made.append(gid("Report", (await world.report(Status.IN_PROGRESS)).id))
+    counts = {}
+    for first in (1, 10):
+        with count_queries() as statements:
+            data = await api.gql(INBOX, {"first": first}, world.staff_a.token)
+        assert len(data["agencyInbox"]["nodes"]) == first
+        counts[first] = len(statements)
+    assert counts[1] == counts[10], counts
+    node_counts = {}
+    for n in (1, 10):
+        with count_queries() as statements:
+            data = await api.gql("query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+                                 {"ids": made[:n]})
+        assert [x["id"] for x in data["nodes"]] == made[:n]
+        node_counts[n] = len(statements)
+    assert node_counts[1] == node_counts[10], node_counts
