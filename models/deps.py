@@ -6,7 +6,7 @@ Passed in explicitly so tests can fix the time and watch what is published.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from models.calendar import WorkingCalendar
@@ -30,7 +30,7 @@ class Deps:
     clock: Callable[[], datetime] = utc_now
     secret_key: str = "dev-only-secret-change-me"
     token_ttl_days: int = 30
-    extras: dict[str, object] = field(default_factory=dict)
+    comment_interval_seconds: int = 60
 
     def now(self) -> datetime:
         return self.clock()

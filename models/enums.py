@@ -74,3 +74,9 @@ class ExtensionStatus(enum.StrEnum):
 class MediaKind(enum.StrEnum):
     IMAGE = "IMAGE"
     VIDEO = "VIDEO"
+
+
+class Satisfaction(enum.StrEnum):
+    SATISFIED = "SATISFIED"
+    ACCEPTABLE = "ACCEPTABLE"
+    UNSATISFIED = "UNSATISFIED"

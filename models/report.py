@@ -9,7 +9,15 @@ from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.agency import Agency, Category
-from models.enums import Channel, EventKind, ExtensionStatus, MediaKind, Role, Status
+from models.enums import (
+    Channel,
+    EventKind,
+    ExtensionStatus,
+    MediaKind,
+    Role,
+    Satisfaction,
+    Status,
+)
 from models.user import User
 
 
@@ -47,6 +55,15 @@ class Report(Model):
     result_submitted_at = fields.DatetimeField(null=True)
     contested = fields.BooleanField(default=False)
     reopen_count = fields.IntField(default=0)
+    working_days = fields.IntField(null=True)  # submission to publication, frozen then
+    # Denormalised so lists and rankings need no per-report subqueries; kept in step by the
+    # use cases, in the same transaction as the rows they summarise.
+    satisfaction = fields.CharEnumField(Satisfaction, max_length=16, null=True)  # latest rating
+    support_count = fields.IntField(default=0)
+    comment_count = fields.IntField(default=0)  # visible comments
+    # The reopen cycle in which each reminder was raised: at most one of each per cycle.
+    near_reminded_cycle = fields.IntField(null=True)
+    overdue_reminded_cycle = fields.IntField(null=True)
     duplicate_of: fields.ForeignKeyNullableRelation[Report] = fields.ForeignKeyField(
         "models.Report", null=True, on_delete=fields.RESTRICT, related_name=False
     )
@@ -63,6 +80,7 @@ class Report(Model):
             Index(fields=("submitted_at", "id")),
             Index(fields=("agency_id", "status", "due_at")),
             Index(fields=("reporter_id", "submitted_at")),
+            Index(fields=("support_count", "id")),
         )
 
 
@@ -88,6 +106,10 @@ class ReportEvent(Model):
         "models.Agency", null=True, on_delete=fields.RESTRICT, related_name=False
     )
     agency_id: int | None
+    comment: fields.ForeignKeyNullableRelation[Model] = fields.ForeignKeyField(
+        "models.Comment", null=True, on_delete=fields.SET_NULL, related_name=False
+    )
+    comment_id: int | None
 
     class Meta:
         table = "report_event"

@@ -67,7 +67,7 @@ def _text(value: str | None, field: str, max_length: int = MAX_REASON) -> str:
 # --- the one place where a report changes -------------------------------------------------------
 
 
-async def _record(
+async def record_change(
     conn: BaseDBAsyncClient,
     report: Report,
     rule: Rule,
@@ -113,7 +113,7 @@ Events = list[ReportEvent]
 Step = Callable[[Conn, Report, Rule, datetime], Awaitable[Sequence[ReportEvent]]]
 
 
-async def _act(deps: Deps, viewer: Viewer, report_id: int, action: Action, step: Step) -> Report:
+async def act(deps: Deps, viewer: Viewer, report_id: int, action: Action, step: Step) -> Report:
     require_signed_in(viewer)
     now = deps.now()
     async with in_transaction() as conn:
@@ -153,6 +153,12 @@ async def _attach_media(
     )
     if attached != len(set(media_ids)):
         raise NotFound("Unknown, foreign or already attached media.", field="mediaIds")
+
+
+async def _withdraw_pending_extensions(conn: Conn, report_id: int, now: datetime) -> None:
+    await ExtensionRequest.filter(report_id=report_id, status=ExtensionStatus.PENDING).using_db(
+        conn
+    ).update(status=ExtensionStatus.WITHDRAWN, decided_at=now)
 
 
 # --- submission ---------------------------------------------------------------------------------
@@ -279,9 +285,9 @@ async def reject_report(deps: Deps, viewer: Viewer, report_id: int, reason: str)
     note = _text(reason, "reason")
 
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
-        return [await _record(conn, r, rule, viewer, now, note=note)]
+        return [await record_change(conn, r, rule, viewer, now, note=note)]
 
-    return await _act(deps, viewer, report_id, Action.REJECT, step)
+    return await act(deps, viewer, report_id, Action.REJECT, step)
 
 
 async def merge_report(deps: Deps, viewer: Viewer, report_id: int, into_id: int) -> Report:
@@ -295,9 +301,10 @@ async def merge_report(deps: Deps, viewer: Viewer, report_id: int, into_id: int)
 
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         changes = {"duplicate_of_id": target.id}
-        return [await _record(conn, r, rule, viewer, now, changes=changes, note=code_of(target))]
+        note = code_of(target)
+        return [await record_change(conn, r, rule, viewer, now, changes=changes, note=note)]
 
-    return await _act(deps, viewer, report_id, Action.MERGE, step)
+    return await act(deps, viewer, report_id, Action.MERGE, step)
 
 
 async def assign_report(
@@ -317,9 +324,11 @@ async def assign_report(
         changes["title"] = new_title or r.title
         changes["description"] = new_text or r.description
         changes["search_text"] = search_text(changes["title"], changes["description"], r.address)
-        return [await _record(conn, r, rule, viewer, now, changes=changes, agency_id=agency_id)]
+        return [
+            await record_change(conn, r, rule, viewer, now, changes=changes, agency_id=agency_id)
+        ]
 
-    return await _act(deps, viewer, report_id, Action.ASSIGN, step)
+    return await act(deps, viewer, report_id, Action.ASSIGN, step)
 
 
 # --- the agency ---------------------------------------------------------------------------------
@@ -327,9 +336,9 @@ async def assign_report(
 
 async def accept_report(deps: Deps, viewer: Viewer, report_id: int) -> Report:
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
-        return [await _record(conn, r, rule, viewer, now)]
+        return [await record_change(conn, r, rule, viewer, now)]
 
-    return await _act(deps, viewer, report_id, Action.ACCEPT, step)
+    return await act(deps, viewer, report_id, Action.ACCEPT, step)
 
 
 async def decline_report(deps: Deps, viewer: Viewer, report_id: int, reason: str) -> Report:
@@ -337,18 +346,16 @@ async def decline_report(deps: Deps, viewer: Viewer, report_id: int, reason: str
 
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         old_agency = r.agency_id
-        await ExtensionRequest.filter(report_id=r.id, status=ExtensionStatus.PENDING).using_db(
-            conn
-        ).update(status=ExtensionStatus.WITHDRAWN, decided_at=now)
+        await _withdraw_pending_extensions(conn, r.id, now)
         # The deadline keeps running: the report goes back to the IOC with the same dueAt.
         return [
-            await _record(
+            await record_change(
                 conn, r, rule, viewer, now, changes={"agency_id": None}, note=note,
                 agency_id=old_agency,
             )
         ]
 
-    return await _act(deps, viewer, report_id, Action.DECLINE, step)
+    return await act(deps, viewer, report_id, Action.DECLINE, step)
 
 
 async def request_extension(
@@ -377,9 +384,10 @@ async def request_extension(
             until=until, reason=note, created_at=now,
         )
         created.append(req)
-        return [await _record(conn, r, rule, viewer, now, note=f"{until.isoformat()}: {note}")]
+        text = f"{until.isoformat()}: {note}"
+        return [await record_change(conn, r, rule, viewer, now, note=text)]
 
-    report = await _act(deps, viewer, report_id, Action.REQUEST_EXTENSION, step)
+    report = await act(deps, viewer, report_id, Action.REQUEST_EXTENSION, step)
     return report, created[0]
 
 
@@ -413,11 +421,11 @@ async def decide_extension(
         if decision_note:
             text += f": {decision_note}"
         return [
-            await _record(conn, r, rule, viewer, now, changes=changes, note=text,
+            await record_change(conn, r, rule, viewer, now, changes=changes, note=text,
                           agency_id=req.agency_id)
         ]
 
-    report = await _act(deps, viewer, req.report_id, Action.DECIDE_EXTENSION, step)
+    report = await act(deps, viewer, req.report_id, Action.DECIDE_EXTENSION, step)
     return report, req
 
 
@@ -430,18 +438,18 @@ async def submit_result(
         await _attach_media(conn, viewer, r.id, media_ids, is_result=True)
         changes = {"result_text": result, "result_submitted_at": now}
         # The result text is not public until the IOC publishes it: keep it out of the note.
-        return [await _record(conn, r, rule, viewer, now, changes=changes)]
+        return [await record_change(conn, r, rule, viewer, now, changes=changes)]
 
-    return await _act(deps, viewer, report_id, Action.SUBMIT_RESULT, step)
+    return await act(deps, viewer, report_id, Action.SUBMIT_RESULT, step)
 
 
 async def return_result(deps: Deps, viewer: Viewer, report_id: int, reason: str) -> Report:
     note = _text(reason, "reason")
 
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
-        return [await _record(conn, r, rule, viewer, now, note=note)]
+        return [await record_change(conn, r, rule, viewer, now, note=note)]
 
-    return await _act(deps, viewer, report_id, Action.RETURN_RESULT, step)
+    return await act(deps, viewer, report_id, Action.RETURN_RESULT, step)
 
 
 def is_on_time(published_at: datetime, due: datetime, extended: bool) -> bool:
@@ -455,14 +463,79 @@ async def publish_result(
     edited = clean(text, field="text", max_length=MAX_TEXT, multiline=True, required=False)
 
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
+        text = edited or r.result_text
         changes = {
-            "result_text": edited or r.result_text,
+            "result_text": text,
             "resolved_at": now,
             "on_time": is_on_time(now, r.due_at, r.extended),
+            "working_days": deps.calendar.working_days_between(
+                calendar.local_date(r.submitted_at), calendar.local_date(now)
+            ),
         }
-        return [await _record(conn, r, rule, viewer, now, changes=changes)]
+        await _withdraw_pending_extensions(conn, r.id, now)
+        # The published text goes on the public timeline, so every cycle's answer stays on
+        # record after a reopening.
+        return [await record_change(conn, r, rule, viewer, now, changes=changes, note=text)]
 
-    return await _act(deps, viewer, report_id, Action.PUBLISH, step)
+    return await act(deps, viewer, report_id, Action.PUBLISH, step)
+
+
+# --- after publication: contests and reopening -------------------------------------------------
+
+
+async def contest_result(deps: Deps, viewer: Viewer, report_id: int, reason: str) -> Report:
+    note = _text(reason, "reason")
+
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
+        if r.contested:
+            raise InvalidTransition("The result is already contested; the IOC will review it.")
+        return [await record_change(conn, r, rule, viewer, now, changes={"contested": True},
+                                    note=note)]
+
+    return await act(deps, viewer, report_id, Action.CONTEST, step)
+
+
+async def dismiss_contest(deps: Deps, viewer: Viewer, report_id: int, note: str) -> Report:
+    text = _text(note, "note")
+
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
+        if not r.contested:
+            raise InvalidTransition("The result is not contested.")
+        return [await record_change(conn, r, rule, viewer, now, changes={"contested": False},
+                                    note=text)]
+
+    return await act(deps, viewer, report_id, Action.DISMISS_CONTEST, step)
+
+
+async def reopen_report(
+    deps: Deps, viewer: Viewer, report_id: int, reason: str, agency_id: int | None = None
+) -> Report:
+    """Back to an agency for a new cycle: a fresh deadline from today, the old result kept only
+    on the timeline (its PUBLISHED event), the latest rating kept until the reporter rates again."""
+    note = _text(reason, "reason")
+    if agency_id is not None:
+        await _existing_agency(agency_id)
+
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
+        target_agency = agency_id or r.agency_id
+        if target_agency is None:
+            raise Invalid("Choose the agency that must handle it again.", field="agencyId")
+        changes: dict[str, Any] = {
+            "agency_id": target_agency,
+            "due_at": calendar.due_at(now, deps.calendar),
+            "reopen_count": r.reopen_count + 1,
+            "contested": False,
+            "extended": False,
+            "resolved_at": None,
+            "on_time": None,
+            "working_days": None,
+            "result_text": None,
+            "result_submitted_at": None,
+        }
+        return [await record_change(conn, r, rule, viewer, now, changes=changes, note=note,
+                                    agency_id=target_agency)]
+
+    return await act(deps, viewer, report_id, Action.REOPEN, step)
 
 
 def code_of(report: Report) -> str:

@@ -26,6 +26,9 @@ class User(Model):
     agency_id: int | None
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # The comment rate limit lives in the row it limits: a conditional UPDATE lets exactly one
+    # of two simultaneous comments through, across every server process.
+    last_comment_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "user_account"

@@ -61,7 +61,7 @@ async def test_a_stale_read_cannot_overwrite_a_newer_change(world: World):
     await services.assign_report(world.deps, world.ioc.viewer, report.id, world.agency_a.id)
     with pytest.raises(Conflict):
         async with in_transaction() as conn:
-            await services._record(conn, stale, TABLE[Action.REJECT], world.ioc.viewer,
+            await services.record_change(conn, stale, TABLE[Action.REJECT], world.ioc.viewer,
                                    world.deps.now(), note="Trùng lặp")
     fresh = await Report.get(id=report.id)
     assert fresh.status is Status.ASSIGNED

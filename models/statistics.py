@@ -1,0 +1,149 @@
+"""Aggregates for rankings and public statistics, computed by the database (SQL GROUP BY),
+never by loading reports into Python."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.expressions import Q
+from tortoise.functions import Avg, Count
+from tortoise.queryset import QuerySet
+
+from models.agency import Agency
+from models.enums import AgencyKind, Satisfaction, Status
+from models.lifecycle import OPEN_STATUSES
+from models.period import Period
+from models.ranking import AgencyCounts, rate
+from models.report import Report
+
+EXCLUDED = [Status.REJECTED, Status.MERGED]
+RESOLVED = Status.RESOLVED
+
+
+def _in_period(qs: QuerySet[Report], period: Period) -> QuerySet[Report]:
+    if period.start is not None:
+        qs = qs.filter(submitted_at__gte=period.start)
+    if period.end is not None:
+        qs = qs.filter(submitted_at__lt=period.end)
+    return qs
+
+
+def _counted(now: datetime) -> dict[str, Count | Avg]:
+    return {
+        "received": Count("id"),
+        "resolved": Count("id", _filter=Q(status=RESOLVED)),
+        "on_time": Count("id", _filter=Q(status=RESOLVED, on_time=True)),
+        "late": Count("id", _filter=Q(status=RESOLVED, on_time=False)),
+        "overdue_open": Count("id", _filter=Q(status__in=list(OPEN_STATUSES), due_at__lt=now)),
+        "satisfied": Count("id", _filter=Q(satisfaction=Satisfaction.SATISFIED)),
+        "acceptable": Count("id", _filter=Q(satisfaction=Satisfaction.ACCEPTABLE)),
+        "unsatisfied": Count("id", _filter=Q(satisfaction=Satisfaction.UNSATISFIED)),
+        "average_working_days": Avg("working_days", _filter=Q(status=RESOLVED)),
+    }
+
+
+async def agency_counts(
+    period: Period, now: datetime, *, kind: AgencyKind | None = None,
+    category_id: int | None = None,
+) -> list[AgencyCounts]:
+    """One row per agency with reports received in the period (by submittedAt, assigned to that
+    agency now; rejected and merged reports excluded). Two queries whatever the data size."""
+    qs = _in_period(Report.filter(agency_id__isnull=False).exclude(status__in=EXCLUDED), period)
+    if kind is not None:
+        qs = qs.filter(agency__kind=kind)
+    if category_id is not None:
+        qs = qs.filter(category_id=category_id)
+    fields = _counted(now)
+    rows = await qs.annotate(**fields).group_by("agency_id").values("agency_id", *fields)
+    names = dict(
+        await Agency.filter(id__in=[r["agency_id"] for r in rows]).values_list("id", "name")
+    )
+    return [
+        AgencyCounts(
+            agency_id=r["agency_id"], name=names[r["agency_id"]],
+            **{k: int(r[k] or 0) for k in fields if k != "average_working_days"},
+            average_working_days=(
+                float(r["average_working_days"])
+                if r["average_working_days"] is not None else None
+            ),
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Stats:
+    received: int
+    processed: int
+    on_time: int
+    late: int
+    satisfied: int
+    acceptable: int
+    unsatisfied: int
+    average_working_days: float | None
+    by_status: dict[Status, int]
+    by_category: dict[int | None, int]
+
+    @property
+    def rated(self) -> int:
+        return self.satisfied + self.acceptable + self.unsatisfied
+
+    @property
+    def processed_rate(self) -> float:
+        return rate(self.processed, self.received)
+
+    @property
+    def on_time_rate(self) -> float:
+        return rate(self.on_time, self.processed)
+
+    @property
+    def late_rate(self) -> float:
+        return rate(self.late, self.processed)
+
+    @property
+    def satisfied_rate(self) -> float:
+        return rate(self.satisfied, self.rated)
+
+    @property
+    def acceptable_rate(self) -> float:
+        return rate(self.acceptable, self.rated)
+
+    @property
+    def unsatisfied_rate(self) -> float:
+        return rate(self.unsatisfied, self.rated)
+
+
+async def stats(
+    period: Period, now: datetime, *, category_id: int | None = None,
+    agency_id: int | None = None,
+) -> Stats:
+    """The figures the province publishes. `received` leaves out rejected and merged reports,
+    like the ranking; `by_status` shows every status, those two included."""
+    every = _in_period(Report.all(), period)
+    if category_id is not None:
+        every = every.filter(category_id=category_id)
+    if agency_id is not None:
+        every = every.filter(agency_id=agency_id)
+    fields = _counted(now)
+    totals = (await every.exclude(status__in=EXCLUDED).annotate(**fields).values(*fields))[0]
+    by_status = await every.annotate(n=Count("id")).group_by("status").values_list("status", "n")
+    by_category = await (
+        every.exclude(status__in=EXCLUDED).annotate(n=Count("id")).group_by("category_id")
+        .values_list("category_id", "n")
+    )
+    return Stats(
+        received=int(totals["received"] or 0),
+        processed=int(totals["resolved"] or 0),
+        on_time=int(totals["on_time"] or 0),
+        late=int(totals["late"] or 0),
+        satisfied=int(totals["satisfied"] or 0),
+        acceptable=int(totals["acceptable"] or 0),
+        unsatisfied=int(totals["unsatisfied"] or 0),
+        average_working_days=(
+            float(totals["average_working_days"])
+            if totals["average_working_days"] is not None else None
+        ),
+        by_status={Status(s): int(n) for s, n in by_status},
+        by_category={c: int(n) for c, n in by_category},
+    )
