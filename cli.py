@@ -13,6 +13,7 @@ from models.agency import Agency
 from models.db import database, migrate
 from models.enums import Role
 from models.errors import DomainError
+from realtime.bus import EventBus
 from settings import Settings
 
 
@@ -71,6 +72,26 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _remind(settings: Settings, args: argparse.Namespace) -> int:
+    from models.reminders import raise_reminders
+    from server import make_deps
+
+    async def run() -> str:
+        await migrate(settings.database_url)
+        async with database(settings.database_url, global_fallback=False):
+            # Events go to the configured bus, so live feeds on other processes see them.
+            bus = EventBus(settings.broadcast_url)
+            await bus.connect()
+            try:
+                done = await raise_reminders(make_deps(settings, bus, None))
+            finally:
+                await bus.disconnect()
+            return f"reminders raised: {done.near} deadline near, {done.overdue} overdue"
+
+    print(asyncio.run(run()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python server.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -83,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed-demo", help="load demo agencies, accounts and reports")
     seed.add_argument("--reports", type=int, default=200)
     seed.set_defaults(func=_seed_demo)
+    sub.add_parser("remind", help="raise due deadline reminders once and exit (for cron)"
+                   ).set_defaults(func=_remind)
     user = sub.add_parser("create-user", help="create an account of any role")
     user.add_argument("--phone", required=True)
     user.add_argument("--password", required=True)

@@ -5,6 +5,7 @@ Run `python server.py --help` for the command line (serve, migrate, seed-demo, c
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -25,6 +26,7 @@ from models import accounts
 from models.calendar import vietnam
 from models.db import database
 from models.deps import Deps, utc_now
+from models.reminders import remind_forever
 from realtime.bus import EventBus
 from resolvers.context import Context
 from schema.build import build_schema
@@ -42,6 +44,7 @@ def make_deps(settings: Settings, bus: EventBus, clock: Callable[[], datetime] |
         clock=clock or utc_now,
         secret_key=settings.secret_key,
         token_ttl_days=settings.token_ttl_days,
+        comment_interval_seconds=settings.comment_interval_seconds,
     )
 
 
@@ -107,9 +110,18 @@ def create_app(
         async with database(settings.database_url) as db:
             app.state.db = db
             await bus.connect()
+            reminders = None
+            if settings.reminder_interval_seconds > 0:
+                reminders = asyncio.create_task(
+                    remind_forever(deps, settings.reminder_interval_seconds)
+                )
             try:
                 yield
             finally:
+                if reminders is not None:
+                    reminders.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await reminders
                 await bus.disconnect()
 
     app = Starlette(

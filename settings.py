@@ -25,6 +25,8 @@ class Settings:
     port: int = 8000
     workers: int = 1
     token_ttl_days: int = 30
+    comment_interval_seconds: int = 60
+    reminder_interval_seconds: int = 300
     extra_days_off: tuple[date, ...] = field(default_factory=tuple)
     extra_working_days: tuple[date, ...] = field(default_factory=tuple)
     graphiql: bool = True
@@ -44,6 +46,12 @@ class Settings:
             port=int(e.get("PORT", d.port)),
             workers=int(e.get("WORKERS", d.workers)),
             token_ttl_days=int(e.get("TOKEN_TTL_DAYS", d.token_ttl_days)),
+            comment_interval_seconds=int(
+                e.get("COMMENT_INTERVAL_SECONDS", d.comment_interval_seconds)
+            ),
+            reminder_interval_seconds=int(
+                e.get("REMINDER_INTERVAL_SECONDS", d.reminder_interval_seconds)
+            ),
             extra_days_off=tuple(parse_dates(e.get("EXTRA_DAYS_OFF", ""))),
             extra_working_days=tuple(parse_dates(e.get("EXTRA_WORKING_DAYS", ""))),
             graphiql=_bool(e.get("GRAPHIQL", "true")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from models.enums import EventKind, Role, Status
@@ -58,6 +59,31 @@ def can_see_unpublished_result(viewer: Viewer, report: ReportFacts) -> bool:
 
 def can_see_extension_requests(viewer: Viewer, report: ReportFacts) -> bool:
     return viewer.is_center or (viewer.is_staff and viewer.agency_id == report.agency_id)
+
+
+def can_see_hidden_comment(viewer: Viewer) -> bool:
+    return viewer.is_center
+
+
+def can_see_rating_note(viewer: Viewer, report: ReportFacts) -> bool:
+    return can_see_personal_data(viewer, report) or (
+        viewer.is_staff and viewer.agency_id == report.agency_id
+    )
+
+
+class Badge(enum.StrEnum):
+    IOC = "IOC"
+    AGENCY = "AGENCY"
+    CITIZEN = "CITIZEN"
+
+
+def badge_for(role: Role) -> Badge:
+    """Comment authors show who they speak for, never more about themselves than a name."""
+    if role in (Role.IOC_OPERATOR, Role.ADMIN):
+        return Badge.IOC
+    if role is Role.AGENCY_STAFF:
+        return Badge.AGENCY
+    return Badge.CITIZEN
 
 
 # Notes that are part of the IOC's conversation with the agency, not of the public record.

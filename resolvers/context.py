@@ -22,7 +22,10 @@ class Context:
     deps: Deps
     request_id: str
     token: str | None = None
-    loaders: Loaders = field(default_factory=Loaders)
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.viewer.user_id)
 
 
 Info = _Info[Context, None]

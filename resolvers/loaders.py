@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
+from tortoise.functions import Count
 from tortoise.models import Model
 
 from models.agency import Agency, Category
 from models.enums import ExtensionStatus
+from models.feedback import Comment, Rating, Support
+from models.queries import first_comments
 from models.report import ExtensionRequest, Media, Report, ReportEvent
 from models.user import User
 
@@ -36,8 +39,48 @@ def _grouped(model: type[M], key: str, **conditions: object) -> DataLoader[int, 
     return DataLoader(load_fn=load)
 
 
+def _latest_rating() -> DataLoader[int, Rating | None]:
+    async def load(ids: list[int]) -> Sequence[Rating | None]:
+        latest: dict[int, Rating] = {}
+        for rating in await Rating.filter(report_id__in=ids).order_by("cycle"):
+            latest[rating.report_id] = rating
+        return [latest.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _comment_totals() -> DataLoader[int, int]:
+    async def load(ids: list[int]) -> Sequence[int]:
+        rows = await Comment.filter(report_id__in=ids).annotate(n=Count("id")).group_by(
+            "report_id"
+        ).values_list("report_id", "n")
+        counts = {report_id: int(n) for report_id, n in rows}
+        return [counts.get(i, 0) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _supported_by(user_id: int | None) -> DataLoader[int, bool]:
+    async def load(ids: list[int]) -> Sequence[bool]:
+        if user_id is None:
+            return [False] * len(ids)
+        rows = await Support.filter(report_id__in=ids, user_id=user_id).values("report_id")
+        mine = {row["report_id"] for row in rows}
+        return [i in mine for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _first_comments(first: int) -> DataLoader[int, list[Comment]]:
+    async def load(ids: list[int]) -> Sequence[list[Comment]]:
+        grouped = await first_comments(ids, first)
+        return [grouped[i] for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
-    def __init__(self) -> None:
+    def __init__(self, viewer_id: int | None = None) -> None:
         self.category_by_id = _by_id(Category)
         self.agency_by_id = _by_id(Agency)
         self.user_by_id = _by_id(User)
@@ -49,3 +92,14 @@ class Loaders:
         self.pending_extension_by_report_id = _grouped(
             ExtensionRequest, "report_id", status=ExtensionStatus.PENDING
         )
+        self.comment_by_id = _by_id(Comment)
+        self.comment_total_by_report_id = _comment_totals()
+        self.latest_rating_by_report_id = _latest_rating()
+        self.supported_by_viewer = _supported_by(viewer_id)
+        # First pages of comments, one loader per page size asked for in this request.
+        self._first_comments: dict[int, DataLoader[int, list[Comment]]] = {}
+
+    def first_comments(self, first: int) -> DataLoader[int, list[Comment]]:
+        if first not in self._first_comments:
+            self._first_comments[first] = _first_comments(first)
+        return self._first_comments[first]

@@ -6,37 +6,23 @@ because every use case runs in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 
 from models import accounts, directory, services
-from models.errors import DomainError
 from resolvers.context import Info
+from resolvers.feedback import FeedbackMutation
+from resolvers.guard import guard, report_result
 from schema import inputs, payloads
 from schema.account import User
 from schema.directory import Agency, Category
-from schema.errors import UserError
 from schema.relay import decode_id, decode_ids
 from schema.report import ExtensionRequest, Report
 
-P = TypeVar("P")
-
-
-async def _guard(payload: type[P], work: Callable[[], Awaitable[dict[str, Any]]]) -> P:
-    try:
-        return payload(**await work())
-    except DomainError as error:
-        return payload(errors=[UserError.from_domain(error)])  # type: ignore[call-arg]
-
-
-def _report(row: Any) -> dict[str, Any]:
-    return {"report": Report.from_row(row)}
-
 
 @strawberry.type
-class Mutation:
+class CoreMutation:
     # --- accounts -------------------------------------------------------------------------------
 
     @strawberry.mutation
@@ -46,7 +32,7 @@ class Mutation:
             token, user = await accounts.login(input.phone, input.password, info.context.deps)
             return {"token": token, "user": User.from_row(user)}
 
-        return await _guard(payloads.RegisterPayload, work)
+        return await guard(payloads.RegisterPayload, work)
 
     @strawberry.mutation
     async def login(self, info: Info, input: inputs.LoginInput) -> payloads.LoginPayload:
@@ -54,7 +40,7 @@ class Mutation:
             token, user = await accounts.login(input.phone, input.password, info.context.deps)
             return {"token": token, "user": User.from_row(user)}
 
-        return await _guard(payloads.LoginPayload, work)
+        return await guard(payloads.LoginPayload, work)
 
     @strawberry.mutation(description="Revoke this request's token (or all of the user's tokens).")
     async def logout(
@@ -65,7 +51,7 @@ class Mutation:
             c = info.context
             return {"ok": await accounts.logout(c.token, c.deps, all_sessions=everywhere)}
 
-        return await _guard(payloads.LogoutPayload, work)
+        return await guard(payloads.LogoutPayload, work)
 
     @strawberry.mutation
     async def create_staff_account(
@@ -81,7 +67,7 @@ class Mutation:
             )
             return {"user": User.from_row(user)}
 
-        return await _guard(payloads.CreateStaffAccountPayload, work)
+        return await guard(payloads.CreateStaffAccountPayload, work)
 
     # --- directory ------------------------------------------------------------------------------
 
@@ -97,7 +83,7 @@ class Mutation:
             )
             return {"agency": Agency.from_row(row)}
 
-        return await _guard(payloads.CreateAgencyPayload, work)
+        return await guard(payloads.CreateAgencyPayload, work)
 
     @strawberry.mutation
     async def update_agency(
@@ -114,7 +100,7 @@ class Mutation:
             )
             return {"agency": Agency.from_row(row)}
 
-        return await _guard(payloads.UpdateAgencyPayload, work)
+        return await guard(payloads.UpdateAgencyPayload, work)
 
     @strawberry.mutation
     async def create_category(
@@ -126,7 +112,7 @@ class Mutation:
             )
             return {"category": Category.from_row(row)}
 
-        return await _guard(payloads.CreateCategoryPayload, work)
+        return await guard(payloads.CreateCategoryPayload, work)
 
     # --- report lifecycle -----------------------------------------------------------------------
 
@@ -155,9 +141,9 @@ class Mutation:
                 ),
             )
             c = info.context
-            return _report(await services.submit_report(c.deps, c.viewer, new))
+            return report_result(await services.submit_report(c.deps, c.viewer, new))
 
-        return await _guard(payloads.SubmitReportPayload, work)
+        return await guard(payloads.SubmitReportPayload, work)
 
     @strawberry.mutation
     async def reject_report(
@@ -165,11 +151,11 @@ class Mutation:
     ) -> payloads.RejectReportPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return _report(await services.reject_report(
+            return report_result(await services.reject_report(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.reason
             ))
 
-        return await _guard(payloads.RejectReportPayload, work)
+        return await guard(payloads.RejectReportPayload, work)
 
     @strawberry.mutation
     async def merge_report(
@@ -177,12 +163,12 @@ class Mutation:
     ) -> payloads.MergeReportPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return _report(await services.merge_report(
+            return report_result(await services.merge_report(
                 c.deps, c.viewer, decode_id(input.id, "Report"),
                 decode_id(input.into_id, "Report", "intoId"),
             ))
 
-        return await _guard(payloads.MergeReportPayload, work)
+        return await guard(payloads.MergeReportPayload, work)
 
     @strawberry.mutation
     async def assign_report(
@@ -190,7 +176,7 @@ class Mutation:
     ) -> payloads.AssignReportPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return _report(await services.assign_report(
+            return report_result(await services.assign_report(
                 c.deps, c.viewer, decode_id(input.id, "Report"),
                 decode_id(input.agency_id, "Agency", "agencyId"),
                 category_id=(
@@ -200,7 +186,7 @@ class Mutation:
                 title=input.title, description=input.description,
             ))
 
-        return await _guard(payloads.AssignReportPayload, work)
+        return await guard(payloads.AssignReportPayload, work)
 
     @strawberry.mutation
     async def accept_report(
@@ -208,11 +194,11 @@ class Mutation:
     ) -> payloads.AcceptReportPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return _report(
+            return report_result(
                 await services.accept_report(c.deps, c.viewer, decode_id(input.id, "Report"))
             )
 
-        return await _guard(payloads.AcceptReportPayload, work)
+        return await guard(payloads.AcceptReportPayload, work)
 
     @strawberry.mutation
     async def decline_report(
@@ -220,11 +206,11 @@ class Mutation:
     ) -> payloads.DeclineReportPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return _report(await services.decline_report(
+            return report_result(await services.decline_report(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.reason
             ))
 
-        return await _guard(payloads.DeclineReportPayload, work)
+        return await guard(payloads.DeclineReportPayload, work)
 
     @strawberry.mutation
     async def request_extension(
@@ -238,7 +224,7 @@ class Mutation:
             return {"report": Report.from_row(report),
                     "extension_request": ExtensionRequest.from_row(req)}
 
-        return await _guard(payloads.RequestExtensionPayload, work)
+        return await guard(payloads.RequestExtensionPayload, work)
 
     @strawberry.mutation
     async def decide_extension(
@@ -253,7 +239,7 @@ class Mutation:
             return {"report": Report.from_row(report),
                     "extension_request": ExtensionRequest.from_row(req)}
 
-        return await _guard(payloads.DecideExtensionPayload, work)
+        return await guard(payloads.DecideExtensionPayload, work)
 
     @strawberry.mutation
     async def submit_result(
@@ -261,12 +247,12 @@ class Mutation:
     ) -> payloads.SubmitResultPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return _report(await services.submit_result(
+            return report_result(await services.submit_result(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.text,
                 decode_ids(input.media_ids, "Media", "mediaIds"),
             ))
 
-        return await _guard(payloads.SubmitResultPayload, work)
+        return await guard(payloads.SubmitResultPayload, work)
 
     @strawberry.mutation
     async def return_result(
@@ -274,11 +260,11 @@ class Mutation:
     ) -> payloads.ReturnResultPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return _report(await services.return_result(
+            return report_result(await services.return_result(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.reason
             ))
 
-        return await _guard(payloads.ReturnResultPayload, work)
+        return await guard(payloads.ReturnResultPayload, work)
 
     @strawberry.mutation
     async def publish_result(
@@ -286,9 +272,14 @@ class Mutation:
     ) -> payloads.PublishResultPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return _report(await services.publish_result(
+            return report_result(await services.publish_result(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.text
             ))
 
-        return await _guard(payloads.PublishResultPayload, work)
+        return await guard(payloads.PublishResultPayload, work)
 
+
+
+@strawberry.type
+class Mutation(CoreMutation, FeedbackMutation):
+    pass

@@ -19,9 +19,11 @@ from models.report import Report as ReportRow
 from models.services import facts, parse_report_code
 from models.user import User as UserRow
 from resolvers.context import Info
+from resolvers.statistics import StatisticsQuery
 from schema.account import User
 from schema.directory import Agency, Category
 from schema.enums import AgencyKind, AgencyLevel, ReportOrder
+from schema.feedback import Comment
 from schema.inputs import ReportFilter
 from schema.relay import MAX_NODES, Node, PageInfo, decode_id, decode_ids, from_global_id
 from schema.report import ExtensionRequest, Report, ReportConnection, ReportEdge
@@ -109,6 +111,12 @@ async def _node(info: Info, global_id: str) -> Node | None:
             return None
         user = await loaders.user_by_id.load(pk)
         return User.from_row(user) if user else None
+    if type_name == "Comment":
+        comment = await loaders.comment_by_id.load(pk)
+        report = await loaders.report_by_id.load(comment.report_id) if comment else None
+        if comment is None or report is None or not can_see_report(viewer, facts(report)):
+            return None
+        return Comment.from_row(comment)
     if type_name == "ExtensionRequest":
         ext = await loaders.extension_request_by_id.load(pk)
         report = await loaders.report_by_id.load(ext.report_id) if ext else None
@@ -119,7 +127,7 @@ async def _node(info: Info, global_id: str) -> Node | None:
 
 
 @strawberry.type
-class Query:
+class CoreQuery:
     @strawberry.field(description="Fetch any object by its global id.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await _node(info, id)
@@ -194,3 +202,8 @@ class Query:
     async def agency(self, info: Info, id: strawberry.ID) -> Agency | None:
         row = await info.context.loaders.agency_by_id.load(decode_id(id, "Agency"))
         return Agency.from_row(row) if row else None
+
+
+@strawberry.type
+class Query(CoreQuery, StatisticsQuery):
+    pass

@@ -15,6 +15,7 @@ from resolvers.mutation import Mutation
 from resolvers.query import Query
 from schema.account import User
 from schema.directory import Agency, Category
+from schema.feedback import Comment
 from schema.report import ExtensionRequest, Media, Report
 
 log = logging.getLogger("hien_truong.graphql")
@@ -75,6 +76,6 @@ def build_schema() -> strawberry.Schema:
     return AppSchema(
         query=Query,
         mutation=Mutation,
-        types=[Report, Agency, Category, User, ExtensionRequest, Media],
+        types=[Report, Agency, Category, User, ExtensionRequest, Media, Comment],
         extensions=[ShapeErrors],
     )

@@ -10,7 +10,7 @@ from typing import TypeAlias
 
 import strawberry
 
-from models import enums, errors, queries
+from models import enums, errors, policy, queries
 
 strawberry.enum(enums.Status, name="ReportStatus")
 strawberry.enum(enums.Role, name="Role")
@@ -22,6 +22,8 @@ strawberry.enum(enums.ExtensionStatus, name="ExtensionStatus")
 strawberry.enum(enums.MediaKind, name="MediaKind")
 strawberry.enum(errors.ErrorCode, name="ErrorCode")
 strawberry.enum(queries.ReportOrder, name="ReportOrder")
+strawberry.enum(enums.Satisfaction, name="Satisfaction")
+strawberry.enum(policy.Badge, name="AuthorBadge")
 
 ReportStatus: TypeAlias = enums.Status
 Role: TypeAlias = enums.Role
@@ -33,3 +35,5 @@ ExtensionStatus: TypeAlias = enums.ExtensionStatus
 MediaKind: TypeAlias = enums.MediaKind
 ErrorCode: TypeAlias = errors.ErrorCode
 ReportOrder: TypeAlias = queries.ReportOrder
+Satisfaction: TypeAlias = enums.Satisfaction
+AuthorBadge: TypeAlias = policy.Badge

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import strawberry
 
-from schema.enums import AgencyKind, AgencyLevel, Channel, ReportStatus, Role
+from schema.enums import AgencyKind, AgencyLevel, Channel, ReportStatus, Role, Satisfaction
 
 
 @strawberry.input
@@ -174,3 +174,42 @@ class UpdateAgencyInput:
 class CreateCategoryInput:
     code: str
     name: str
+
+
+@strawberry.input
+class AddCommentInput:
+    report_id: strawberry.ID
+    body: str
+    parent_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class HideCommentInput:
+    id: strawberry.ID
+    reason: str
+
+
+@strawberry.input
+class RateReportInput:
+    id: strawberry.ID
+    satisfaction: Satisfaction
+    note: str | None = None
+
+
+@strawberry.input
+class ContestResultInput:
+    id: strawberry.ID
+    reason: str
+
+
+@strawberry.input
+class ReopenReportInput:
+    id: strawberry.ID
+    reason: str
+    agency_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class DismissContestInput:
+    id: strawberry.ID
+    note: str

@@ -7,6 +7,7 @@ import strawberry
 from schema.account import User
 from schema.directory import Agency, Category
 from schema.errors import UserError
+from schema.feedback import Comment
 from schema.report import ExtensionRequest, Report
 
 
@@ -128,3 +129,49 @@ class UpdateAgencyPayload(AgencyPayload):
 class CreateCategoryPayload:
     category: Category | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CommentPayload:
+    comment: Comment | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AddCommentPayload(CommentPayload):
+    pass
+
+
+@strawberry.type
+class HideCommentPayload(CommentPayload):
+    pass
+
+
+@strawberry.type
+class RateReportPayload(ReportPayload):
+    pass
+
+
+@strawberry.type
+class ContestResultPayload(ReportPayload):
+    pass
+
+
+@strawberry.type
+class ReopenReportPayload(ReportPayload):
+    pass
+
+
+@strawberry.type
+class DismissContestPayload(ReportPayload):
+    pass
+
+
+@strawberry.type
+class SupportReportPayload(ReportPayload):
+    pass
+
+
+@strawberry.type
+class WithdrawSupportPayload(ReportPayload):
+    pass

@@ -7,8 +7,9 @@ from typing import Self
 
 import strawberry
 
-from models import policy
+from models import policy, queries
 from models.lifecycle import is_overdue
+from models.pagination import Page, PageArgs, encode_cursor, paginate
 from models.report import ExtensionRequest as ExtensionRow
 from models.report import Media as MediaRow
 from models.report import Report as ReportRow
@@ -18,6 +19,7 @@ from resolvers.context import Info
 from schema.account import Person
 from schema.directory import Agency, Category, load_agency, load_category
 from schema.enums import Channel, EventKind, ExtensionStatus, MediaKind, ReportStatus, Role
+from schema.feedback import CommentConnection, Rating
 from schema.relay import Node, PageInfo, to_global_id
 
 
@@ -191,7 +193,7 @@ class Report(Node):
     @strawberry.field(description="Published result; the unpublished draft only for IOC/agency.")
     async def result(self, info: Info) -> ReportResult | None:
         r = self.row
-        published = r.resolved_at is not None and r.status.value == "RESOLVED"
+        published = r.resolved_at is not None and r.status is ReportStatus.RESOLVED
         if r.result_text is None:
             return None
         if not published and not policy.can_see_unpublished_result(info.context.viewer, facts(r)):
@@ -208,6 +210,43 @@ class Report(Node):
         viewer, f = info.context.viewer, facts(self.row)
         rows = await info.context.loaders.events_by_report_id.load(self.row.id)
         return [ReportEvent.from_row(e, policy.can_see_event_note(viewer, e.kind, f)) for e in rows]
+
+    @strawberry.field(description="Comments, oldest first; hidden ones show as hidden.")
+    async def comments(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> CommentConnection:
+        args = PageArgs(first=first, after=after)
+        size = args.size()
+        if after is None:  # the common case, batched across every report on the page
+            rows = await info.context.loaders.first_comments(size).load(self.row.id)
+            key = queries.COMMENTS_OLDEST_FIRST
+            page = Page(items=rows[:size], cursors=[encode_cursor(key, r) for r in rows[:size]],
+                        has_next=len(rows) > size, has_previous=False)
+        else:
+            page = await paginate(queries.comments_of(self.row.id), queries.COMMENTS_OLDEST_FIRST,
+                                  args)
+        return CommentConnection.from_page(page, self.row.id)
+
+    @strawberry.field(description="Visible comments.")
+    def comment_count(self) -> int:
+        return self.row.comment_count
+
+    @strawberry.field(description="The reporter's latest rating of the published result.")
+    async def rating(self, info: Info) -> Rating | None:
+        row = await info.context.loaders.latest_rating_by_report_id.load(self.row.id)
+        return Rating.from_row(row, facts(self.row)) if row else None
+
+    @strawberry.field(description='How many people said "me too".')
+    def support_count(self) -> int:
+        return self.row.support_count
+
+    @strawberry.field(description="Whether the signed-in user supports this report.")
+    async def viewer_has_supported(self, info: Info) -> bool:
+        return await info.context.loaders.supported_by_viewer.load(self.row.id)
+
+    @strawberry.field(description="Working days from submission to publication, when resolved.")
+    def working_days(self) -> int | None:
+        return self.row.working_days
 
     @strawberry.field
     def contested(self) -> bool:

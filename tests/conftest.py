@@ -115,7 +115,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    # The reminder job is driven by hand in tests (models.reminders.raise_reminders).
+    return Settings(database_url=database_url, reminder_interval_seconds=0)
 
 
 @pytest.fixture

@@ -1,0 +1,60 @@
+"""Rankings and statistics queries: decode arguments, aggregate in SQL, rank in Python."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+
+from models import period, ranking, statistics
+from models.errors import Invalid
+from resolvers.context import Info
+from schema.enums import AgencyKind
+from schema.relay import decode_id
+from schema.statistics import AgencyRanking, Stats
+
+FromDate = Annotated[date | None, strawberry.argument(name="from", description="First day.")]
+ToDate = Annotated[date | None, strawberry.argument(description="Last day, included.")]
+Quarter = Annotated[str | None, strawberry.argument(description='e.g. "2026-Q3"')]
+
+
+@strawberry.type
+class StatisticsQuery:
+    @strawberry.field(description="Agencies ranked for a period (all time when none is given).")
+    async def agency_rankings(
+        self,
+        info: Info,
+        quarter: Quarter = None,
+        from_: FromDate = None,
+        to: ToDate = None,
+        kind: AgencyKind | None = None,
+        category_id: strawberry.ID | None = None,
+        min_received: int = ranking.DEFAULT_MIN_RECEIVED,
+    ) -> list[AgencyRanking]:
+        if not 0 <= min_received <= 1_000_000:
+            raise Invalid("minReceived must be between 0 and 1000000.", field="minReceived")
+        chosen = period.resolve(quarter, from_, to)
+        category = decode_id(category_id, "Category", "categoryId") if category_id else None
+        counts = await statistics.agency_counts(
+            chosen, info.context.deps.now(), kind=kind, category_id=category
+        )
+        return [AgencyRanking.from_row(r) for r in ranking.rank(counts, min_received)]
+
+    @strawberry.field(description="The province's published figures for a period.")
+    async def stats(
+        self,
+        info: Info,
+        quarter: Quarter = None,
+        from_: FromDate = None,
+        to: ToDate = None,
+        category_id: strawberry.ID | None = None,
+        agency_id: strawberry.ID | None = None,
+    ) -> Stats:
+        chosen = period.resolve(quarter, from_, to)
+        result = await statistics.stats(
+            chosen, info.context.deps.now(),
+            category_id=decode_id(category_id, "Category", "categoryId") if category_id else None,
+            agency_id=decode_id(agency_id, "Agency", "agencyId") if agency_id else None,
+        )
+        return Stats.from_stats(chosen.label, result)

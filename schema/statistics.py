@@ -1,0 +1,111 @@
+"""Agency rankings and the public statistics."""
+
+from __future__ import annotations
+
+from typing import Self
+
+import strawberry
+
+from models import statistics
+from models.ranking import RankedRow
+from resolvers.context import Info
+from schema.directory import Agency, Category, load_agency, load_category
+from schema.enums import ReportStatus
+
+
+@strawberry.type(description="One agency's row in the ranking. Rates are fractions (0.974).")
+class AgencyRanking:
+    rank: int | None = strawberry.field(
+        description="null when the agency received fewer than minReceived reports."
+    )
+    received: int
+    resolved: int
+    on_time: int
+    late: int
+    overdue_open: int
+    satisfied: int
+    acceptable: int
+    unsatisfied: int
+    rated: int
+    resolution_rate: float
+    on_time_rate: float
+    satisfaction_rate: float
+    average_working_days: float | None
+    score: float
+    agency_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def agency(self, info: Info) -> Agency:
+        agency = await load_agency(info, self.agency_id)
+        assert agency is not None
+        return agency
+
+    @classmethod
+    def from_row(cls, row: RankedRow) -> Self:
+        c = row.counts
+        return cls(
+            rank=row.rank, received=c.received, resolved=c.resolved, on_time=c.on_time,
+            late=c.late, overdue_open=c.overdue_open, satisfied=c.satisfied,
+            acceptable=c.acceptable, unsatisfied=c.unsatisfied, rated=c.rated,
+            resolution_rate=c.resolution_rate, on_time_rate=c.on_time_rate,
+            satisfaction_rate=c.satisfaction_rate,
+            average_working_days=c.average_working_days, score=round(c.score, 2),
+            agency_id=c.agency_id,
+        )
+
+
+@strawberry.type
+class RankingTable:
+    period: str
+    rows: list[AgencyRanking]
+
+
+@strawberry.type
+class StatusCount:
+    status: ReportStatus
+    count: int
+
+
+@strawberry.type
+class CategoryCount:
+    count: int
+    category_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="null for reports without a category.")
+    async def category(self, info: Info) -> Category | None:
+        return await load_category(info, self.category_id)
+
+
+@strawberry.type(description="The figures the province publishes. Rates are fractions.")
+class Stats:
+    period: str
+    received: int
+    processed: int
+    processed_rate: float
+    on_time: int
+    late: int
+    on_time_rate: float
+    late_rate: float
+    satisfied: int
+    acceptable: int
+    unsatisfied: int
+    satisfied_rate: float
+    acceptable_rate: float
+    unsatisfied_rate: float
+    average_working_days: float | None
+    by_status: list[StatusCount]
+    by_category: list[CategoryCount]
+
+    @classmethod
+    def from_stats(cls, period: str, s: statistics.Stats) -> Self:
+        return cls(
+            period=period, received=s.received, processed=s.processed,
+            processed_rate=s.processed_rate, on_time=s.on_time, late=s.late,
+            on_time_rate=s.on_time_rate, late_rate=s.late_rate, satisfied=s.satisfied,
+            acceptable=s.acceptable, unsatisfied=s.unsatisfied, satisfied_rate=s.satisfied_rate,
+            acceptable_rate=s.acceptable_rate, unsatisfied_rate=s.unsatisfied_rate,
+            average_working_days=s.average_working_days,
+            by_status=[StatusCount(status=k, count=v) for k, v in sorted(s.by_status.items())],
+            by_category=[CategoryCount(category_id=k, count=v)
+                         for k, v in sorted(s.by_category.items(), key=lambda kv: -kv[1])],
+        )
