@@ -30,17 +30,29 @@ def _in_period(qs: QuerySet[Report], period: Period) -> QuerySet[Report]:
 
 
 def _counted(now: datetime) -> dict[str, Count | Avg]:
+    # Annotation names must not shadow model fields (Tortoise then resolves `on_time=True` in a
+    # filter as the annotation, recursively): hence the n_ prefix.
     return {
-        "received": Count("id"),
-        "resolved": Count("id", _filter=Q(status=RESOLVED)),
-        "on_time": Count("id", _filter=Q(status=RESOLVED, on_time=True)),
-        "late": Count("id", _filter=Q(status=RESOLVED, on_time=False)),
-        "overdue_open": Count("id", _filter=Q(status__in=list(OPEN_STATUSES), due_at__lt=now)),
-        "satisfied": Count("id", _filter=Q(satisfaction=Satisfaction.SATISFIED)),
-        "acceptable": Count("id", _filter=Q(satisfaction=Satisfaction.ACCEPTABLE)),
-        "unsatisfied": Count("id", _filter=Q(satisfaction=Satisfaction.UNSATISFIED)),
-        "average_working_days": Avg("working_days", _filter=Q(status=RESOLVED)),
+        "n_received": Count("id"),
+        "n_resolved": Count("id", _filter=Q(status=RESOLVED)),
+        "n_on_time": Count("id", _filter=Q(status=RESOLVED, on_time=True)),
+        "n_late": Count("id", _filter=Q(status=RESOLVED, on_time=False)),
+        "n_overdue_open": Count("id", _filter=Q(status__in=list(OPEN_STATUSES), due_at__lt=now)),
+        "n_satisfied": Count("id", _filter=Q(satisfaction=Satisfaction.SATISFIED)),
+        "n_acceptable": Count("id", _filter=Q(satisfaction=Satisfaction.ACCEPTABLE)),
+        "n_unsatisfied": Count("id", _filter=Q(satisfaction=Satisfaction.UNSATISFIED)),
+        "n_average_working_days": Avg("working_days", _filter=Q(status=RESOLVED)),
     }
+
+
+def _ints(row: dict[str, object]) -> dict[str, int]:
+    return {k.removeprefix("n_"): int(v or 0) for k, v in row.items()  # type: ignore[call-overload]
+            if k.startswith("n_") and k != "n_average_working_days"}
+
+
+def _average(row: dict[str, object]) -> float | None:
+    value = row["n_average_working_days"]
+    return float(value) if value is not None else None  # type: ignore[arg-type]
 
 
 async def agency_counts(
@@ -60,14 +72,8 @@ async def agency_counts(
         await Agency.filter(id__in=[r["agency_id"] for r in rows]).values_list("id", "name")
     )
     return [
-        AgencyCounts(
-            agency_id=r["agency_id"], name=names[r["agency_id"]],
-            **{k: int(r[k] or 0) for k in fields if k != "average_working_days"},
-            average_working_days=(
-                float(r["average_working_days"])
-                if r["average_working_days"] is not None else None
-            ),
-        )
+        AgencyCounts(agency_id=r["agency_id"], name=names[r["agency_id"]], **_ints(r),
+                     average_working_days=_average(r))
         for r in rows
     ]
 
@@ -126,24 +132,22 @@ async def stats(
     if agency_id is not None:
         every = every.filter(agency_id=agency_id)
     fields = _counted(now)
-    totals = (await every.exclude(status__in=EXCLUDED).annotate(**fields).values(*fields))[0]
+    row = (await every.exclude(status__in=EXCLUDED).annotate(**fields).values(*fields))[0]
+    totals, average = _ints(row), _average(row)
     by_status = await every.annotate(n=Count("id")).group_by("status").values_list("status", "n")
     by_category = await (
         every.exclude(status__in=EXCLUDED).annotate(n=Count("id")).group_by("category_id")
         .values_list("category_id", "n")
     )
     return Stats(
-        received=int(totals["received"] or 0),
-        processed=int(totals["resolved"] or 0),
-        on_time=int(totals["on_time"] or 0),
-        late=int(totals["late"] or 0),
-        satisfied=int(totals["satisfied"] or 0),
-        acceptable=int(totals["acceptable"] or 0),
-        unsatisfied=int(totals["unsatisfied"] or 0),
-        average_working_days=(
-            float(totals["average_working_days"])
-            if totals["average_working_days"] is not None else None
-        ),
+        received=totals["received"],
+        processed=totals["resolved"],
+        on_time=totals["on_time"],
+        late=totals["late"],
+        satisfied=totals["satisfied"],
+        acceptable=totals["acceptable"],
+        unsatisfied=totals["unsatisfied"],
+        average_working_days=average,
         by_status={Status(s): int(n) for s, n in by_status},
         by_category={c: int(n) for c, n in by_category},
     )
