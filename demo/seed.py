@@ -4,6 +4,7 @@ use cases as the API (so every report's timeline matches its status)."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -19,10 +20,10 @@ from demo.data import (
     TEMPLATES,
     WARDS,
 )
-from models import accounts, calendar, services
+from models import accounts, calendar, participation, services
 from models.agency import Agency, Category
 from models.deps import Deps
-from models.enums import Channel, Role, Status
+from models.enums import Channel, Role, Satisfaction, Status
 from models.policy import Viewer
 from models.report import Report
 from models.user import User
@@ -96,6 +97,71 @@ def _pick_fate(rng: random.Random, age_days: float) -> Status:
     return rng.choice([Status.PENDING_REVIEW, Status.ASSIGNED, Status.IN_PROGRESS,
                        Status.IN_PROGRESS, Status.RESULT_SUBMITTED, Status.RESOLVED,
                        Status.RESOLVED])
+
+
+# Roughly the shares Huế publishes: 57% satisfied, 19% acceptable, 25% unsatisfied.
+SATISFACTION = [Satisfaction.SATISFIED] * 57 + [Satisfaction.ACCEPTABLE] * 19 + [
+    Satisfaction.UNSATISFIED] * 25
+COMMENTS = ["Khu vực nhà tôi cũng bị tình trạng này.", "Mong cơ quan chức năng sớm xử lý.",
+            "Cảm ơn đơn vị đã xử lý nhanh.", "Tình trạng này kéo dài nhiều ngày rồi.",
+            "Đề nghị kiểm tra thêm khu vực lân cận."]
+REPLIES = ["Đơn vị đã tiếp nhận và đang bố trí lực lượng xử lý.",
+           "Cảm ơn bạn đã phản ánh, đơn vị sẽ kiểm tra hiện trường trong hôm nay."]
+
+
+async def _feedback(
+    deps: Deps, rng: random.Random, report: Report, reporter: Viewer | None, ioc: Viewer,
+    advance: Callable[[float], object],
+) -> None:
+    """The reporter rates most results; a few unhappy ones contest, and some are reopened."""
+    if reporter is None or rng.random() > 0.75:
+        return
+    advance(rng.uniform(1, 48))
+    satisfaction = rng.choice(SATISFACTION)
+    await participation.rate_report(deps, reporter, report.id, satisfaction, None)
+    if satisfaction is Satisfaction.UNSATISFIED and rng.random() < 0.3:
+        advance(rng.uniform(1, 24))
+        await services.contest_result(deps, reporter, report.id,
+                                      "Kết quả chưa đúng thực tế, đề nghị kiểm tra lại.")
+        roll = rng.random()
+        advance(rng.uniform(2, 48))
+        if roll < 0.4:
+            await services.reopen_report(deps, ioc, report.id,
+                                         "Kiểm tra lại: người dân phản ánh chưa xử lý xong.")
+        elif roll < 0.7:
+            await services.dismiss_contest(deps, ioc, report.id,
+                                           "Đã đối chiếu hình ảnh, kết quả xử lý đạt yêu cầu.")
+
+
+async def _comments_and_support(
+    deps: Deps, rng: random.Random, clock: Clock, now: datetime, public: list[Report],
+    citizens: list[User], staff_of: dict[int | None, User],
+) -> None:
+    """Comments in one increasing sequence of times (so nobody trips the 60 s rule), replies
+    from the agency, and "me too" support from other citizens."""
+    when = min(r.submitted_at for r in public) if public else now
+    for report in public:
+        if rng.random() > 0.3:
+            continue
+        fresh = await Report.get(id=report.id)
+        for _ in range(rng.randint(1, 3)):
+            when = max(when + timedelta(seconds=61), fresh.submitted_at + timedelta(days=1))
+            if when >= now:
+                return
+            clock.now = when
+            author = rng.choice([c for c in citizens if c.id != fresh.reporter_id])
+            comment = await participation.add_comment(deps, _viewer(author), fresh.id,
+                                                      rng.choice(COMMENTS))
+            if fresh.agency_id in staff_of and rng.random() < 0.5:
+                when += timedelta(seconds=61)
+                clock.now = when
+                await participation.add_comment(deps, _viewer(staff_of[fresh.agency_id]),
+                                                fresh.id, rng.choice(REPLIES), comment.id)
+    clock.now = now - timedelta(minutes=1)
+    for report in public:
+        for supporter in rng.sample(citizens, rng.choice([0, 0, 1, 2, 3, 5])):
+            if supporter.id != report.reporter_id:
+                await participation.support_report(deps, _viewer(supporter), report.id)
 
 
 async def seed(settings: Settings, reports: int = 200, now: datetime | None = None) -> str:
@@ -182,6 +248,10 @@ async def seed(settings: Settings, reports: int = 200, now: datetime | None = No
             continue
         advance(rng.uniform(1, 30))
         await services.publish_result(deps, ioc, report.id)
+        await _feedback(deps, rng, report, _viewer(reporter) if not by_phone else None, ioc,
+                        advance)
+
+    await _comments_and_support(deps, rng, clock, now, public, citizens, staff_of)
 
     counts = {s.value: await Report.filter(status=s).count() for s in Status}
     summary = ", ".join(f"{k} {v}" for k, v in counts.items() if v)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from models.enums import Status
 from models.feedback import Comment
@@ -22,9 +23,10 @@ COMMENTS = """query($id: ID!, $first: Int, $after: String) { report(id: $id) { c
 
 
 async def add(api: Api, token: str | None, report_id: int, body: str,
-              parent: str | None = None) -> dict:
+              parent: str | None = None) -> dict[str, Any]:
     variables = {"input": {"reportId": gid("Report", report_id), "body": body, "parentId": parent}}
-    return (await api.gql(ADD, variables, token))["addComment"]
+    payload: dict[str, Any] = (await api.gql(ADD, variables, token))["addComment"]
+    return payload
 
 
 async def test_comment_reply_badges_and_timeline(api: Api, world: World, clock: FakeClock):

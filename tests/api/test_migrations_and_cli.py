@@ -12,6 +12,7 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 from demo.seed import seed
 from models.db import migrate, tortoise_config
 from models.enums import Status
+from models.feedback import Comment, Rating, Support
 from models.report import Report, ReportEvent
 from models.user import User
 from settings import Settings
@@ -94,3 +95,9 @@ async def test_demo_data_is_consistent(app: object, settings: Settings, api: Api
         data = await api.gql(login, {"p": phone, "w": password})
         assert data["login"]["user"] == {"role": role}, phone
     assert await User.filter(role="CITIZEN").count() >= 40
+    # Enough public feedback for the rankings and statistics to mean something.
+    assert await Comment.all().count() > 10
+    assert await Rating.all().count() > 20
+    assert await Support.all().count() > 10
+    assert await Report.filter(reopen_count__gt=0).exists() or await Report.filter(
+        contested=True).exists()

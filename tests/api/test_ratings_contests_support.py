@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from models import services
 from models.enums import Status
 from models.feedback import Rating, Support
@@ -28,10 +30,11 @@ STEP = """mutation($id: ID!) {
 
 
 async def rate(api: Api, token: str, report_id: int, satisfaction: str,
-               note: str | None = None) -> dict:
+               note: str | None = None) -> dict[str, Any]:
     variables = {"input": {"id": gid("Report", report_id), "satisfaction": satisfaction,
                            "note": note}}
-    return (await api.gql(RATE, variables, token))["rateReport"]
+    payload: dict[str, Any] = (await api.gql(RATE, variables, token))["rateReport"]
+    return payload
 
 
 async def test_only_the_reporter_rates_a_resolved_report_and_can_change_it(

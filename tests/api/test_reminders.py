@@ -15,8 +15,8 @@ from tests.support.world import World, gid
 
 
 async def kinds(report_id: int) -> list[str]:
-    return [k.value for k in await ReportEvent.filter(report_id=report_id).order_by("id")
-            .values_list("kind", flat=True)]
+    rows = await ReportEvent.filter(report_id=report_id).order_by("id").values("kind")
+    return [str(row["kind"]) for row in rows]
 
 
 async def test_near_then_overdue_once_each(api: Api, world: World, clock: FakeClock):
