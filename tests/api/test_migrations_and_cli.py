@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,15 @@ async def test_demo_data_is_consistent(app: object, settings: Settings, api: Api
     assert await Support.all().count() > 10
     assert await Report.filter(reopen_count__gt=0).exists() or await Report.filter(
         contested=True).exists()
+
+
+def test_cli_remind_raises_each_reminder_once(tmp_path: Path):
+    url = f"sqlite://{tmp_path / 'remind.sqlite3'}"
+    seeded = run_cli("seed-demo", "--reports", "40", database_url=url)
+    assert seeded.returncode == 0, seeded.stderr
+    first = run_cli("remind", database_url=url)
+    assert first.returncode == 0, first.stderr
+    near, overdue = map(int, re.findall(r"(\d+) deadline near, (\d+) overdue", first.stdout)[0])
+    assert near + overdue > 0, first.stdout  # the demo has reports near or past their deadline
+    again = run_cli("remind", database_url=url)
+    assert "0 deadline near, 0 overdue" in again.stdout
