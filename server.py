@@ -11,7 +11,7 @@ import logging
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -21,6 +21,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
 
 from models import accounts
 from models.calendar import vietnam
@@ -28,6 +30,8 @@ from models.db import database
 from models.deps import Deps, utc_now
 from models.reminders import remind_forever
 from realtime.bus import EventBus
+from realtime.hub import Hub
+from realtime.live_figures import LiveFigures
 from resolvers.context import Context
 from schema.build import build_schema
 from settings import Settings
@@ -54,13 +58,17 @@ def bearer_token(header: str | None) -> str | None:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, deps: Deps, settings: Settings) -> None:
+    def __init__(self, deps: Deps, settings: Settings, hub: Hub, figures: LiveFigures) -> None:
         super().__init__(
             build_schema(),
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+            max_subscriptions_per_connection=settings.ws_max_subscriptions,
         )
         self.deps = deps
+        self.hub = hub
+        self.figures = figures
 
     def encode_json(self, data: object) -> bytes:
         # orjson: faster, and Vietnamese text goes out as UTF-8 rather than \u escapes.
@@ -77,8 +85,23 @@ class GraphQLApp(GraphQL[Context, None]):
             response.headers["X-Request-ID"] = request_id
         return Context(
             request=request, response=response, viewer=viewer, deps=self.deps,
-            request_id=request_id, token=token,
+            request_id=request_id, token=token, hub=self.hub, figures=self.figures,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Sign-in over WebSocket: connection_init's payload carries the bearer token. A token
+        that is given but not valid closes the socket with 4403; no token is anonymous."""
+        params = context.connection_params or {}
+        raw = params.get("authorization") or params.get("Authorization")
+        if raw is None:
+            return None  # anonymous: public streams only
+        token = bearer_token(raw) if isinstance(raw, str) else None
+        viewer = await accounts.viewer_for_token(token, self.deps)
+        if not viewer.signed_in:
+            raise ConnectionRejectionError({"message": "Invalid or expired token."})
+        context.viewer, context.token = viewer, token
+        context.refresh_loaders(context.loaders)
+        return None
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -101,14 +124,19 @@ def create_app(
     """Build the app. `clock` lets tests fix the time the domain sees."""
     settings = settings or Settings.from_env()
     settings.check()
-    bus = EventBus(settings.broadcast_url)
+    hub = Hub(poll_seconds=settings.event_poll_seconds, queue_size=settings.ws_queue_size)
+    figures = LiveFigures(min_interval=1.0)
+    hub.on_batch.append(figures.changed)
+    bus = EventBus(settings.broadcast_url, on_notice=hub.wake)
     deps = make_deps(settings, bus, clock)
-    graphql = GraphQLApp(deps, settings)
+    graphql = GraphQLApp(deps, settings, hub, figures)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with database(settings.database_url) as db:
             app.state.db = db
+            await hub.start()
+            figures.start()
             await bus.connect()
             reminders = None
             if settings.reminder_interval_seconds > 0:
@@ -123,6 +151,8 @@ def create_app(
                     with contextlib.suppress(asyncio.CancelledError):
                         await reminders
                 await bus.disconnect()
+                await figures.stop()
+                await hub.stop()
 
     app = Starlette(
         routes=[
@@ -135,6 +165,7 @@ def create_app(
     app.state.settings = settings
     app.state.deps = deps
     app.state.bus = bus
+    app.state.hub = hub
     return app
 
 

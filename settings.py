@@ -27,6 +27,10 @@ class Settings:
     token_ttl_days: int = 30
     comment_interval_seconds: int = 60
     reminder_interval_seconds: int = 300
+    event_poll_seconds: float = 1.0
+    ws_init_timeout_seconds: int = 10
+    ws_max_subscriptions: int = 20
+    ws_queue_size: int = 1000
     extra_days_off: tuple[date, ...] = field(default_factory=tuple)
     extra_working_days: tuple[date, ...] = field(default_factory=tuple)
     graphiql: bool = True
@@ -54,6 +58,12 @@ class Settings:
             ),
             extra_days_off=tuple(parse_dates(e.get("EXTRA_DAYS_OFF", ""))),
             extra_working_days=tuple(parse_dates(e.get("EXTRA_WORKING_DAYS", ""))),
+            event_poll_seconds=float(e.get("EVENT_POLL_SECONDS", d.event_poll_seconds)),
+            ws_init_timeout_seconds=int(
+                e.get("WS_INIT_TIMEOUT_SECONDS", d.ws_init_timeout_seconds)
+            ),
+            ws_max_subscriptions=int(e.get("WS_MAX_SUBSCRIPTIONS", d.ws_max_subscriptions)),
+            ws_queue_size=int(e.get("WS_QUEUE_SIZE", d.ws_queue_size)),
             graphiql=_bool(e.get("GRAPHIQL", "true")),
             introspection=_bool(e.get("INTROSPECTION", "true")),
             log_level=e.get("LOG_LEVEL", d.log_level),

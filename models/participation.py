@@ -24,6 +24,7 @@ from models.policy import Viewer, can_see_report
 from models.report import Report, ReportEvent
 from models.services import Conn, Events, act, facts, record_change, require_signed_in
 from models.text import clean
+from models.timeline import write_event
 from models.user import User
 
 MAX_COMMENT = 2000
@@ -41,8 +42,8 @@ async def _public_report(conn: Conn, viewer: Viewer, report_id: int) -> Report:
 
 async def _event(conn: Conn, report: Report, viewer: Viewer, now: datetime, kind: EventKind,
                  **extra: Any) -> ReportEvent:
-    return await ReportEvent.create(
-        using_db=conn, report_id=report.id, at=now, kind=kind, actor_id=viewer.user_id,
+    return await write_event(
+        conn, report_id=report.id, at=now, kind=kind, actor_id=viewer.user_id,
         actor_role=viewer.role, agency_id=report.agency_id, **extra,
     )
 

@@ -17,6 +17,7 @@ from models.deps import Deps
 from models.enums import EventKind
 from models.lifecycle import OPEN_STATUSES
 from models.report import Report, ReportEvent
+from models.timeline import write_event
 
 log = logging.getLogger(__name__)
 # Far enough ahead to cover the longest run of days off (Tết) before a deadline.
@@ -48,8 +49,8 @@ async def _claim(report: Report, column: str, kind: EventKind, now: datetime) ->
         )
         if not claimed:
             return None
-        return await ReportEvent.create(
-            using_db=conn, report_id=report.id, at=now, kind=kind, agency_id=report.agency_id,
+        return await write_event(
+            conn, report_id=report.id, at=now, kind=kind, agency_id=report.agency_id,
             note=report.due_at.isoformat(),
         )
 

@@ -24,6 +24,7 @@ from models.lifecycle import PUBLIC_STATUSES, Action, ActorFacts, Rule, authoriz
 from models.policy import ReportFacts, Viewer, can_see_report
 from models.report import ExtensionRequest, Media, Report, ReportEvent
 from models.text import clean, fold
+from models.timeline import write_event
 
 MAX_TITLE, MAX_TEXT, MAX_REASON, MAX_ADDRESS = 200, 5000, 2000, 300
 MAX_MEDIA_PER_REPORT = 6
@@ -94,8 +95,8 @@ async def record_change(
         raise Conflict("The report was changed by someone else at the same moment; reload it.")
     for name, value in values.items():
         setattr(report, name, value)
-    return await ReportEvent.create(
-        using_db=conn,
+    return await write_event(
+        conn,
         report_id=report.id,
         at=now,
         kind=rule.event,
@@ -263,8 +264,8 @@ async def submit_report(deps: Deps, viewer: Viewer, new: NewReport) -> Report:
                 idempotency_key=key,
             )
             await _attach_media(conn, viewer, report.id, new.media_ids, is_result=False)
-            event = await ReportEvent.create(
-                using_db=conn, report_id=report.id, at=now, kind=rule.event,
+            event = await write_event(
+                conn, report_id=report.id, at=now, kind=rule.event,
                 to_status=Status.PENDING_REVIEW, actor_id=viewer.user_id, actor_role=viewer.role,
             )
     except IntegrityError:

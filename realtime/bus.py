@@ -1,9 +1,21 @@
-"""Publishing events after commit, through broadcaster (memory:// or redis://)."""
+"""The event bus between server processes, wrapping broadcaster (memory:// or redis://).
+
+Messages are only wake-up calls: the hub reads the events themselves from the database, so a
+lost message delays a delivery by at most one poll interval and never loses it. This wrapper
+covers broadcaster's known weak spots:
+- payloads are JSON strings (the Redis backend hands back text, memory:// hands back objects);
+- one subscription per process, opened at start-up (no race between first subscribers);
+- a watchdog: when Redis goes away, broadcaster's listener task dies quietly and the
+  subscription would hang forever; we notice, reconnect with backoff, and ask the hub to resync.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from broadcaster import Broadcast
 
@@ -13,26 +25,91 @@ from realtime.events import REPORT_EVENTS, encode
 log = logging.getLogger(__name__)
 
 
+def _listener_tasks(broadcast: Broadcast) -> list[asyncio.Task[Any]]:
+    """broadcaster's own listener task, and its Redis backend's (both die silently)."""
+    tasks = [getattr(broadcast, "_listener_task", None),
+             getattr(getattr(broadcast, "_backend", None), "_listener", None)]
+    return [t for t in tasks if isinstance(t, asyncio.Task)]
+
+
 class EventBus:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, on_notice: Callable[[], None] | None = None) -> None:
         self.url = url
-        self.broadcast = Broadcast(url)
+        self.on_notice = on_notice or (lambda: None)
         self.published = 0
         self.failed = 0
+        self.reconnects = 0
+        self.connected = False
+        self._broadcast: Broadcast | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
-        await self.broadcast.connect()
+        self._task = asyncio.create_task(self._listen_forever())
 
     async def disconnect(self) -> None:
-        await self.broadcast.disconnect()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    @property
+    def healthy(self) -> bool:
+        return self.connected
 
     async def publish(self, events: Sequence[ReportEvent]) -> None:
-        """Called after the transaction committed. A failure here never undoes the change:
-        the events are in the database and subscribers catch up from there."""
-        for event in events:
+        """Called after the transaction committed. Never raises: a change must stand even when
+        Redis is down, and subscribers catch up from the database."""
+        if not events:
+            return
+        self.on_notice()  # this process's subscribers need not wait for the round trip
+        broadcast = self._broadcast
+        if broadcast is None:
+            self.failed += 1
+            return
+        try:
+            await broadcast.publish(channel=REPORT_EVENTS, message=encode(events[-1]))
+            self.published += 1
+        except Exception:
+            self.failed += 1
+            log.warning("could not publish event seq=%s", events[-1].id, exc_info=True)
+
+    async def _listen_forever(self) -> None:
+        backoff = 0.2
+        while True:
+            broadcast = Broadcast(self.url)
             try:
-                await self.broadcast.publish(channel=REPORT_EVENTS, message=encode(event))
-                self.published += 1
+                await broadcast.connect()
+                async with broadcast.subscribe(REPORT_EVENTS) as subscription:
+                    self._broadcast, self.connected, backoff = broadcast, True, 0.2
+                    self.on_notice()  # resync: anything may have happened while we were away
+                    await self._pump(broadcast, subscription)
+            except asyncio.CancelledError:
+                raise
             except Exception:
-                self.failed += 1
-                log.warning("could not publish event seq=%s", event.id, exc_info=True)
+                log.warning("event bus %s unavailable; retrying", self.url, exc_info=True)
+            finally:
+                self.connected = False
+                self._broadcast = None
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(broadcast.disconnect(), 2)
+            self.reconnects += 1
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _pump(self, broadcast: Broadcast, subscription: Any) -> None:
+        while True:
+            listeners = _listener_tasks(broadcast)
+            message = asyncio.ensure_future(subscription.get())
+            try:
+                done, _ = await asyncio.wait(
+                    {message, *listeners}, timeout=5, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                if not message.done():
+                    message.cancel()
+                with contextlib.suppress(BaseException):
+                    await message  # retrieve its outcome, whatever it is
+            if message in done and message.exception() is None:
+                self.on_notice()
+            elif any(task in done for task in listeners) or message in done:
+                raise ConnectionError("the bus listener stopped")

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info as _Info
 
 from models.deps import Deps
 from models.policy import Viewer
-from resolvers.loaders import Loaders
+from resolvers.loaders import Loaders, supported_by
+
+if TYPE_CHECKING:
+    from realtime.hub import Hub
+    from realtime.live_figures import LiveFigures
 
 
 @dataclass
@@ -22,10 +28,19 @@ class Context:
     deps: Deps
     request_id: str
     token: str | None = None
+    hub: Hub | None = None
+    figures: LiveFigures | None = None
+    connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)
+    supported_by_viewer: DataLoader[int, bool] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.viewer.user_id)
+        self.refresh_loaders(Loaders())
+
+    def refresh_loaders(self, loaders: Loaders) -> None:
+        """Live events bring a fresh (possibly shared) set: nothing cached is ever stale."""
+        self.loaders = loaders
+        self.supported_by_viewer = supported_by(self.viewer.user_id)
 
 
 Info = _Info[Context, None]

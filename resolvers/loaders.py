@@ -60,7 +60,7 @@ def _comment_totals() -> DataLoader[int, int]:
     return DataLoader(load_fn=load)
 
 
-def _supported_by(user_id: int | None) -> DataLoader[int, bool]:
+def supported_by(user_id: int | None) -> DataLoader[int, bool]:
     async def load(ids: list[int]) -> Sequence[bool]:
         if user_id is None:
             return [False] * len(ids)
@@ -80,7 +80,10 @@ def _first_comments(first: int) -> DataLoader[int, list[Comment]]:
 
 
 class Loaders:
-    def __init__(self, viewer_id: int | None = None) -> None:
+    """Viewer-independent lookups, so a batch of live events can share one set across every
+    subscriber of the process."""
+
+    def __init__(self) -> None:
         self.category_by_id = _by_id(Category)
         self.agency_by_id = _by_id(Agency)
         self.user_by_id = _by_id(User)
@@ -95,7 +98,6 @@ class Loaders:
         self.comment_by_id = _by_id(Comment)
         self.comment_total_by_report_id = _comment_totals()
         self.latest_rating_by_report_id = _latest_rating()
-        self.supported_by_viewer = _supported_by(viewer_id)
         # First pages of comments, one loader per page size asked for in this request.
         self._first_comments: dict[int, DataLoader[int, list[Comment]]] = {}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
@@ -17,6 +17,20 @@ from schema.statistics import AgencyRanking, Stats
 FromDate = Annotated[date | None, strawberry.argument(name="from", description="First day.")]
 ToDate = Annotated[date | None, strawberry.argument(description="Last day, included.")]
 Quarter = Annotated[str | None, strawberry.argument(description='e.g. "2026-Q3"')]
+
+
+async def ranking_rows(
+    now: datetime, chosen: period.Period, kind: AgencyKind | None = None,
+    category: int | None = None, min_received: int = ranking.DEFAULT_MIN_RECEIVED,
+) -> list[AgencyRanking]:
+    counts = await statistics.agency_counts(chosen, now, kind=kind, category_id=category)
+    return [AgencyRanking.from_row(r) for r in ranking.rank(counts, min_received)]
+
+
+async def stats_of(now: datetime, chosen: period.Period, category: int | None = None,
+                   agency: int | None = None) -> Stats:
+    result = await statistics.stats(chosen, now, category_id=category, agency_id=agency)
+    return Stats.from_stats(chosen.label, result)
 
 
 @strawberry.type
@@ -36,10 +50,7 @@ class StatisticsQuery:
             raise Invalid("minReceived must be between 0 and 1000000.", field="minReceived")
         chosen = period.resolve(quarter, from_, to)
         category = decode_id(category_id, "Category", "categoryId") if category_id else None
-        counts = await statistics.agency_counts(
-            chosen, info.context.deps.now(), kind=kind, category_id=category
-        )
-        return [AgencyRanking.from_row(r) for r in ranking.rank(counts, min_received)]
+        return await ranking_rows(info.context.deps.now(), chosen, kind, category, min_received)
 
     @strawberry.field(description="The province's published figures for a period.")
     async def stats(
@@ -51,10 +62,8 @@ class StatisticsQuery:
         category_id: strawberry.ID | None = None,
         agency_id: strawberry.ID | None = None,
     ) -> Stats:
-        chosen = period.resolve(quarter, from_, to)
-        result = await statistics.stats(
-            chosen, info.context.deps.now(),
-            category_id=decode_id(category_id, "Category", "categoryId") if category_id else None,
-            agency_id=decode_id(agency_id, "Agency", "agencyId") if agency_id else None,
+        return await stats_of(
+            info.context.deps.now(), period.resolve(quarter, from_, to),
+            decode_id(category_id, "Category", "categoryId") if category_id else None,
+            decode_id(agency_id, "Agency", "agencyId") if agency_id else None,
         )
-        return Stats.from_stats(chosen.label, result)

@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 from models.errors import DomainError
 from resolvers.mutation import Mutation
 from resolvers.query import Query
+from resolvers.subscription import Subscription
 from schema.account import User
 from schema.directory import Agency, Category
 from schema.feedback import Comment
@@ -76,6 +77,7 @@ def build_schema() -> strawberry.Schema:
     return AppSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Report, Agency, Category, User, ExtensionRequest, Media, Comment],
         extensions=[ShapeErrors],
     )

@@ -242,7 +242,7 @@ class Report(Node):
 
     @strawberry.field(description="Whether the signed-in user supports this report.")
     async def viewer_has_supported(self, info: Info) -> bool:
-        return await info.context.loaders.supported_by_viewer.load(self.row.id)
+        return await info.context.supported_by_viewer.load(self.row.id)
 
     @strawberry.field(description="Working days from submission to publication, when resolved.")
     def working_days(self) -> int | None:

@@ -5,15 +5,17 @@ INVALID_TRANSITION when they happen to run one after the other.)"""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 
 import pytest
 from tortoise.transactions import in_transaction
 
 from models import services
-from models.enums import Status
+from models.enums import EventKind, Status
 from models.errors import Conflict, DomainError, InvalidTransition
 from models.lifecycle import TABLE, Action
 from models.report import Report, ReportEvent
+from models.timeline import write_event
 from tests.support.world import World
 
 
@@ -66,3 +68,26 @@ async def test_a_stale_read_cannot_overwrite_a_newer_change(world: World):
     fresh = await Report.get(id=report.id)
     assert fresh.status is Status.ASSIGNED
     assert await ReportEvent.filter(report_id=report.id).count() == 2
+
+
+async def test_events_become_visible_in_seq_order(world: World):
+    """While one transaction holds a new event uncommitted, another event writer waits: so a
+    reader never sees seq 11 committed while seq 10 is still to come (on PostgreSQL this is the
+    advisory lock in models.timeline; SQLite has a single writer anyway)."""
+    report = await world.report(Status.ASSIGNED)
+    fields = {"report_id": report.id, "at": world.deps.now(), "kind": EventKind.SUPPORTED}
+    # The second writer must not inherit the first one's transaction (Tortoise keeps the
+    # current transaction in a context variable, which a new task would copy).
+    outside = contextvars.copy_context()
+    async with in_transaction() as first:
+        a = await write_event(first, **fields)
+
+        async def second_writer() -> int:
+            async with in_transaction() as second:
+                event = await write_event(second, **fields)
+            return int(event.id)
+
+        b = asyncio.create_task(second_writer(), context=outside)
+        await asyncio.sleep(0.3)
+        assert not b.done()  # waiting for the first transaction to commit
+    assert await b > a.id

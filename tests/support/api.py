@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +51,11 @@ class Api:
         return errors
 
 
+# Only statements sent on behalf of the block being measured count: background work (the
+# event hub's polling) runs in tasks that did not inherit this flag.
+_measuring: contextvars.ContextVar[bool] = contextvars.ContextVar("measuring", default=False)
+
+
 class _Counter(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -57,7 +63,7 @@ class _Counter(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         text = record.getMessage().lstrip().upper()
-        if text.startswith(SQL_VERBS):
+        if _measuring.get() and text.startswith(SQL_VERBS):
             self.statements.append(record.getMessage())
 
 
@@ -68,8 +74,10 @@ def count_queries() -> Iterator[list[str]]:
     handler, old_level = _Counter(), logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+    token = _measuring.set(True)
     try:
         yield handler.statements
     finally:
+        _measuring.reset(token)
         logger.removeHandler(handler)
         logger.setLevel(old_level)
