@@ -10,6 +10,7 @@ import contextlib
 import logging
 import re
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -65,10 +67,31 @@ class GraphQLApp(GraphQL[Context, None]):
             allow_queries_via_get=True,
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
             max_subscriptions_per_connection=settings.ws_max_subscriptions,
+            allowed_origins=settings.allowed_origins,
         )
         self.deps = deps
         self.hub = hub
         self.figures = figures
+        self.settings = settings
+        self.sockets_per_ip: Counter[str] = Counter()
+        self.sockets_per_user: Counter[int] = Counter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await super().__call__(scope, receive, send)
+            return
+        ip = (scope.get("client") or ("unknown", 0))[0]
+        if self.sockets_per_ip[ip] >= self.settings.ws_max_connections_per_ip:
+            await send({"type": "websocket.close", "code": 4429})  # refused before accepting
+            return
+        self.sockets_per_ip[ip] += 1
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.sockets_per_ip[ip] -= 1
+            user = scope.get("state", {}).get("user_id")
+            if user is not None:
+                self.sockets_per_user[user] -= 1
 
     def encode_json(self, data: object) -> bytes:
         # orjson: faster, and Vietnamese text goes out as UTF-8 rather than \u escapes.
@@ -97,8 +120,12 @@ class GraphQLApp(GraphQL[Context, None]):
             return None  # anonymous: public streams only
         token = bearer_token(raw) if isinstance(raw, str) else None
         viewer = await accounts.viewer_for_token(token, self.deps)
-        if not viewer.signed_in:
+        if not viewer.signed_in or viewer.user_id is None:
             raise ConnectionRejectionError({"message": "Invalid or expired token."})
+        if self.sockets_per_user[viewer.user_id] >= self.settings.ws_max_connections_per_user:
+            raise ConnectionRejectionError({"message": "Too many connections for this account."})
+        self.sockets_per_user[viewer.user_id] += 1
+        context.request.scope.setdefault("state", {})["user_id"] = viewer.user_id
         context.viewer, context.token = viewer, token
         context.refresh_loaders(context.loaders)
         return None
@@ -166,6 +193,7 @@ def create_app(
     app.state.deps = deps
     app.state.bus = bus
     app.state.hub = hub
+    app.state.figures = figures
     return app
 
 

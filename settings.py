@@ -31,6 +31,9 @@ class Settings:
     ws_init_timeout_seconds: int = 10
     ws_max_subscriptions: int = 20
     ws_queue_size: int = 1000
+    ws_max_connections_per_ip: int = 50
+    ws_max_connections_per_user: int = 10
+    allowed_origins: tuple[str, ...] = ()
     extra_days_off: tuple[date, ...] = field(default_factory=tuple)
     extra_working_days: tuple[date, ...] = field(default_factory=tuple)
     graphiql: bool = True
@@ -64,6 +67,15 @@ class Settings:
             ),
             ws_max_subscriptions=int(e.get("WS_MAX_SUBSCRIPTIONS", d.ws_max_subscriptions)),
             ws_queue_size=int(e.get("WS_QUEUE_SIZE", d.ws_queue_size)),
+            ws_max_connections_per_ip=int(
+                e.get("WS_MAX_CONNECTIONS_PER_IP", d.ws_max_connections_per_ip)
+            ),
+            ws_max_connections_per_user=int(
+                e.get("WS_MAX_CONNECTIONS_PER_USER", d.ws_max_connections_per_user)
+            ),
+            allowed_origins=tuple(
+                o.strip() for o in e.get("ALLOWED_ORIGINS", "").split(",") if o.strip()
+            ),
             graphiql=_bool(e.get("GRAPHIQL", "true")),
             introspection=_bool(e.get("INTROSPECTION", "true")),
             log_level=e.get("LOG_LEVEL", d.log_level),

@@ -4,6 +4,7 @@ Messages are only wake-up calls: the hub reads the events themselves from the da
 lost message delays a delivery by at most one poll interval and never loses it. This wrapper
 covers broadcaster's known weak spots:
 - payloads are JSON strings (the Redis backend hands back text, memory:// hands back objects);
+- its Redis backend never delivers with current redis-py (see realtime/redis_backend.py);
 - one subscription per process, opened at start-up (no race between first subscribers);
 - a watchdog: when Redis goes away, broadcaster's listener task dies quietly and the
   subscription would hang forever; we notice, reconnect with backoff, and ask the hub to resync.
@@ -21,6 +22,7 @@ from broadcaster import Broadcast
 
 from models.report import ReportEvent
 from realtime.events import REPORT_EVENTS, encode
+from realtime.redis_backend import RedisPubSubBackend
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,12 @@ def _listener_tasks(broadcast: Broadcast) -> list[asyncio.Task[Any]]:
     tasks = [getattr(broadcast, "_listener_task", None),
              getattr(getattr(broadcast, "_backend", None), "_listener", None)]
     return [t for t in tasks if isinstance(t, asyncio.Task)]
+
+
+def _broadcast_for(url: str) -> Broadcast:
+    if url.startswith(("redis://", "rediss://")):
+        return Broadcast(backend=RedisPubSubBackend(url))
+    return Broadcast(url)
 
 
 class EventBus:
@@ -76,7 +84,7 @@ class EventBus:
     async def _listen_forever(self) -> None:
         backoff = 0.2
         while True:
-            broadcast = Broadcast(self.url)
+            broadcast = _broadcast_for(self.url)
             try:
                 await broadcast.connect()
                 async with broadcast.subscribe(REPORT_EVENTS) as subscription:

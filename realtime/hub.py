@@ -82,6 +82,7 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self.on_batch: list[Callable[[Batch], None]] = []
         self._wake = asyncio.Event()
+        self._reading = asyncio.Lock()  # two catch-ups at once would dispatch twice
         self._task: asyncio.Task[None] | None = None
         self.dispatched = 0
 
@@ -124,6 +125,10 @@ class Hub:
                 await asyncio.sleep(self.poll_seconds)
 
     async def catch_up(self) -> None:
+        async with self._reading:
+            await self._catch_up()
+
+    async def _catch_up(self) -> None:
         while True:
             events = list(await ReportEvent.filter(id__gt=self.hwm).order_by("id").limit(BATCH))
             if not events:

@@ -1,0 +1,64 @@
+"""The per-process event hub: ordered catch-up from the database, one read per batch for all
+subscribers, and a subscriber that stops reading dropped without holding anyone up."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from models import participation
+from models.enums import Status
+from models.report import ReportEvent
+from realtime import channels
+from realtime.hub import Hub, Subscriber
+from tests.support.api import count_queries
+from tests.support.world import World
+
+
+async def test_a_slow_subscriber_is_dropped_and_the_others_keep_receiving(
+    app: Starlette, world: World
+):
+    hub: Hub = app.state.hub
+    await hub.catch_up()
+    report = await world.report(Status.ASSIGNED)
+    await hub.catch_up()
+    feed = channels.public_feed()
+    fast = hub.register(feed)
+    slow = Subscriber(feed, queue_size=3, start_seq=hub.hwm)
+    hub.subscribers.add(slow)
+    for _ in range(5):  # five SUPPORTED events, one per dispatch round
+        await participation.support_report(world.deps, world.other_citizen.viewer, report.id)
+        await participation.withdraw_support(world.deps, world.other_citizen.viewer, report.id)
+        await hub.catch_up()
+        item = fast.queue.get_nowait()  # the fast one reads as it goes
+        assert item is not None
+        _batch, events = item
+        assert [e.kind.value for e in events] == ["SUPPORTED"]
+    assert slow.dropped
+    assert slow not in hub.subscribers
+    assert fast in hub.subscribers
+    # What it had queued was released at once; only the "you were dropped" marker is left.
+    assert slow.queue.qsize() == 1
+    assert slow.queue.get_nowait() is None
+
+
+async def test_one_read_per_batch_whatever_the_number_of_subscribers(
+    app: Starlette, world: World
+):
+    hub: Hub = app.state.hub
+    report = await world.report(Status.ASSIGNED)
+    await hub.catch_up()
+    subscribers = [hub.register(channels.public_feed()) for _ in range(200)]
+    await participation.support_report(world.deps, world.other_citizen.viewer, report.id)
+    with count_queries() as statements:
+        await hub.catch_up()
+    # Events above the mark, their reports, then the (empty) next page: not one per subscriber.
+    assert len(statements) <= 3, statements
+    for sub in subscribers:
+        item = sub.queue.get_nowait()
+        assert item is not None
+        _batch, events = item
+        assert events[0].kind.value == "SUPPORTED"
+    assert len({id(s.queue) for s in subscribers}) == 200
+    last = await ReportEvent.all().order_by("-id").first()
+    assert last is not None
+    assert hub.hwm == last.id
