@@ -99,7 +99,8 @@ class EventBus:
                 self.connected = False
                 self._broadcast = None
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(broadcast.disconnect(), 2)
+                    async with asyncio.timeout(2):
+                        await broadcast.disconnect()
             self.reconnects += 1
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
