@@ -140,9 +140,16 @@ async def healthz(request: Request) -> JSONResponse:
     except Exception:
         log.warning("health check: database unreachable", exc_info=True)
         checks["database"] = "unreachable"
+    bus: EventBus = state.bus
+    if not bus.url.startswith("memory://"):
+        checks["broadcast"] = "ok" if bus.healthy else "unreachable"
     healthy = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if healthy else "unavailable", **checks},
-                        status_code=200 if healthy else 503)
+    if healthy:
+        return JSONResponse({"status": "ok", **checks})
+    # Without the bus the process still answers queries and mutations ("degraded"); without the
+    # database it cannot do anything ("unavailable").
+    status = "degraded" if checks["database"] == "ok" else "unavailable"
+    return JSONResponse({"status": status, **checks}, status_code=503)
 
 
 def create_app(

@@ -137,10 +137,13 @@ async def test_events_cross_processes_and_survive_a_redis_restart(
         redis.stop()
         # Redis is down: the change still stands (publishing fails quietly)...
         await make_public(b.http, world, "Hai: trong lúc Redis dừng")
+        assert await health(a.http, "degraded") == {"status": "degraded", "database": "ok",
+                                                    "broadcast": "unreachable"}
         redis.process = start_redis_on(redis.port, tmp_path / "redis2")
         # ...and once the bus is back, process A resyncs from the database.
         second = (await client.next(op, within=20))["data"]["publicFeed"]
         assert second["report"]["title"].startswith("Hai")
+        assert (await health(a.http, "ok"))["broadcast"] == "ok"
 
         await asyncio.sleep(1)
         await make_public(b.http, world, "Ba: sau khi Redis chạy lại")
@@ -152,6 +155,20 @@ async def test_events_cross_processes_and_survive_a_redis_restart(
     finally:
         a.stop()
         b.stop()
+
+
+async def health(url: str, expected: str) -> dict[str, str]:
+    """Poll /healthz until it reports `expected` (the watchdog needs a few seconds)."""
+    body: dict[str, str] = {}
+    async with httpx.AsyncClient() as client:
+        for _ in range(150):
+            response = await client.get(f"{url}/healthz")
+            body = response.json()
+            if body["status"] == expected:
+                assert response.status_code == (200 if expected == "ok" else 503)
+                return body
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"healthz never said {expected}: {body}")
 
 
 def start_redis_on(port: int, base: Path) -> subprocess.Popen[bytes]:

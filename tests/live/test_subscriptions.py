@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from models import participation, services
@@ -196,3 +197,26 @@ async def test_the_seam_under_concurrent_writes(live: Live, world: World):
     assert received == expected
     assert await client.nothing(op)
     await client.close()
+
+
+async def test_deadline_reminders_reach_the_agency_and_the_ioc(live: Live, world: World):
+    from models.reminders import raise_reminders
+
+    report = await world.report(Status.IN_PROGRESS)
+    agency = await WsClient.open(live.ws, world.staff_a.token)
+    ioc = await WsClient.open(live.ws, world.ioc.token)
+    await agency.acked()
+    await ioc.acked()
+    op_a, op_i = await sub(agency, AGENCY, "agencyFeed"), await sub(ioc, IOC, "iocFeed")
+    await asyncio.sleep(0.2)
+    clock = world.deps.clock
+    clock.now = report.due_at  # type: ignore[attr-defined]
+    await raise_reminders(world.deps)
+    assert await kinds(agency, op_a, 1) == ["DEADLINE_NEAR"]
+    assert (await ioc.next(op_i))["data"]["iocFeed"]["kind"] == "DEADLINE_NEAR"
+    clock.now = report.due_at + timedelta(seconds=1)  # type: ignore[attr-defined]
+    await raise_reminders(world.deps)
+    assert await kinds(agency, op_a, 1) == ["OVERDUE"]
+    assert (await ioc.next(op_i))["data"]["iocFeed"]["kind"] == "OVERDUE"
+    await agency.close()
+    await ioc.close()
