@@ -34,18 +34,6 @@ AGENCIES: list[tuple[str, str, AgencyKind, AgencyLevel, str | None]] = [
     ("VNPT-HUE", "VNPT Thừa Thiên Huế", B, PROVINCE, None),
 ]
 
-# (code, name): the categories the province publishes statistics for.
-CATEGORIES: list[tuple[str, str]] = [
-    ("TTXD", "Trật tự xây dựng"),
-    ("VSMT", "Vệ sinh môi trường"),
-    ("HTGT", "Hạ tầng giao thông"),
-    ("HTDT", "Hạ tầng đô thị"),
-    ("ANTT", "An ninh trật tự xã hội"),
-    ("DLDV", "Chất lượng dịch vụ du lịch"),
-    ("TTHC", "Thủ tục hành chính / thái độ cán bộ"),
-    ("DVCI", "Dịch vụ công ích"),
-]
-
 # (phone, password, display name, role, agency code): listed in the README.
 DEMO_ACCOUNTS: list[tuple[str, str, str, Role, str | None]] = [
     ("0900000001", "demo-admin-2026", "Quản trị hệ thống", Role.ADMIN, None),

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 from demo.data import (
     AGENCIES,
-    CATEGORIES,
     DEMO_ACCOUNTS,
     GIVEN,
     MIDDLE,
@@ -52,11 +51,8 @@ async def _directory() -> tuple[dict[str, Agency], dict[str, Category]]:
         agencies[code] = await Agency.create(
             code=code, name=name, kind=kind, level=level, parent_id=parent_id
         )
-    # The standard categories come with the migrations; the demo only fills any gap.
-    categories = {
-        code: (await Category.get_or_create(code=code, defaults={"name": name}))[0]
-        for code, name in CATEGORIES
-    }
+    # The standard categories come with the migrations (0002).
+    categories = {c.code: c for c in await Category.all()}
     return agencies, categories
 
 

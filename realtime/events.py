@@ -1,4 +1,5 @@
-"""Event payloads on the bus: small JSON strings carrying ids, never personal data."""
+"""Bus messages: small JSON strings carrying ids, never personal data. They only wake the
+hubs up; the events themselves are read from the database."""
 
 from __future__ import annotations
 
@@ -21,9 +22,3 @@ def encode(event: ReportEvent) -> str:
     }
     return orjson.dumps(payload).decode()
 
-
-def decode(message: str | bytes) -> dict[str, Any]:
-    data = orjson.loads(message)
-    if not isinstance(data, dict):
-        raise ValueError("event payload must be a JSON object")
-    return data

@@ -64,15 +64,7 @@ async def report_connection(
     def count() -> Awaitable[int]:
         return qs.count()
 
-    return ReportConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, has_previous_page=page.has_previous,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
-        ),
-        count=count,
-    )
+    return ReportConnection(edges=edges, page_info=PageInfo.of(page), count=count)
 
 
 def _connection_field(scope: Scope, default_order: queries.ReportOrder, doc: str) -> object:

@@ -107,14 +107,7 @@ class CommentConnection:
     def from_page(cls, page: Page[CommentRow], report_id: int) -> Self:
         edges = [CommentEdge(node=Comment.from_row(r), cursor=c)
                  for r, c in zip(page.items, page.cursors, strict=True)]
-        return cls(
-            edges=edges, report_id=report_id,
-            page_info=PageInfo(
-                has_next_page=page.has_next, has_previous_page=page.has_previous,
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
-            ),
-        )
+        return cls(edges=edges, report_id=report_id, page_info=PageInfo.of(page))
 
 
 @strawberry.type
