@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -26,6 +27,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
+from body_limit import BodyLimit
 from models import accounts
 from models.calendar import vietnam
 from models.db import database
@@ -62,7 +64,7 @@ def bearer_token(header: str | None) -> str | None:
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, deps: Deps, settings: Settings, hub: Hub, figures: LiveFigures) -> None:
         super().__init__(
-            build_schema(),
+            build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
@@ -189,6 +191,7 @@ def create_app(
                 await hub.stop()
 
     app = Starlette(
+        middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
         routes=[
             Route("/healthz", healthz),
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -38,6 +38,11 @@ class Settings:
     extra_working_days: tuple[date, ...] = field(default_factory=tuple)
     graphiql: bool = True
     introspection: bool = True
+    max_query_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_query_nodes: int = 50_000
+    max_body_bytes: int = 1024 * 1024
     log_level: str = "INFO"
 
     @classmethod
@@ -78,6 +83,11 @@ class Settings:
             ),
             graphiql=_bool(e.get("GRAPHIQL", "true")),
             introspection=_bool(e.get("INTROSPECTION", "true")),
+            max_query_depth=int(e.get("MAX_QUERY_DEPTH", d.max_query_depth)),
+            max_aliases=int(e.get("MAX_ALIASES", d.max_aliases)),
+            max_tokens=int(e.get("MAX_TOKENS", d.max_tokens)),
+            max_query_nodes=int(e.get("MAX_QUERY_NODES", d.max_query_nodes)),
+            max_body_bytes=int(e.get("MAX_BODY_BYTES", d.max_body_bytes)),
             log_level=e.get("LOG_LEVEL", d.log_level),
         )
 

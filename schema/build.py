@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import DisableIntrospection, MaskErrors, SchemaExtension
 from strawberry.types import ExecutionContext
 
 from models.errors import DomainError
@@ -17,7 +18,9 @@ from resolvers.subscription import Subscription
 from schema.account import User
 from schema.directory import Agency, Category
 from schema.feedback import Comment
+from schema.limits import limit_extensions
 from schema.report import ExtensionRequest, Media, Report
+from settings import Settings
 
 log = logging.getLogger("hien_truong.graphql")
 
@@ -30,6 +33,9 @@ def _request_id(execution_context: ExecutionContext | None) -> str | None:
 def _is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     return original is not None and not isinstance(original, (DomainError, GraphQLError))
+
+
+_SUGGESTION = re.compile(r" Did you mean .*\?$")
 
 
 class ShapeErrors(MaskErrors):
@@ -49,9 +55,15 @@ class ShapeErrors(MaskErrors):
             elif _is_unexpected(error):
                 extensions = {"code": "INTERNAL", "requestId": request_id}
                 shaped.append(self._rebuild(error, "Unexpected error", extensions))
+            elif self.hide_schema and _SUGGESTION.search(error.message):
+                # "Did you mean ...?" would leak the schema that introspection keeps hidden.
+                shaped.append(self._rebuild(error, _SUGGESTION.sub("", error.message),
+                                            dict(error.extensions or {})))
             else:
                 shaped.append(error)
         return shaped
+
+    hide_schema = False
 
     @staticmethod
     def _rebuild(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
@@ -73,11 +85,23 @@ class AppSchema(strawberry.Schema):
                 )
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or Settings()
+    extensions: list[type[SchemaExtension]] = limit_extensions(
+        max_depth=settings.max_query_depth, max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens, max_nodes=settings.max_query_nodes,
+    )
+    if settings.introspection:
+        extensions.append(ShapeErrors)
+    else:
+        class ShapeErrorsHidingSchema(ShapeErrors):
+            hide_schema = True
+
+        extensions += [DisableIntrospection, ShapeErrorsHidingSchema]
     return AppSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Report, Agency, Category, User, ExtensionRequest, Media, Comment],
-        extensions=[ShapeErrors],
+        extensions=extensions,
     )

@@ -20,7 +20,8 @@ ASSIGN = """mutation($input: AssignReportInput!) { assignReport(input: $input) {
 REJECT = """mutation($input: RejectReportInput!) { rejectReport(input: $input) {
   report { id } errors { code field message } } }"""
 
-MEGABYTE = "Đ" * 1_000_000
+# 1 MB of text: under the 1 MiB body limit, so it reaches validation (bigger bodies get 413).
+MEGABYTE = "x" * 1_000_000
 
 
 def fake_id(text: str) -> str:
