@@ -160,7 +160,8 @@ def create_app(
     """Build the app. `clock` lets tests fix the time the domain sees."""
     settings = settings or Settings.from_env()
     settings.check()
-    hub = Hub(poll_seconds=settings.event_poll_seconds, queue_size=settings.ws_queue_size)
+    hub = Hub(poll_seconds=settings.event_poll_seconds, queue_size=settings.ws_queue_size,
+              token_recheck_seconds=settings.ws_token_recheck_seconds)
     figures = LiveFigures(min_interval=1.0)
     hub.on_batch.append(figures.changed)
     bus = EventBus(settings.broadcast_url, on_notice=hub.wake)

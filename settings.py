@@ -31,6 +31,7 @@ class Settings:
     ws_init_timeout_seconds: int = 10
     ws_max_subscriptions: int = 20
     ws_queue_size: int = 1000
+    ws_token_recheck_seconds: float = 5.0
     ws_max_connections_per_ip: int = 50
     ws_max_connections_per_user: int = 10
     allowed_origins: tuple[str, ...] = ()
@@ -72,6 +73,9 @@ class Settings:
             ),
             ws_max_subscriptions=int(e.get("WS_MAX_SUBSCRIPTIONS", d.ws_max_subscriptions)),
             ws_queue_size=int(e.get("WS_QUEUE_SIZE", d.ws_queue_size)),
+            ws_token_recheck_seconds=float(
+                e.get("WS_TOKEN_RECHECK_SECONDS", d.ws_token_recheck_seconds)
+            ),
             ws_max_connections_per_ip=int(
                 e.get("WS_MAX_CONNECTIONS_PER_IP", d.ws_max_connections_per_ip)
             ),

@@ -75,9 +75,11 @@ class Subscriber:
 
 
 class Hub:
-    def __init__(self, poll_seconds: float = 1.0, queue_size: int = 1000) -> None:
+    def __init__(self, poll_seconds: float = 1.0, queue_size: int = 1000,
+                 token_recheck_seconds: float = 5.0) -> None:
         self.poll_seconds = poll_seconds
         self.queue_size = queue_size
+        self.token_recheck_seconds = token_recheck_seconds
         self.hwm = 0
         self.subscribers: set[Subscriber] = set()
         self.on_batch: list[Callable[[Batch], None]] = []

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 
 import strawberry
 
-from models import period, policy
+from models import accounts, period, policy
 from models.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from models.queries import BBox, visible_report
 from models.report import ReportEvent as EventRow
@@ -70,7 +71,12 @@ async def stream(info: Info, channel: Channel, after: str | None) -> AsyncGenera
             newest = await EventRow.all().order_by("-id").first().only("id")
             last = max(sub.start_seq, newest.id if newest else 0)
         while True:
-            item = await sub.queue.get()
+            try:
+                async with asyncio.timeout(hub.token_recheck_seconds):
+                    item = await sub.queue.get()
+            except TimeoutError:
+                await _still_signed_in(info)  # a revoked or expired token ends the stream
+                continue
             if item is None:
                 if sub.dropped:
                     raise TooSlow("Disconnected: this subscription fell too far behind.")
@@ -82,6 +88,14 @@ async def stream(info: Info, channel: Channel, after: str | None) -> AsyncGenera
                     yield _deliver(info, batch, event, channel)
     finally:
         hub.unregister(sub)
+
+
+async def _still_signed_in(info: Info) -> None:
+    token = info.context.token
+    if token is not None:
+        viewer = await accounts.viewer_for_token(token, info.context.deps)
+        if not viewer.signed_in:
+            raise Unauthenticated("Signed out: this subscription has ended.")
 
 
 def _signed_in(info: Info) -> policy.Viewer:

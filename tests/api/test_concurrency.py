@@ -16,6 +16,7 @@ from models.errors import Conflict, DomainError, InvalidTransition
 from models.lifecycle import TABLE, Action
 from models.report import Report, ReportEvent
 from models.timeline import write_event
+from tests.support.api import Api
 from tests.support.world import World
 
 
@@ -91,3 +92,19 @@ async def test_events_become_visible_in_seq_order(world: World):
         await asyncio.sleep(0.3)
         assert not b.done()  # waiting for the first transaction to commit
     assert await b > a.id
+
+
+async def test_concurrent_retries_with_one_idempotency_key_make_one_report(api: Api,
+                                                                           world: World):
+    """A phone on 3G sends the same submission five times at once: one report, one event."""
+    query = """mutation($input: SubmitReportInput!) { submitReport(input: $input) {
+      report { id } errors { code } } }"""
+    variables = {"input": {"description": "Cột điện nghiêng sau bão",
+                           "idempotencyKey": "retry-3g-000042"}}
+    results = await asyncio.gather(*(api.gql(query, variables, world.citizen.token)
+                                     for _ in range(5)))
+    ids = {r["submitReport"]["report"]["id"] for r in results}
+    assert len(ids) == 1, results
+    assert all(r["submitReport"]["errors"] == [] for r in results)
+    assert await Report.filter(reporter_id=world.citizen.id).count() == 1
+    assert await ReportEvent.filter(kind=EventKind.SUBMITTED).count() == 1

@@ -30,7 +30,7 @@ class Live:
 @pytest.fixture
 def live_settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, reminder_interval_seconds=0,
-                    event_poll_seconds=0.5)
+                    event_poll_seconds=0.5, ws_token_recheck_seconds=0.5)
 
 
 @pytest.fixture

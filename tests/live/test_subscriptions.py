@@ -220,3 +220,15 @@ async def test_deadline_reminders_reach_the_agency_and_the_ioc(live: Live, world
     assert (await ioc.next(op_i))["data"]["iocFeed"]["kind"] == "OVERDUE"
     await agency.close()
     await ioc.close()
+
+
+async def test_signing_out_ends_open_subscriptions(live: Live, world: World):
+    client = await WsClient.open(live.ws, world.staff_a.token)
+    await client.acked()
+    op = await sub(client, AGENCY, "agencyFeed")
+    await asyncio.sleep(0.3)
+    out = await live.api.gql("mutation { logout { ok } }", token=world.staff_a.token)
+    assert out["logout"]["ok"] is True
+    ended = await client.next(op, within=5)
+    assert ended["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    await client.close()
