@@ -33,6 +33,7 @@ from models.calendar import vietnam
 from models.db import database
 from models.deps import Deps, utc_now
 from models.reminders import remind_forever
+from models.throttle import Throttle
 from realtime.bus import EventBus
 from realtime.hub import Hub
 from realtime.live_figures import LiveFigures
@@ -53,6 +54,7 @@ def make_deps(settings: Settings, bus: EventBus, clock: Callable[[], datetime] |
         secret_key=settings.secret_key,
         token_ttl_days=settings.token_ttl_days,
         comment_interval_seconds=settings.comment_interval_seconds,
+        throttle=Throttle(settings.rate_limit_storage_uri),
     )
 
 
@@ -188,6 +190,7 @@ def create_app(
                     with contextlib.suppress(asyncio.CancelledError):
                         await reminders
                 await bus.disconnect()
+                await deps.throttle.close()
                 await figures.stop()
                 await hub.stop()
 

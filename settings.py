@@ -19,6 +19,7 @@ def _bool(value: str) -> bool:
 class Settings:
     database_url: str = "sqlite://data/hien-truong.sqlite3"
     broadcast_url: str = "memory://"
+    rate_limit_storage: str = ""  # empty: Redis when BROADCAST_URL is Redis, else memory
     secret_key: str = DEFAULT_SECRET
     environment: str = "development"
     host: str = "127.0.0.1"
@@ -53,6 +54,7 @@ class Settings:
         return cls(
             database_url=e.get("DATABASE_URL", d.database_url),
             broadcast_url=e.get("BROADCAST_URL", d.broadcast_url),
+            rate_limit_storage=e.get("RATE_LIMIT_STORAGE", d.rate_limit_storage),
             secret_key=e.get("SECRET_KEY", d.secret_key),
             environment=e.get("APP_ENV", d.environment),
             host=e.get("HOST", d.host),
@@ -94,6 +96,14 @@ class Settings:
             max_body_bytes=int(e.get("MAX_BODY_BYTES", d.max_body_bytes)),
             log_level=e.get("LOG_LEVEL", d.log_level),
         )
+
+    @property
+    def rate_limit_storage_uri(self) -> str:
+        if self.rate_limit_storage:
+            return self.rate_limit_storage
+        if self.broadcast_url.startswith(("redis://", "rediss://")):
+            return "async+" + self.broadcast_url
+        return "async+memory://"
 
     @property
     def is_development(self) -> bool:

@@ -137,16 +137,22 @@ async def create_staff_account(
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 
-async def login(phone: str, password: str, deps: Deps) -> tuple[str, User]:
-    """Return a new bearer token. Wrong phone and wrong password look the same to the caller."""
+async def login(phone: str, password: str, deps: Deps, ip: str = "unknown") -> tuple[str, User]:
+    """Return a new bearer token. Wrong phone and wrong password look the same to the caller.
+    Repeated failures for one phone or from one address are refused before the password is even
+    checked, so guessing is slow (RATE_LIMITED with retryAfterSeconds)."""
     failure = Unauthenticated("Phone number or password is incorrect.")
     try:
         normalized = normalize_phone(phone)
     except Invalid:
-        raise failure from None
+        normalized = phone[:32]
+    await deps.throttle.check("login_failure_phone", normalized)
+    await deps.throttle.check("login_failure_ip", ip)
     user = await User.get_or_none(phone=normalized)
     ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.is_active:
+        await deps.throttle.hit("login_failure_phone", normalized)
+        await deps.throttle.hit("login_failure_ip", ip)
         raise failure
     token = secrets.token_urlsafe(32)
     now = deps.now()

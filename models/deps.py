@@ -6,11 +6,12 @@ Passed in explicitly so tests can fix the time and watch what is published.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from models.calendar import WorkingCalendar
 from models.report import ReportEvent
+from models.throttle import Throttle
 
 Publisher = Callable[[Sequence[ReportEvent]], Awaitable[None]]
 
@@ -31,6 +32,7 @@ class Deps:
     secret_key: str = "dev-only-secret-change-me"
     token_ttl_days: int = 30
     comment_interval_seconds: int = 60
+    throttle: Throttle = field(default_factory=Throttle)
 
     def now(self) -> datetime:
         return self.clock()

@@ -8,7 +8,7 @@ import strawberry
 
 from models import participation, services
 from resolvers.context import Info
-from resolvers.guard import guard, report_result
+from resolvers.guard import client_ip, guard, limit, report_result
 from schema import inputs, payloads
 from schema.feedback import Comment
 from schema.relay import decode_id
@@ -22,6 +22,7 @@ class FeedbackMutation:
     ) -> payloads.AddCommentPayload:
         async def work() -> dict[str, Any]:
             c = info.context
+            await limit(info, "addComment", client_ip(info))
             parent = decode_id(input.parent_id, "Comment", "parentId") if input.parent_id else None
             row = await participation.add_comment(
                 c.deps, c.viewer, decode_id(input.report_id, "Report", "reportId"), input.body,
@@ -99,6 +100,8 @@ class FeedbackMutation:
     ) -> payloads.SupportReportPayload:
         async def work() -> dict[str, Any]:
             c = info.context
+            if c.viewer.user_id is not None:
+                await limit(info, "supportReport", str(c.viewer.user_id))
             return report_result(await participation.support_report(
                 c.deps, c.viewer, decode_id(input.id, "Report")
             ))

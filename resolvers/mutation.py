@@ -13,7 +13,7 @@ import strawberry
 from models import accounts, directory, services
 from resolvers.context import Info
 from resolvers.feedback import FeedbackMutation
-from resolvers.guard import guard, report_result
+from resolvers.guard import client_ip, guard, limit, report_result
 from schema import inputs, payloads
 from schema.account import User
 from schema.directory import Agency, Category
@@ -28,8 +28,10 @@ class CoreMutation:
     @strawberry.mutation
     async def register(self, info: Info, input: inputs.RegisterInput) -> payloads.RegisterPayload:
         async def work() -> dict[str, Any]:
+            await limit(info, "register", client_ip(info))
             await accounts.register(input.phone, input.password, input.display_name)
-            token, user = await accounts.login(input.phone, input.password, info.context.deps)
+            token, user = await accounts.login(input.phone, input.password, info.context.deps,
+                                               client_ip(info))
             return {"token": token, "user": User.from_row(user)}
 
         return await guard(payloads.RegisterPayload, work)
@@ -37,7 +39,8 @@ class CoreMutation:
     @strawberry.mutation
     async def login(self, info: Info, input: inputs.LoginInput) -> payloads.LoginPayload:
         async def work() -> dict[str, Any]:
-            token, user = await accounts.login(input.phone, input.password, info.context.deps)
+            token, user = await accounts.login(input.phone, input.password, info.context.deps,
+                                               client_ip(info))
             return {"token": token, "user": User.from_row(user)}
 
         return await guard(payloads.LoginPayload, work)
@@ -121,6 +124,8 @@ class CoreMutation:
         self, info: Info, input: inputs.SubmitReportInput
     ) -> payloads.SubmitReportPayload:
         async def work() -> dict[str, Any]:
+            if info.context.viewer.user_id is not None:
+                await limit(info, "submitReport", str(info.context.viewer.user_id))
             loc = input.location
             new = services.NewReport(
                 description=input.description,

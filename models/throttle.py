@@ -1,0 +1,93 @@
+"""Rate limits for mutations: every rule in one table, counted with the `limits` library.
+
+Counters live in Redis when one is configured (`RATE_LIMIT_STORAGE=async+redis://…`), so a
+limit holds across server processes; otherwise in memory. If Redis is unreachable the counters
+fall back to memory for that process (limits then hold per process, not fleet-wide) rather than
+refusing every request or letting every request through.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+from limits.util import WindowStats
+
+from models.errors import RateLimited
+
+log = logging.getLogger(__name__)
+
+# rule -> limit. Keys (user, IP, phone) are chosen where the rule is applied.
+RULES: dict[str, str] = {
+    "submitReport": "10/10minute",  # per user: a citizen reports, not a script
+    "supportReport": "60/minute",  # per user
+    "addComment": "10/minute",  # per IP, on top of the one-per-60-s rule per user
+    "register": "10/hour",  # per IP
+    "login_failure_phone": "5/15minute",  # failed sign-ins per phone number
+    "login_failure_ip": "30/15minute",  # failed sign-ins per IP
+}
+
+
+@dataclass(frozen=True)
+class Window:
+    limit: int
+    remaining: int
+    reset_at: float  # epoch seconds
+
+
+class Throttle:
+    def __init__(self, storage_uri: str = "async+memory://") -> None:
+        self.storage: Storage = storage_from_string(storage_uri)  # type: ignore[assignment]
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.fallback = MovingWindowRateLimiter(MemoryStorage())
+        self.fell_back = 0
+        self.items: dict[str, RateLimitItem] = {rule: parse(spec) for rule, spec in RULES.items()}
+
+    async def close(self) -> None:
+        """Release the Redis connections. limits keeps its client (coredis or redis-py) on
+        `storage.bridge.storage` and offers no close of its own."""
+        client = getattr(getattr(self.storage, "bridge", None), "storage", None)
+        pool = getattr(client, "connection_pool", None)
+        for closer in (getattr(client, "aclose", None), getattr(pool, "disconnect", None)):
+            if closer is not None:
+                result = closer()
+                if inspect.isawaitable(result):
+                    await result
+
+    async def _call(self, method: str, item: RateLimitItem, *keys: str) -> Any:
+        try:
+            return await getattr(self.limiter, method)(item, *keys)
+        except Exception:
+            self.fell_back += 1
+            log.warning("rate-limit storage unreachable; counting in memory", exc_info=True)
+            return await getattr(self.fallback, method)(item, *keys)
+
+    async def window(self, rule: str, *keys: str) -> Window:
+        item = self.items[rule]
+        stats: WindowStats = await self._call("get_window_stats", item, rule, *keys)
+        return Window(item.amount, int(stats.remaining), float(stats.reset_time))
+
+    async def _refuse(self, rule: str, *keys: str) -> None:
+        window = await self.window(rule, *keys)
+        retry = max(1, math.ceil(window.reset_at - time.time()))
+        raise RateLimited(f"Too many attempts; try again in {retry} s.",
+                          retry_after_seconds=retry)
+
+    async def hit(self, rule: str, *keys: str) -> Window:
+        """Count one; raise RateLimited (with retryAfterSeconds) when over the limit."""
+        if not await self._call("hit", self.items[rule], rule, *keys):
+            await self._refuse(rule, *keys)
+        return await self.window(rule, *keys)
+
+    async def check(self, rule: str, *keys: str) -> None:
+        """Refuse if the limit is already used up, without counting."""
+        if not await self._call("test", self.items[rule], rule, *keys):
+            await self._refuse(rule, *keys)
