@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 
+import logs
 from models import accounts
 from models.agency import Agency
 from models.db import database, migrate
@@ -25,6 +25,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         "server:create_app", factory=True, host=args.host or settings.host,
         port=args.port or settings.port, workers=args.workers or settings.workers,
         log_level=settings.log_level.lower(), ws_ping_interval=20, ws_ping_timeout=20,
+        log_config=None,  # keep our handlers (JSON lines in production)
     )
     return 0
 
@@ -120,5 +121,5 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     settings.check()
-    logging.basicConfig(level=settings.log_level.upper())
+    logs.setup(settings.log_level, json=settings.log_format == "json")
     sys.exit(args.func(settings, args))

@@ -27,6 +27,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
+import logs
 from body_limit import BodyLimit
 from models import accounts
 from models.calendar import vietnam
@@ -106,6 +107,7 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> Context:
         incoming = request.headers.get("x-request-id", "")
         request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        logs.request_id.set(request_id)  # every log line of this request carries it
         token = bearer_token(request.headers.get("authorization"))
         viewer = await accounts.viewer_for_token(token, self.deps)
         if isinstance(response, Response):

@@ -46,6 +46,7 @@ class Settings:
     max_query_nodes: int = 50_000
     max_body_bytes: int = 1024 * 1024
     log_level: str = "INFO"
+    log_format: str = ""  # "json" or "text"; empty: text in development, JSON otherwise
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -95,6 +96,9 @@ class Settings:
             max_query_nodes=int(e.get("MAX_QUERY_NODES", d.max_query_nodes)),
             max_body_bytes=int(e.get("MAX_BODY_BYTES", d.max_body_bytes)),
             log_level=e.get("LOG_LEVEL", d.log_level),
+            log_format=e.get("LOG_FORMAT", "") or (
+                "text" if e.get("APP_ENV", d.environment) == "development" else "json"
+            ),
         )
 
     @property
