@@ -192,10 +192,3 @@ async def withdraw_support(deps: Deps, viewer: Viewer, report_id: int) -> Report
     return await Report.get(id=report_id)
 
 
-async def latest_ratings(report_ids: list[int]) -> dict[int, Rating]:
-    """The newest cycle's rating of each report."""
-    latest: dict[int, Rating] = {}
-    for rating in await Rating.filter(report_id__in=report_ids).order_by("cycle"):
-        latest[rating.report_id] = rating
-    return latest
-

@@ -159,10 +159,6 @@ async def visible_report(viewer: Viewer, report_id: int) -> Report | None:
     return report
 
 
-async def visible_reports(viewer: Viewer, report_ids: Sequence[int]) -> dict[int, Report]:
-    rows = await Report.filter(id__in=list(report_ids))
-    return {r.id: r for r in rows if can_see_report(viewer, facts(r))}
-
 
 # --- comments -----------------------------------------------------------------------------------
 

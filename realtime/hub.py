@@ -39,10 +39,6 @@ async def load_batch(events: list[ReportEvent]) -> Batch:
     return Batch(events, reports, loaders)
 
 
-class Dropped(Exception):
-    """The subscriber fell too far behind and was disconnected."""
-
-
 @dataclass(eq=False)
 class Subscriber:
     channel: Channel
