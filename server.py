@@ -21,7 +21,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -31,15 +31,16 @@ import logs
 from body_limit import BodyLimit
 from models import accounts
 from models.calendar import vietnam
-from models.db import database
+from models.db import database, unavailable
 from models.deps import Deps, utc_now
 from models.reminders import remind_forever
 from models.throttle import Throttle
 from realtime.bus import EventBus
 from realtime.hub import Hub
 from realtime.live_figures import LiveFigures
+from request_limit import RequestLimit
 from resolvers.context import Context
-from schema.build import build_schema
+from schema.build import UNAVAILABLE_MESSAGE, build_schema
 from settings import Settings
 
 log = logging.getLogger("hien_truong")
@@ -55,7 +56,7 @@ def make_deps(settings: Settings, bus: EventBus, clock: Callable[[], datetime] |
         secret_key=settings.secret_key,
         token_ttl_days=settings.token_ttl_days,
         comment_interval_seconds=settings.comment_interval_seconds,
-        throttle=Throttle(settings.rate_limit_storage_uri),
+        throttle=Throttle(settings.rate_limit_storage_uri, dict(settings.rate_limits)),
     )
 
 
@@ -82,6 +83,9 @@ class GraphQLApp(GraphQL[Context, None]):
         self.sockets_per_user: Counter[int] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+            return
         if scope["type"] != "websocket":
             await super().__call__(scope, receive, send)
             return
@@ -97,6 +101,37 @@ class GraphQLApp(GraphQL[Context, None]):
             user = scope.get("state", {}).get("user_id")
             if user is not None:
                 self.sockets_per_user[user] -= 1
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Failures outside GraphQL execution (signing the caller in needs the database) get
+        the same masked JSON shape as errors inside it: 503 when the database is away, 500
+        otherwise, never a bare "Internal Server Error"."""
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, tracking_send)
+        except Exception as error:
+            if started:
+                raise
+            request_id = logs.request_id.get() or uuid.uuid4().hex
+            away = unavailable(error)
+            log.error("request failed before execution request_id=%s", request_id,
+                      exc_info=error)
+            status, code, message = (503, "UNAVAILABLE", UNAVAILABLE_MESSAGE) if away else (
+                500, "INTERNAL", "Unexpected error")
+            body = orjson.dumps({"data": None, "errors": [
+                {"message": message, "extensions": {"code": code, "requestId": request_id}}]})
+            headers = [(b"content-type", b"application/json"),
+                       (b"x-request-id", request_id.encode())]
+            if away:
+                headers.append((b"retry-after", b"1"))
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
 
     def encode_json(self, data: object) -> bytes:
         # orjson: faster, and Vietnamese text goes out as UTF-8 rather than \u escapes.
@@ -197,7 +232,10 @@ def create_app(
                 await hub.stop()
 
     app = Starlette(
-        middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(RequestLimit, throttle=deps.throttle, paths=("/graphql",)),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        ],
         routes=[
             Route("/healthz", healthz),
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -15,6 +15,16 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _pairs(value: str) -> tuple[tuple[str, str], ...]:
+    """"requests_ip=600/minute, submitReport=5/hour" -> (("requests_ip", "600/minute"), ...)."""
+    pairs = []
+    for part in value.split(","):
+        if part.strip():
+            name, _, spec = part.partition("=")
+            pairs.append((name.strip(), spec.strip()))
+    return tuple(pairs)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite://data/hien-truong.sqlite3"
@@ -45,6 +55,8 @@ class Settings:
     max_tokens: int = 5000
     max_query_nodes: int = 50_000
     max_body_bytes: int = 1024 * 1024
+    # Overrides of the rate-limit table (models/throttle.py), e.g. {"requests_ip": "0"} (off).
+    rate_limits: tuple[tuple[str, str], ...] = ()
     log_level: str = "INFO"
     log_format: str = ""  # "json" or "text"; empty: text in development, JSON otherwise
 
@@ -95,6 +107,7 @@ class Settings:
             max_tokens=int(e.get("MAX_TOKENS", d.max_tokens)),
             max_query_nodes=int(e.get("MAX_QUERY_NODES", d.max_query_nodes)),
             max_body_bytes=int(e.get("MAX_BODY_BYTES", d.max_body_bytes)),
+            rate_limits=_pairs(e.get("RATE_LIMITS", "")),
             log_level=e.get("LOG_LEVEL", d.log_level),
             log_format=e.get("LOG_FORMAT", "") or (
                 "text" if e.get("APP_ENV", d.environment) == "development" else "json"

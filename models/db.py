@@ -31,6 +31,25 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+def unavailable(error: BaseException | None) -> bool:
+    """True when the failure is the database being away (restarting, unreachable, connection
+    cut), as opposed to a bug: the request may simply be retried."""
+    from tortoise.exceptions import DBConnectionError
+
+    kinds: list[type[BaseException]] = [OSError, TimeoutError, DBConnectionError]
+    with contextlib.suppress(ImportError):  # asyncpg is there only for PostgreSQL
+        import asyncpg
+
+        kinds += [asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+                  asyncpg.CannotConnectNowError, asyncpg.OperatorInterventionError]
+    seen = 0
+    while error is not None and seen < 10:  # the driver's error may be wrapped
+        if isinstance(error, tuple(kinds)):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
 def _ensure_sqlite_dir(database_url: str) -> None:
     if database_url.startswith("sqlite://") and ":memory:" not in database_url:
         path = database_url.removeprefix("sqlite://").split("?", 1)[0]

@@ -30,7 +30,7 @@ async def limit(info: Info, rule: str, key: str) -> None:
     headers); over the limit raises RateLimited, which `guard` turns into a payload error."""
     window = await info.context.deps.throttle.hit(rule, key)
     response = info.context.response
-    if isinstance(response, Response):
+    if window is not None and isinstance(response, Response):
         response.headers["X-RateLimit-Limit"] = str(window.limit)
         response.headers["X-RateLimit-Remaining"] = str(window.remaining)
         response.headers["X-RateLimit-Reset"] = str(int(window.reset_at))

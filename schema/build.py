@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaskErrors, SchemaExtension
 from strawberry.types import ExecutionContext
 
+from models.db import unavailable
 from models.errors import DomainError
 from resolvers.mutation import Mutation
 from resolvers.query import Query
@@ -23,6 +24,7 @@ from schema.report import ExtensionRequest, Media, Report
 from settings import Settings
 
 log = logging.getLogger("hien_truong.graphql")
+UNAVAILABLE_MESSAGE = "Service temporarily unavailable; try again shortly."
 
 
 def _request_id(execution_context: ExecutionContext | None) -> str | None:
@@ -52,6 +54,9 @@ class ShapeErrors(MaskErrors):
                 if original.field:
                     extensions["field"] = original.field
                 shaped.append(self._rebuild(error, original.message, extensions))
+            elif _is_unexpected(error) and unavailable(original):
+                extensions = {"code": "UNAVAILABLE", "requestId": request_id}
+                shaped.append(self._rebuild(error, UNAVAILABLE_MESSAGE, extensions))
             elif _is_unexpected(error):
                 extensions = {"code": "INTERNAL", "requestId": request_id}
                 shaped.append(self._rebuild(error, "Unexpected error", extensions))

@@ -78,6 +78,15 @@ def pg_template(pg_server: Server) -> str:
     return TEMPLATE_DB
 
 
+@pytest.fixture
+async def pg_url(pg_server: Server, pg_template: str) -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL database for tests that run the server as a process."""
+    name = f"proc_{uuid.uuid4().hex[:10]}"
+    await pg_admin(pg_server, f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    yield f"{pg_server.url}/{name}"
+    await pg_admin(pg_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"

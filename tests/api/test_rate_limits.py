@@ -3,10 +3,15 @@ headers, and counters shared by every process through Redis."""
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 import pytest
+from starlette.applications import Starlette
 
 from models.errors import RateLimited
 from models.throttle import RULES, Throttle
+from settings import Settings
 from tests.support.api import Api
 from tests.support.servers import Server
 from tests.support.world import World
@@ -69,6 +74,58 @@ async def test_counters_are_shared_through_redis(redis_server: Server):
 async def test_unreachable_storage_falls_back_to_memory():
     throttle = Throttle("async+redis://127.0.0.1:1")  # nothing listens there
     window = await throttle.hit("register", "1.2.3.4")
+    assert window is not None
     assert window.remaining == window.limit - 1
     assert throttle.fell_back > 0
     await throttle.close()
+
+
+class TestRequestsPerIp:
+    @pytest.fixture
+    def settings(self, database_url: str) -> Settings:
+        return Settings(database_url=database_url, reminder_interval_seconds=0,
+                        rate_limits=(("requests_ip", "3/minute"),))
+
+    async def test_over_the_limit_is_refused_with_429_before_execution(self, api: Api):
+        for _ in range(3):
+            ok = await api.client.post("/graphql", json={"query": "{ categories { id } }"})
+            assert ok.status_code == 200
+        refused = await api.client.post("/graphql", json={"query": "{ categories { id } }"})
+        assert refused.status_code == 429
+        retry = int(refused.headers["Retry-After"])
+        assert 0 < retry <= 60
+        error = refused.json()["errors"][0]
+        assert error["extensions"] == {"code": "RATE_LIMITED", "retryAfterSeconds": retry}
+        # GET counts too, and the health check is not limited.
+        assert (await api.client.get("/graphql?query={__typename}")).status_code == 429
+        assert (await api.client.get("/healthz")).status_code == 200
+
+    async def test_websocket_handshakes_count_and_are_closed_with_4429(self, app: Starlette):
+        sent: list[MutableMapping[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "websocket.connect"}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            sent.append(message)
+
+        for _ in range(3):
+            await app.state.deps.throttle.hit("requests_ip", "10.0.0.9")
+        scope = {"type": "websocket", "path": "/graphql", "client": ("10.0.0.9", 5000),
+                 "headers": [], "query_string": b"", "subprotocols": ["graphql-transport-ws"],
+                 "scheme": "ws", "server": ("test", 80), "root_path": "", "app": app}
+        await app(scope, receive, send)
+        assert sent == [{"type": "websocket.close", "code": 4429}]
+
+
+async def test_rules_can_be_switched_off_and_unknown_rules_are_refused():
+    throttle = Throttle(overrides={"requests_ip": "0"})
+    assert await throttle.hit("requests_ip", "1.2.3.4") is None
+    with pytest.raises(ValueError, match="unknown"):
+        Throttle(overrides={"requests_per_ip": "5/minute"})
+    await throttle.close()
+
+
+def test_rate_limit_overrides_are_read_from_the_environment():
+    settings = Settings.from_env({"RATE_LIMITS": "requests_ip=300/minute, submitReport=0"})
+    assert dict(settings.rate_limits) == {"requests_ip": "300/minute", "submitReport": "0"}
