@@ -143,12 +143,12 @@ async def login(phone: str, password: str, deps: Deps, ip: str = "unknown") -> t
     checked, so guessing is slow (RATE_LIMITED with retryAfterSeconds)."""
     failure = Unauthenticated("Phone number or password is incorrect.")
     try:
-        normalized = normalize_phone(phone)
+        normalized, valid = normalize_phone(phone), True
     except Invalid:
-        normalized = phone[:32]
+        normalized, valid = phone[:32], False  # still counted: guessing is guessing
     await deps.throttle.check("login_failure_phone", normalized)
     await deps.throttle.check("login_failure_ip", ip)
-    user = await User.get_or_none(phone=normalized)
+    user = await User.get_or_none(phone=normalized) if valid else None
     ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.is_active:
         await deps.throttle.hit("login_failure_phone", normalized)

@@ -70,6 +70,10 @@ async def test_wrong_password_and_unknown_phone_look_the_same(api: Api):
     assert wrong["login"]["errors"] == unknown["login"]["errors"]
     assert wrong["login"]["errors"][0]["code"] == "UNAUTHENTICATED"
     assert wrong["login"]["token"] is None
+    # Not a phone number at all (found by the fuzzer: it once reached the database).
+    for junk in ("00000000000000000", "", "x" * 40, "+84"):
+        garbage = await api.gql(LOGIN, {"input": {"phone": junk, "password": "x"}})
+        assert garbage["login"]["errors"] == wrong["login"]["errors"]
 
 
 async def test_register_validation(api: Api):
