@@ -40,8 +40,11 @@ def unavailable(error: BaseException | None) -> bool:
     with contextlib.suppress(ImportError):  # asyncpg is there only for PostgreSQL
         import asyncpg
 
+        # InternalClientError: the driver found a connection in a state the server's shutdown
+        # left it in ("cannot switch to state ...; another operation is in progress").
         kinds += [asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
-                  asyncpg.CannotConnectNowError, asyncpg.OperatorInterventionError]
+                  asyncpg.CannotConnectNowError, asyncpg.OperatorInterventionError,
+                  asyncpg.exceptions._base.InternalClientError]
     seen = 0
     while error is not None and seen < 10:  # the driver's error may be wrapped
         if isinstance(error, tuple(kinds)):

@@ -24,6 +24,9 @@ def test_connection_failures_are_unavailable():
     assert unavailable(asyncpg.ConnectionDoesNotExistError("connection was closed"))
     assert unavailable(asyncpg.CannotConnectNowError("the database system is starting up"))
     assert unavailable(asyncpg.AdminShutdownError("terminating connection"))
+    # Seen in tests/faults/test_database_restart.py, the moment PostgreSQL went away.
+    assert unavailable(asyncpg.exceptions._base.InternalClientError(
+        "cannot switch to state 12; another operation (2) is in progress"))
     assert unavailable(wrapped(ConnectionResetError(), OperationalError("wrapped")))
 
 

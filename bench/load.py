@@ -1,0 +1,402 @@
+"""Bounded load test: reads, submissions, comments and hundreds of live subscribers for a fixed
+time against real server processes on PostgreSQL and Redis, on loopback. It stops by itself.
+
+    python -m bench.load [--duration 60] [--subscribers 500] [--processes 2]
+
+starts its own throwaway PostgreSQL and Redis (Debian packages), prints the figures and writes
+them to bench/results/load.json. `tests/load/test_load.py` runs the same thing in CI and fails
+on any 5xx or on any committed event that did not reach every subscriber entitled to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import statistics
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+from websockets.asyncio.client import connect
+
+from models.calendar import vietnam
+from models.db import database, migrate
+from models.deps import Deps
+from models.enums import Role
+from models.lifecycle import PUBLIC_STATUSES
+from realtime.channels import IOC_KINDS
+from tests.support.process import SECRET, Process
+from tests.support.servers import start_postgres, start_redis
+from tests.support.world import World, gid, make_person, make_world
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PUBLIC_FEED = "subscription { publicFeed { seq at kind } }"
+IOC_FEED = "subscription { iocFeed { seq at kind } }"
+READS = [
+    """{ reports(first: 20) { totalCount nodes { id title status dueAt category { name }
+        agency { name } commentCount supportCount } } }""",
+    "{ stats { received processed processedRate onTimeRate satisfiedRate } }",
+    "{ agencyRankings { rows { rank score agency { name } } } }",
+    """query($q: String) { reports(first: 10, filter: {search: $q}) { nodes { id title } } }""",
+]
+LIFECYCLE = [
+    ("citizen", """mutation($d: String!) { submitReport(input: {description: $d}) {
+       report { id } errors { code } } }"""),
+    ("ioc", """mutation($id: ID!, $a: ID!) { assignReport(input: {id: $id, agencyId: $a}) {
+       errors { code } } }"""),
+    ("staff", """mutation($id: ID!) { acceptReport(input: {id: $id}) { errors { code } } }"""),
+    ("commenter", """mutation($id: ID!) { addComment(input: {reportId: $id,
+       body: "Khu vực này vẫn còn rác"}) { errors { code } } }"""),
+    ("other", """mutation($id: ID!) { supportReport(input: {id: $id}) { errors { code } } }"""),
+    ("staff", """mutation($id: ID!) { submitResult(input: {id: $id,
+       text: "Đã thu gom và vệ sinh"}) { errors { code } } }"""),
+    ("ioc", """mutation($id: ID!) { publishResult(input: {id: $id}) { errors { code } } }"""),
+]
+SERVER_ENV = {
+    "RATE_LIMITS": "requests_ip=0, submitReport=0, supportReport=0, addComment=0",
+    "COMMENT_INTERVAL_SECONDS": "0",
+    "WS_MAX_CONNECTIONS_PER_IP": "100000",
+    "EVENT_POLL_SECONDS": "5",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+@dataclass
+class Config:
+    duration: float = 60.0
+    subscribers: int = 500  # publicFeed, anonymous
+    ioc_subscribers: int = 10  # iocFeed, signed in as the IOC
+    readers: int = 8
+    writers: int = 2
+    lifecycle_seconds: float = 3.0  # each writer walks one report through its life this often
+    processes: int = 2
+    drain_seconds: float = 30.0  # how long delivery may lag behind the last commit
+
+
+@dataclass
+class Sub:
+    feed: str
+    received: list[tuple[int, float, float]] = field(default_factory=list)  # seq, at, got
+    close_code: int | None = None
+
+
+@dataclass
+class Result:
+    duration: float
+    processes: int
+    subscribers: int
+    requests: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    server_errors: int = 0
+    mutation_errors: list[str] = field(default_factory=list)
+    lifecycles: int = 0
+    read_p50_ms: float = 0.0
+    read_p99_ms: float = 0.0
+    write_p50_ms: float = 0.0
+    write_p99_ms: float = 0.0
+    events_committed: int = 0
+    deliveries_expected: int = 0
+    deliveries_received: int = 0
+    missing: int = 0
+    duplicates: int = 0
+    unexpected: int = 0
+    dropped_connections: int = 0
+    delivery_p50_ms: float = 0.0
+    delivery_p99_ms: float = 0.0
+    delivery_max_ms: float = 0.0
+    server_cpu_seconds: float = 0.0
+
+    def table(self) -> str:
+        rows = [
+            ("duration (s)", f"{self.duration:.0f}"),
+            ("server processes", self.processes),
+            ("live subscribers", self.subscribers),
+            ("HTTP requests", self.requests),
+            ("HTTP statuses", self.statuses),
+            ("HTTP 5xx", self.server_errors),
+            ("unexpected mutation errors", len(self.mutation_errors)),
+            ("report lifecycles completed", self.lifecycles),
+            ("read latency p50 / p99 (ms)", f"{self.read_p50_ms:.1f} / {self.read_p99_ms:.1f}"),
+            ("write latency p50 / p99 (ms)",
+             f"{self.write_p50_ms:.1f} / {self.write_p99_ms:.1f}"),
+            ("events committed", self.events_committed),
+            ("deliveries expected / received",
+             f"{self.deliveries_expected} / {self.deliveries_received}"),
+            ("missing / duplicate / not entitled",
+             f"{self.missing} / {self.duplicates} / {self.unexpected}"),
+            ("connections dropped", self.dropped_connections),
+            ("commit-to-delivery p50 / p99 / max (ms)",
+             f"{self.delivery_p50_ms:.0f} / {self.delivery_p99_ms:.0f} / "
+             f"{self.delivery_max_ms:.0f}"),
+            ("server CPU (s, all processes)", f"{self.server_cpu_seconds:.1f}"),
+        ]
+        width = max(len(name) for name, _ in rows)
+        return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    import os
+
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+async def subscribe(url: str, query: str, token: str | None, sub: Sub,
+                    ready: asyncio.Queue[bool]) -> None:
+    payload = {"authorization": f"Bearer {token}"} if token else {}
+    async with connect(url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                       max_size=None, open_timeout=60, ping_interval=None) as ws:
+        await ws.send(orjson.dumps({"type": "connection_init", "payload": payload}).decode())
+        ack = orjson.loads(await ws.recv())
+        assert ack["type"] == "connection_ack", ack
+        await ws.send(orjson.dumps({"id": "1", "type": "subscribe",
+                                    "payload": {"query": query}}).decode())
+        ready.put_nowait(True)
+        try:
+            async for raw in ws:
+                got = time.time()
+                message = orjson.loads(raw)
+                if message["type"] != "next":
+                    continue
+                event = next(iter(message["payload"]["data"].values()))
+                at = datetime.fromisoformat(event["at"]).timestamp()
+                sub.received.append((event["seq"], at, got))
+        finally:
+            sub.close_code = ws.close_code
+
+
+class Workload:
+    def __init__(self, servers: list[Process], world: World, config: Config,
+                 commenters: list[str]) -> None:
+        self.servers = servers
+        self.world = world
+        self.config = config
+        self.statuses: Counter[int] = Counter()
+        self.read_ms: list[float] = []
+        self.write_ms: list[float] = []
+        self.mutation_errors: list[str] = []
+        self.lifecycles = 0
+        self.tokens = {"citizen": world.citizen.token, "ioc": world.ioc.token,
+                       "staff": world.staff_a.token, "other": world.other_citizen.token}
+        self.commenters = commenters  # one per writer: the one-comment-per-interval rule
+
+    async def _post(self, client: httpx.AsyncClient, url: str, query: str,
+                    variables: dict[str, Any], token: str | None, timings: list[float]
+                    ) -> dict[str, Any] | None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        started = time.perf_counter()
+        response = await client.post(f"{url}/graphql", headers=headers,
+                                     json={"query": query, "variables": variables})
+        timings.append((time.perf_counter() - started) * 1000)
+        self.statuses[response.status_code] += 1
+        if response.status_code != 200:
+            return None
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def reader(self, n: int, until: float) -> None:
+        async with httpx.AsyncClient(timeout=30) as client:
+            i = n
+            while time.monotonic() < until:
+                i += 1
+                url = self.servers[i % len(self.servers)].http
+                query = READS[i % len(READS)]
+                await self._post(client, url, query, {"q": "duong"}, None, self.read_ms)
+
+    async def writer(self, n: int, until: float) -> None:
+        async with httpx.AsyncClient(timeout=30) as client:
+            i = 0
+            while time.monotonic() < until:
+                started = time.monotonic()
+                i += 1
+                report_id = ""
+                for step, (who, query) in enumerate(LIFECYCLE):
+                    url = self.servers[(i + step + n) % len(self.servers)].http
+                    variables: dict[str, Any] = {"d": f"Phản ánh tải {n}-{i}: rác ở đường"}
+                    if report_id:
+                        variables = {"id": report_id}
+                        if "$a" in query:
+                            variables["a"] = gid("Agency", self.world.agency_a.id)
+                    token = self.commenters[n] if who == "commenter" else self.tokens[who]
+                    body = await self._post(client, url, query, variables, token,
+                                            self.write_ms)
+                    if body is None:
+                        break
+                    name, payload = next(iter((body.get("data") or {"?": None}).items()))
+                    if payload is None or payload["errors"]:
+                        self.mutation_errors.append(f"{name}: {body}")
+                        break
+                    report_id = report_id or payload["report"]["id"]
+                else:
+                    self.lifecycles += 1
+                pause = self.config.lifecycle_seconds - (time.monotonic() - started)
+                if pause > 0:
+                    await asyncio.sleep(min(pause, max(0.0, until - time.monotonic())))
+
+
+async def expected_deliveries(database_url: str, after: int) -> tuple[set[int], set[int], int]:
+    """What each kind of subscriber is entitled to, decided from the database after the run:
+    public steps of reports that are public, and the IOC's kinds of every report."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            """SELECT e.id, e.kind, e.to_status, r.status FROM report_event e
+               JOIN report r ON r.id = e.report_id WHERE e.id > $1""", after)
+    finally:
+        await conn.close()
+    public_statuses = {s.value for s in PUBLIC_STATUSES}
+    public = {r["id"] for r in rows if r["status"] in public_statuses
+              and (r["to_status"] is None or r["to_status"] in public_statuses)}
+    ioc = {r["id"] for r in rows if r["kind"] in {k.value for k in IOC_KINDS}}
+    return public, ioc, len(rows)
+
+
+async def max_event_id(database_url: str) -> int:
+    conn = await asyncpg.connect(database_url)
+    try:
+        value = await conn.fetchval("SELECT coalesce(max(id), 0) FROM report_event")
+    finally:
+        await conn.close()
+    return int(value)
+
+
+async def run(database_url: str, broadcast_url: str, workdir: Path, config: Config) -> Result:
+    """Migrate, create the accounts, start the servers, run the load, check every delivery."""
+    await migrate(database_url)
+    async with database(database_url, global_fallback=False):
+        deps = Deps(calendar=vietnam(), secret_key=SECRET)
+        world = await make_world(deps)
+        commenters = [(await make_person(deps, Role.CITIZEN)).token
+                      for _ in range(config.writers)]
+    servers = [Process(database_url, broadcast_url, workdir / f"server-{i}.log", **SERVER_ENV)
+               for i in range(config.processes)]
+    subs: list[Sub] = []
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        await asyncio.gather(*(server.ready() for server in servers))
+        ready: asyncio.Queue[bool] = asyncio.Queue()
+        plan = [(PUBLIC_FEED, None)] * config.subscribers + \
+            [(IOC_FEED, world.ioc.token)] * config.ioc_subscribers
+        for i, (query, token) in enumerate(plan):
+            sub = Sub("public" if query == PUBLIC_FEED else "ioc")
+            subs.append(sub)
+            tasks.append(asyncio.create_task(
+                subscribe(servers[i % len(servers)].ws, query, token, sub, ready)))
+            if i % 50 == 49:
+                await asyncio.sleep(0.05)  # do not flood the accept backlog
+        for _ in plan:
+            await asyncio.wait_for(ready.get(), 60)
+        await asyncio.sleep(1.0)  # the subscribe messages are registered with the hubs
+        start_seq = await max_event_id(database_url)
+        cpu_before = sum(cpu_seconds(s.proc.pid) for s in servers)
+
+        workload = Workload(servers, world, config, commenters)
+        started = time.monotonic()
+        until = started + config.duration
+        await asyncio.gather(
+            *(workload.reader(n, until) for n in range(config.readers)),
+            *(workload.writer(n, until) for n in range(config.writers)),
+        )
+        public, ioc, committed = await expected_deliveries(database_url, start_seq)
+        deadline = time.monotonic() + config.drain_seconds
+        while time.monotonic() < deadline:
+            if all({seq for seq, _, _ in s.received} >= (public if s.feed == "public" else ioc)
+                   for s in subs):
+                break
+            await asyncio.sleep(0.2)
+        elapsed = time.monotonic() - started
+        cpu = sum(cpu_seconds(s.proc.pid) for s in servers) - cpu_before
+
+        result = Result(duration=elapsed, processes=config.processes,
+                        subscribers=len(subs), events_committed=committed)
+        latencies: list[float] = []
+        for sub in subs:
+            expected = public if sub.feed == "public" else ioc
+            seqs = [seq for seq, _, _ in sub.received]
+            got = set(seqs)
+            result.deliveries_expected += len(expected)
+            result.deliveries_received += len(seqs)
+            result.missing += len(expected - got)
+            result.duplicates += len(seqs) - len(got)
+            result.unexpected += len(got - expected)
+            result.dropped_connections += sub.close_code is not None
+            latencies += [(received - at) * 1000 for _, at, received in sub.received]
+        result.requests = sum(workload.statuses.values())
+        result.statuses = {str(k): v for k, v in sorted(workload.statuses.items())}
+        result.server_errors = sum(v for k, v in workload.statuses.items() if k >= 500)
+        result.mutation_errors = workload.mutation_errors
+        result.lifecycles = workload.lifecycles
+        result.read_p50_ms = percentile(workload.read_ms, 50)
+        result.read_p99_ms = percentile(workload.read_ms, 99)
+        result.write_p50_ms = percentile(workload.write_ms, 50)
+        result.write_p99_ms = percentile(workload.write_ms, 99)
+        result.delivery_p50_ms = percentile(latencies, 50)
+        result.delivery_p99_ms = percentile(latencies, 99)
+        result.delivery_max_ms = max(latencies, default=0.0)
+        result.server_cpu_seconds = cpu
+        return result
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        for server in servers:
+            server.stop()
+
+
+def save(result: Result) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "load.json"
+    path.write_text(json.dumps(asdict(result), indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=Config.duration)
+    parser.add_argument("--subscribers", type=int, default=Config.subscribers)
+    parser.add_argument("--processes", type=int, default=Config.processes)
+    parser.add_argument("--lifecycle-seconds", type=float, default=Config.lifecycle_seconds)
+    args = parser.parse_args()
+    config = Config(duration=args.duration, subscribers=args.subscribers,
+                    processes=args.processes, lifecycle_seconds=args.lifecycle_seconds)
+    workdir = Path(tempfile.mkdtemp(prefix="hien-truong-load-"))
+    postgres = start_postgres()
+    redis = start_redis(workdir / "redis")
+    try:
+        async def go() -> Result:
+            admin = await asyncpg.connect(f"{postgres.url}/postgres")
+            await admin.execute("CREATE DATABASE load")
+            await admin.close()
+            return await run(f"{postgres.url}/load", redis.url, workdir, config)
+
+        result = asyncio.run(go())
+    finally:
+        redis.stop()
+        postgres.stop()
+    print(result.table())
+    print(f"written to {save(result)}")
+
+
+if __name__ == "__main__":
+    main()
