@@ -45,8 +45,8 @@ READS = [
     """{ reports(first: 20) { totalCount nodes { id title status dueAt category { name }
         agency { name } commentCount supportCount } } }""",
     "{ stats { received processed processedRate onTimeRate satisfiedRate } }",
-    "{ agencyRankings { rows { rank score agency { name } } } }",
-    """query($q: String) { reports(first: 10, filter: {search: $q}) { nodes { id title } } }""",
+    "{ agencyRankings { rank score agency { name } received onTimeRate } }",
+    """query($q: String) { reports(first: 10, filter: {text: $q}) { nodes { id title } } }""",
 ]
 LIFECYCLE = [
     ("citizen", """mutation($d: String!) { submitReport(input: {description: $d}) {
@@ -98,6 +98,7 @@ class Result:
     statuses: dict[str, int] = field(default_factory=dict)
     server_errors: int = 0
     mutation_errors: list[str] = field(default_factory=list)
+    read_errors: list[str] = field(default_factory=list)
     lifecycles: int = 0
     read_p50_ms: float = 0.0
     read_p99_ms: float = 0.0
@@ -123,7 +124,8 @@ class Result:
             ("HTTP requests", self.requests),
             ("HTTP statuses", self.statuses),
             ("HTTP 5xx", self.server_errors),
-            ("unexpected mutation errors", len(self.mutation_errors)),
+            ("unexpected mutation / read errors",
+             f"{len(self.mutation_errors)} / {len(self.read_errors)}"),
             ("report lifecycles completed", self.lifecycles),
             ("read latency p50 / p99 (ms)", f"{self.read_p50_ms:.1f} / {self.read_p99_ms:.1f}"),
             ("write latency p50 / p99 (ms)",
@@ -194,6 +196,7 @@ class Workload:
         self.read_ms: list[float] = []
         self.write_ms: list[float] = []
         self.mutation_errors: list[str] = []
+        self.read_errors: list[str] = []
         self.lifecycles = 0
         self.tokens = {"citizen": world.citizen.token, "ioc": world.ioc.token,
                        "staff": world.staff_a.token, "other": world.other_citizen.token}
@@ -220,7 +223,10 @@ class Workload:
                 i += 1
                 url = self.servers[i % len(self.servers)].http
                 query = READS[i % len(READS)]
-                await self._post(client, url, query, {"q": "duong"}, None, self.read_ms)
+                variables = {"q": "duong"} if "$q" in query else {}
+                body = await self._post(client, url, query, variables, None, self.read_ms)
+                if body is not None and body.get("errors"):
+                    self.read_errors.append(str(body["errors"])[:500])
 
     async def writer(self, n: int, until: float) -> None:
         async with httpx.AsyncClient(timeout=30) as client:
@@ -344,6 +350,7 @@ async def run(database_url: str, broadcast_url: str, workdir: Path, config: Conf
         result.statuses = {str(k): v for k, v in sorted(workload.statuses.items())}
         result.server_errors = sum(v for k, v in workload.statuses.items() if k >= 500)
         result.mutation_errors = workload.mutation_errors
+        result.read_errors = workload.read_errors
         result.lifecycles = workload.lifecycles
         result.read_p50_ms = percentile(workload.read_ms, 50)
         result.read_p99_ms = percentile(workload.read_ms, 99)

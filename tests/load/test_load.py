@@ -27,6 +27,7 @@ async def test_load_nothing_lost_no_5xx(pg_url: str, redis_server: Server, tmp_p
         print(f"written to {save(result)}")
     assert result.server_errors == 0
     assert result.mutation_errors == []
+    assert result.read_errors == []
     assert result.lifecycles >= config.writers * (config.duration / config.lifecycle_seconds) / 2
     assert result.requests > 20 * config.duration
     assert result.dropped_connections == 0
