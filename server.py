@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.applications import Starlette
@@ -28,7 +29,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
 import logs
-from body_limit import BodyLimit
+from body_limit import BodyLimit, BodyTooLarge
 from models import accounts
 from models.calendar import vietnam
 from models.db import database, unavailable
@@ -40,6 +41,7 @@ from realtime.hub import Hub
 from realtime.live_figures import LiveFigures
 from request_limit import RequestLimit
 from resolvers.context import Context
+from response_cache import Operation, ResponseCache, classify
 from schema.build import UNAVAILABLE_MESSAGE, build_schema
 from settings import Settings
 
@@ -66,7 +68,8 @@ def bearer_token(header: str | None) -> str | None:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, deps: Deps, settings: Settings, hub: Hub, figures: LiveFigures) -> None:
+    def __init__(self, deps: Deps, settings: Settings, hub: Hub, figures: LiveFigures,
+                 cache: ResponseCache) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -78,6 +81,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.deps = deps
         self.hub = hub
         self.figures = figures
+        self.cache = cache
         self.settings = settings
         self.sockets_per_ip: Counter[str] = Counter()
         self.sockets_per_user: Counter[int] = Counter()
@@ -103,35 +107,102 @@ class GraphQLApp(GraphQL[Context, None]):
                 self.sockets_per_user[user] -= 1
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Failures outside GraphQL execution (signing the caller in needs the database) get
-        the same masked JSON shape as errors inside it: 503 when the database is away, 500
-        otherwise, never a bare "Internal Server Error"."""
+        """Anonymous queries may be answered from the response cache; failures outside GraphQL
+        execution (signing the caller in needs the database) get the same masked JSON shape as
+        errors inside it: 503 when the database is away, 500 otherwise, never a bare
+        "Internal Server Error"."""
+        operation, receive = await self._classify(scope, receive)
+        cacheable = operation.key is not None and not any(
+            name == b"authorization" for name, _ in scope["headers"])
+        if cacheable:
+            assert operation.key is not None
+            hit = self.cache.get(operation.key)
+            if hit is not None:
+                await _send_json(send, 200, hit, [(b"x-cache", b"HIT")])
+                return
+        generation = self.cache.generation
         started = False
+        status = 0
+        chunks: list[bytes] = []
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+            nonlocal started, status
+            if message["type"] == "http.response.start":
+                started, status = True, message["status"]
+                if cacheable:
+                    message = {**message, "headers": [*message.get("headers", []),
+                                                      (b"x-cache", b"MISS")]}
+            elif cacheable and message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
             await send(message)
 
         try:
             await super().__call__(scope, receive, tracking_send)
+        except BodyTooLarge:
+            raise  # BodyLimit answers 413
         except Exception as error:
             if started:
                 raise
-            request_id = logs.request_id.get() or uuid.uuid4().hex
-            away = unavailable(error)
-            log.error("request failed before execution request_id=%s", request_id,
-                      exc_info=error)
-            status, code, message = (503, "UNAVAILABLE", UNAVAILABLE_MESSAGE) if away else (
-                500, "INTERNAL", "Unexpected error")
-            body = orjson.dumps({"data": None, "errors": [
-                {"message": message, "extensions": {"code": code, "requestId": request_id}}]})
-            headers = [(b"content-type", b"application/json"),
-                       (b"x-request-id", request_id.encode())]
-            if away:
-                headers.append((b"retry-after", b"1"))
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await self._failed(send, error)
+            return
+        finally:
+            if operation.is_mutation:
+                self.cache.invalidate()  # this process's readers see the change at once
+        if cacheable and status == 200:
+            body = b"".join(chunks)
+            if not orjson.loads(body).get("errors"):
+                assert operation.key is not None
+                self.cache.put(operation.key, body, generation)
+
+    async def _classify(self, scope: Scope, receive: Receive) -> tuple[Operation, Receive]:
+        """Read the operation (and, for POST, the body, handed on unchanged)."""
+        if not self.cache.enabled:
+            return Operation(None, False), receive
+        if scope["method"] == "GET":
+            params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            try:
+                variables = orjson.loads(params["variables"]) if "variables" in params else None
+            except orjson.JSONDecodeError:
+                return Operation(None, False), receive
+            return classify({"query": params.get("query"), "variables": variables,
+                             "operationName": params.get("operationName")}), receive
+        if scope["method"] != "POST":
+            return Operation(None, False), receive
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # wait for the disconnect, as a live body would
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            payload = None  # strawberry answers it (multipart, bad JSON)
+        return classify(payload), replay
+
+    async def _failed(self, send: Send, error: Exception) -> None:
+        request_id = logs.request_id.get() or uuid.uuid4().hex
+        away = unavailable(error)
+        log.error("request failed before execution request_id=%s", request_id, exc_info=error)
+        status, code, message = (503, "UNAVAILABLE", UNAVAILABLE_MESSAGE) if away else (
+            500, "INTERNAL", "Unexpected error")
+        body = orjson.dumps({"data": None, "errors": [
+            {"message": message, "extensions": {"code": code, "requestId": request_id}}]})
+        headers = [(b"x-request-id", request_id.encode())]
+        if away:
+            headers.append((b"retry-after", b"1"))
+        await _send_json(send, status, body, headers)
 
     def encode_json(self, data: object) -> bytes:
         # orjson: faster, and Vietnamese text goes out as UTF-8 rather than \u escapes.
@@ -172,6 +243,14 @@ class GraphQLApp(GraphQL[Context, None]):
         return None
 
 
+async def _send_json(send: Send, status: int, body: bytes,
+                     headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
 async def healthz(request: Request) -> JSONResponse:
     state: Any = request.app.state
     checks: dict[str, str] = {}
@@ -205,7 +284,9 @@ def create_app(
     hub.on_batch.append(figures.changed)
     bus = EventBus(settings.broadcast_url, on_notice=hub.wake)
     deps = make_deps(settings, bus, clock)
-    graphql = GraphQLApp(deps, settings, hub, figures)
+    cache = ResponseCache(max_age=settings.response_cache_seconds)
+    hub.on_batch.append(cache.invalidate)  # any process's change, once read from the database
+    graphql = GraphQLApp(deps, settings, hub, figures, cache)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -248,6 +329,7 @@ def create_app(
     app.state.bus = bus
     app.state.hub = hub
     app.state.figures = figures
+    app.state.cache = cache
     return app
 
 

@@ -55,6 +55,7 @@ class Settings:
     max_tokens: int = 5000
     max_query_nodes: int = 50_000
     max_body_bytes: int = 1024 * 1024
+    response_cache_seconds: float = 10.0  # anonymous queries; 0 turns the cache off
     # Overrides of the rate-limit table (models/throttle.py), e.g. {"requests_ip": "0"} (off).
     rate_limits: tuple[tuple[str, str], ...] = ()
     log_level: str = "INFO"
@@ -108,6 +109,9 @@ class Settings:
             max_query_nodes=int(e.get("MAX_QUERY_NODES", d.max_query_nodes)),
             max_body_bytes=int(e.get("MAX_BODY_BYTES", d.max_body_bytes)),
             rate_limits=_pairs(e.get("RATE_LIMITS", "")),
+            response_cache_seconds=float(
+                e.get("RESPONSE_CACHE_SECONDS", d.response_cache_seconds)
+            ),
             log_level=e.get("LOG_LEVEL", d.log_level),
             log_format=e.get("LOG_FORMAT", "") or (
                 "text" if e.get("APP_ENV", d.environment) == "development" else "json"
