@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tortoise.expressions import Q, Subquery
+from tortoise.functions import Max
 from tortoise.queryset import QuerySet
 
 from models.enums import ExtensionStatus, Status
@@ -16,7 +17,7 @@ from models.feedback import Comment
 from models.lifecycle import AGENCY_STATUSES, OPEN_STATUSES, PUBLIC_STATUSES
 from models.pagination import Direction, SortKey
 from models.policy import Viewer, can_see_report, report_scope
-from models.report import ExtensionRequest, Report
+from models.report import ExtensionRequest, Report, ReportEvent
 from models.services import check_coordinates, facts
 from models.text import clean, fold
 
@@ -189,3 +190,14 @@ async def first_comments(report_ids: Sequence[int], first: int) -> dict[int, lis
     for comment in await Comment.filter(id__in=ids).order_by("created_at", "id"):
         grouped[comment.report_id].append(comment)
     return grouped
+
+
+async def last_events(report_ids: Sequence[int]) -> dict[int, ReportEvent]:
+    """The latest timeline event of each report, in one query: the newest id per report (the
+    (report_id, id) index answers it) joined back to its row."""
+    if not report_ids:
+        return {}
+    newest = ReportEvent.filter(report_id__in=list(report_ids)).group_by("report_id").annotate(
+        newest=Max("id")).values("newest")
+    rows = await ReportEvent.filter(id__in=Subquery(newest))
+    return {row.report_id: row for row in rows}

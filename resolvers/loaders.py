@@ -13,7 +13,7 @@ from tortoise.models import Model
 from models.agency import Agency, Category
 from models.enums import ExtensionStatus
 from models.feedback import Comment, Rating, Support
-from models.queries import first_comments
+from models.queries import first_comments, last_events
 from models.report import ExtensionRequest, Media, Report, ReportEvent
 from models.user import User
 
@@ -79,6 +79,14 @@ def _first_comments(first: int) -> DataLoader[int, list[Comment]]:
     return DataLoader(load_fn=load)
 
 
+def _last_event() -> DataLoader[int, ReportEvent | None]:
+    async def load(ids: list[int]) -> Sequence[ReportEvent | None]:
+        latest = await last_events(ids)
+        return [latest.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
     """Viewer-independent lookups, so a batch of live events can share one set across every
     subscriber of the process."""
@@ -90,6 +98,7 @@ class Loaders:
         self.report_by_id = _by_id(Report)
         self.extension_request_by_id = _by_id(ExtensionRequest)
         self.events_by_report_id = _grouped(ReportEvent, "report_id")
+        self.last_event_by_report_id = _last_event()
         self.media_by_report_id = _grouped(Media, "report_id")
         self.extension_requests_by_report_id = _grouped(ExtensionRequest, "report_id")
         self.pending_extension_by_report_id = _grouped(

@@ -211,6 +211,15 @@ class Report(Node):
         rows = await info.context.loaders.events_by_report_id.load(self.row.id)
         return [ReportEvent.from_row(e, policy.can_see_event_note(viewer, e.kind, f)) for e in rows]
 
+    @strawberry.field(description="The latest step (what a wall or a list shows), without "
+                      "loading the whole timeline.")
+    async def last_event(self, info: Info) -> ReportEvent | None:
+        row = await info.context.loaders.last_event_by_report_id.load(self.row.id)
+        if row is None:
+            return None
+        return ReportEvent.from_row(row, policy.can_see_event_note(info.context.viewer, row.kind,
+                                                                   facts(self.row)))
+
     @strawberry.field(description="Comments, oldest first; hidden ones show as hidden.")
     async def comments(
         self, info: Info, first: int | None = None, after: str | None = None

@@ -262,3 +262,34 @@ async def test_inbox_and_nodes_cost_a_constant_number_of_queries(
         assert [x["id"] for x in data["nodes"]] == made[:n]
         node_counts[n] = len(statements)
     assert node_counts[1] == node_counts[10], node_counts
+
+
+WALL = """query($first: Int!) { reports(first: $first) { edges { cursor node {
+  id code title status submittedAt dueAt overdue category { name } agency { name }
+  location { latitude longitude address } media { url kind } commentCount supportCount
+  rating { satisfaction } lastEvent { seq kind at toStatus } } } } }"""
+INBOX_LIGHT = """query($first: Int!) { agencyInbox(first: $first) { nodes {
+  id code title status dueAt overdue category { name } lastEvent { kind at } } } }"""
+
+
+async def test_the_wall_and_the_inbox_cost_at_most_five_queries_for_1_10_or_100_items(
+    api: Api, world: World, clock: FakeClock
+):
+    for _ in range(100):
+        clock.advance(minutes=1)
+        await world.report(Status.IN_PROGRESS)
+    wall, inbox = {}, {}
+    for first in (1, 10, 100):
+        with count_queries() as statements:
+            data = await api.gql(WALL, {"first": first})
+        assert len(data["reports"]["edges"]) == first
+        assert data["reports"]["edges"][0]["node"]["lastEvent"]["kind"] == "ACCEPTED"
+        wall[first] = len(statements)
+        with count_queries() as statements:
+            data = await api.gql(INBOX_LIGHT, {"first": first}, world.staff_a.token)
+        assert len(data["agencyInbox"]["nodes"]) == first
+        inbox[first] = len(statements)
+    # Wall: page, category, agency, media, rating, last event.
+    assert wall[1] == wall[10] == wall[100] <= 6, wall
+    # Inbox: who is asking (token), page, category, last event.
+    assert inbox[1] == inbox[10] == inbox[100] <= 5, inbox

@@ -4,6 +4,7 @@ visible on the next read after its event, whichever process made it."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -26,7 +27,7 @@ def settings(database_url: str) -> Settings:
 
 
 async def read(api: Api, query: str = WALL, n: int = 10,
-               token: str | None = None) -> tuple[str | None, dict]:
+               token: str | None = None) -> tuple[str | None, dict[str, Any]]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = await api.client.post("/graphql", headers=headers,
                                      json={"query": query, "variables": {"n": n}})
