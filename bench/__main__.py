@@ -1,0 +1,368 @@
+"""The benchmark suite: one command, its own PostgreSQL and Redis, a synthetic city, and each
+benchmark next to a baseline measured in the same run on the same machine.
+
+    python -m bench [--scale 100000] [--seconds 10] [--only wall,inbox,deep,figures]
+
+Prints a table and writes bench/results/latest.json. Throughput comes from wrk (Debian package,
+installed when missing) on loopback; each server is one process (one core), as is each baseline.
+The bounded load test with live subscribers is separate: `python -m bench.load`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import asyncpg
+import graphql
+import httpx
+
+from bench.city import BENCH_PASSWORD, City, build
+from models.db import migrate
+from models.lifecycle import PUBLIC_STATUSES
+from models.pagination import encode_cursor
+from models.queries import ReportOrder
+from tests.support.process import ROOT, Process
+from tests.support.servers import free_port, start_postgres, start_redis
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+WALL = """query Wall($first: Int!) { reports(first: $first) { nodes {
+  id title status submittedAt dueAt category { name } agency { name }
+  location { latitude longitude address } media { url kind } commentCount supportCount
+  rating { satisfaction } lastEvent { seq kind at toStatus } } } }"""
+INBOX = """query Inbox($first: Int!) { agencyInbox(first: $first) { nodes {
+  id code title status dueAt overdue category { name } lastEvent { kind at } } } }"""
+REVIEW = """query Review($first: Int!) { reviewQueue(first: $first) { nodes {
+  id code title status submittedAt category { name } lastEvent { kind at } } } }"""
+PAGE = """query Page($after: String) { reports(first: 10, after: $after) { nodes {
+  id title status category { name } } pageInfo { endCursor } } }"""
+RANKINGS = """query R($q: String) { agencyRankings(quarter: $q) { rank score received
+  onTimeRate agency { name } } }"""
+STATS = """query S($from: Date, $to: Date) { stats(from: $from, to: $to) { received processed
+  processedRate onTimeRate satisfiedRate averageWorkingDays } }"""
+SERVER_ENV = {"RATE_LIMITS": "requests_ip=0", "LOG_LEVEL": "WARNING", "LOG_FORMAT": "text",
+              "WS_MAX_CONNECTIONS_PER_IP": "100000"}
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    baseline: str = ""
+    baseline_value: float | None = None
+    target: str = ""
+    met: bool | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.baseline_value:
+            return None
+        return self.value / self.baseline_value
+
+
+@dataclass
+class Report:
+    machine: dict[str, Any]
+    scale: int
+    seconds: float
+    city_seconds: float = 0.0
+    figures: list[Figure] = field(default_factory=list)
+
+    def add(self, figure: Figure) -> None:
+        self.figures.append(figure)
+        print(f"  {line(figure)}", flush=True)
+
+    def table(self) -> str:
+        return "\n".join(line(f) for f in self.figures)
+
+
+def line(f: Figure) -> str:
+    ratio = f" | {f.baseline} {f.baseline_value:,.1f} → ratio {f.ratio:.2f}" if (
+        f.ratio is not None) else ""
+    verdict = "" if f.met is None else ("  ✔ " if f.met else "  ✘ ") + f.target
+    return f"{f.name:<46} {f.value:>10,.1f} {f.unit:<6}{ratio}{verdict}"
+
+
+@dataclass
+class Wrk:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non2xx: int
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    prefix = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*prefix, "apt-get", "install", "-y", "-q", "wrk"], check=True,
+                   stdout=subprocess.DEVNULL)
+    found = shutil.which("wrk")
+    assert found, "wrk did not install"
+    return found
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, body: dict[str, Any], seconds: float, connections: int,
+        token: str | None = None) -> Wrk:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(body, f)
+    args = [ensure_wrk(), "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency",
+            "-s", str(HERE / "post.lua"), url, "--", f.name]
+    if token:
+        args.append(token)
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    os.unlink(f.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    non2xx = int(re.search(r"NON2XX (\d+)", out).group(1))  # type: ignore[union-attr]
+    return Wrk(rps, p50, p99, non2xx)
+
+
+async def gql(url: str, query: str, variables: dict[str, Any] | None = None,
+              token: str | None = None) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(timeout=120) as client:
+        response = await client.post(f"{url}/graphql", headers=headers,
+                                     json={"query": query, "variables": variables or {}})
+    body: dict[str, Any] = response.json()
+    if body.get("errors"):
+        raise RuntimeError(f"{query[:60]}...: {body['errors']}")
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def login(url: str, phone: str) -> str:
+    data = await gql(url, """mutation($p: String!, $w: String!) { login(input:
+      {phone: $p, password: $w}) { token errors { message } } }""",
+                     {"p": "0" + phone.removeprefix("+84"), "w": BENCH_PASSWORD})
+    token: str = data["login"]["token"]
+    return token
+
+
+class Baseline:
+    """bench/baseline.py under uvicorn, one process."""
+
+    def __init__(self, database_url: str, log: Path) -> None:
+        self.port = free_port()
+        self.out = log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "bench.baseline:app", "--port", str(self.port),
+             "--log-level", "warning", "--no-access-log"],
+            env={**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT, stdout=self.out, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}/wall"
+
+    async def ready(self) -> None:
+        async with httpx.AsyncClient() as client:
+            for _ in range(300):
+                try:
+                    if (await client.post(self.url)).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise RuntimeError("baseline did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.out.close()
+
+
+def graphql_core_rate(rows: list[dict[str, Any]], document: str, field_name: str,
+                      seconds: float) -> float:
+    """graphql-core's own graphql() (parse, validate, execute) over plain Python objects, in
+    this process: what the GraphQL engine alone costs for the same document and rows."""
+    sdl = f"""type Query {{ {field_name}(first: Int): Conn }}
+      type Conn {{ nodes: [R] }}
+      type R {{ id: ID code: String title: String status: String dueAt: String
+        submittedAt: String overdue: Boolean category: C lastEvent: E }}
+      type C {{ name: String }}
+      type E {{ kind: String at: String }}"""
+    schema = graphql.build_schema(sdl)
+    root = {field_name: lambda _info, first: {"nodes": rows[:first]}}
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        result = graphql.graphql_sync(schema, document, root_value=root,
+                                      variable_values={"first": 50})
+        assert not result.errors, result.errors
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+async def plain_rows(url: str, document: str, field_name: str, token: str) -> list[Any]:
+    """The rows the server returns, as plain objects for the graphql-core baseline."""
+    data = await gql(url, document, {"first": 50}, token)
+    nodes: list[Any] = data[field_name]["nodes"]
+    return nodes
+
+
+async def bench_wall(report: Report, cached: Process, uncached: Process, baseline: Baseline,
+                     seconds: float) -> None:
+    body = {"query": WALL, "variables": {"first": 50}}
+    await gql(cached.http, WALL, {"first": 50})  # warm
+    base = wrk(baseline.url, body, seconds, 32)
+    ours = wrk(f"{cached.http}/graphql", body, seconds, 32)
+    raw = wrk(f"{uncached.http}/graphql", body, seconds, 32)
+    for run in (base, ours, raw):
+        assert run.non2xx == 0, run
+    report.add(Figure("wall: reports(first: 50), anonymous, cached", ours.rps, "req/s",
+                      "plain Starlette+asyncpg+orjson", base.rps, "≥ 0.5 × baseline",
+                      ours.rps >= 0.5 * base.rps))
+    report.add(Figure("wall: p99 latency at 32 connections", ours.p99_ms, "ms",
+                      target="< 50 ms", met=ours.p99_ms < 50))
+    report.add(Figure("wall: reports(first: 50), cache off", raw.rps, "req/s",
+                      "plain Starlette+asyncpg+orjson", base.rps))
+    report.add(Figure("wall: cache off, p99 at 32 connections", raw.p99_ms, "ms"))
+
+
+async def bench_signed_in(report: Report, server: Process, city: City, seconds: float) -> None:
+    for name, document, field_name, phone in (
+        ("inbox: agencyInbox(first: 50)", INBOX, "agencyInbox", city.staff_phone),
+        ("review: reviewQueue(first: 50)", REVIEW, "reviewQueue", city.ioc_phone),
+    ):
+        token = await login(server.http, phone)
+        rows = await plain_rows(server.http, document, field_name, token)
+        engine = graphql_core_rate(rows, document, field_name, min(seconds, 5))
+        run = wrk(f"{server.http}/graphql", {"query": document, "variables": {"first": 50}},
+                  seconds, 8, token)
+        assert run.non2xx == 0, run
+        report.add(Figure(f"{name} ({len(rows)} rows)", run.rps, "req/s",
+                          "graphql-core graphql() in-process", engine, "≥ 0.7 × baseline",
+                          run.rps >= 0.7 * engine))
+
+
+async def page_cursor(database_url: str, page: int) -> str | None:
+    """The cursor that ends page `page - 1` of the anonymous NEWEST list (10 per page)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        row = await conn.fetchrow(
+            "SELECT id, submitted_at FROM report WHERE status = ANY($1::text[]) "
+            "ORDER BY submitted_at DESC, id DESC OFFSET $2 LIMIT 1",
+            [s.value for s in PUBLIC_STATUSES], (page - 1) * 10 - 1)
+    finally:
+        await conn.close()
+    if row is None:
+        return None
+    fake = SimpleNamespace(submitted_at=row["submitted_at"], pk=row["id"])
+    return encode_cursor(ReportOrder.NEWEST.value, fake)  # type: ignore[arg-type]
+
+
+async def bench_deep(report: Report, server: Process, database_url: str, seconds: float,
+                     city: City) -> None:
+    page = min(10_000, city.reports // 10 - 10)
+    cursor = await page_cursor(database_url, page)
+    first = wrk(f"{server.http}/graphql", {"query": PAGE, "variables": {}}, seconds / 2, 4)
+    deep = wrk(f"{server.http}/graphql", {"query": PAGE, "variables": {"after": cursor}},
+               seconds / 2, 4)
+    assert first.non2xx == deep.non2xx == 0
+    report.add(Figure(f"deep pages: page {page:,} p50 latency", deep.p50_ms, "ms",
+                      "page 1", first.p50_ms, "≤ 1.2 × page 1",
+                      deep.p50_ms <= 1.2 * first.p50_ms))
+
+
+async def timed(url: str, query: str, variables: dict[str, Any]) -> float:
+    started = time.perf_counter()
+    await gql(url, query, variables)
+    return (time.perf_counter() - started) * 1000
+
+
+async def bench_figures(report: Report, server: Process) -> None:
+    for name, query, variables in (
+        ("agencyRankings(quarter: 2026-Q3)", RANKINGS, {"q": "2026-Q3"}),
+        ("stats(2025-11-20 .. 2026-11-20)", STATS, {"from": "2025-11-20", "to": "2026-11-20"}),
+    ):
+        cold = await timed(server.http, query, variables)
+        warm = sorted([await timed(server.http, query, variables) for _ in range(10)])[5]
+        report.add(Figure(f"{name}, first call", cold, "ms", target="< 300 ms",
+                          met=cold < 300))
+        report.add(Figure(f"{name}, unchanged since", warm, "ms", target="< 10 ms",
+                          met=warm < 10))
+
+
+async def main_async(args: argparse.Namespace) -> Report:
+    only = set(args.only.split(",")) if args.only else {"wall", "inbox", "deep", "figures"}
+    report = Report(machine={"cpus": os.cpu_count(), "python": platform.python_version(),
+                             "platform": platform.platform()},
+                    scale=args.scale, seconds=args.seconds)
+    workdir = Path(tempfile.mkdtemp(prefix="hien-truong-bench-"))
+    postgres = start_postgres()
+    redis = start_redis(workdir / "redis")
+    servers: list[Process] = []
+    baseline = None
+    try:
+        admin = await asyncpg.connect(f"{postgres.url}/postgres")
+        await admin.execute("CREATE DATABASE bench")
+        await admin.close()
+        url = f"{postgres.url}/bench"
+        await migrate(url)
+        started = time.perf_counter()
+        conn = await asyncpg.connect(url)
+        city = await build(conn, reports=args.scale)
+        await conn.close()
+        report.city_seconds = time.perf_counter() - started
+        print(f"synthetic city: {args.scale:,} reports in {report.city_seconds:.0f} s",
+              flush=True)
+        cached = Process(url, redis.url, workdir / "cached.log", **SERVER_ENV)
+        uncached = Process(url, redis.url, workdir / "uncached.log",
+                           RESPONSE_CACHE_SECONDS="0", **SERVER_ENV)
+        servers += [cached, uncached]
+        baseline = Baseline(url, workdir / "baseline.log")
+        await asyncio.gather(cached.ready(), uncached.ready(), baseline.ready())
+        if "figures" in only:  # first: nothing has warmed PostgreSQL's caches for them yet
+            await bench_figures(report, uncached)
+        if "wall" in only:
+            await bench_wall(report, cached, uncached, baseline, args.seconds)
+        if "inbox" in only:
+            await bench_signed_in(report, uncached, city, args.seconds)
+        if "deep" in only:
+            await bench_deep(report, uncached, url, args.seconds, city)
+        return report
+    finally:
+        for server in servers:
+            server.stop()
+        if baseline is not None:
+            baseline.stop()
+        redis.stop()
+        postgres.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the benchmark suite.")
+    parser.add_argument("--scale", type=int, default=100_000, help="reports (up to 1,000,000)")
+    parser.add_argument("--seconds", type=float, default=10, help="per throughput run")
+    parser.add_argument("--only", default="", help="wall,inbox,deep,figures")
+    args = parser.parse_args()
+    ensure_wrk()
+    report = asyncio.run(main_async(args))
+    print("\n" + report.table())
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "latest.json"
+    out.write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False) + "\n")
+    print(f"\nwritten to {out}")
+
+
+if __name__ == "__main__":
+    main()
