@@ -19,6 +19,7 @@ from models.report import Report as ReportRow
 from models.services import facts, parse_report_code
 from models.user import User as UserRow
 from resolvers.context import Info
+from resolvers.prefetch import prefetch
 from resolvers.statistics import StatisticsQuery
 from schema.account import User
 from schema.directory import Agency, Category
@@ -56,6 +57,7 @@ async def report_connection(
     ctx = info.context
     qs = scope(ctx.viewer, to_domain_filter(filter), ctx.deps.now())
     page = await paginate(qs, order.value, args)
+    await prefetch(info, page.items)
     edges = [
         ReportEdge(node=Report.from_row(row), cursor=cursor)
         for row, cursor in zip(page.items, page.cursors, strict=True)

@@ -22,6 +22,10 @@ class Category(Node):
     def from_row(cls, row: CategoryRow) -> Self:
         return cls(id=to_global_id("Category", row.id), code=row.code, name=row.name)
 
+    @classmethod
+    def maybe(cls, row: CategoryRow | None) -> Self | None:
+        return cls.from_row(row) if row else None
+
 
 @strawberry.type
 class Agency(Node):
@@ -44,6 +48,10 @@ class Agency(Node):
             id=to_global_id("Agency", row.id), code=row.code, name=row.name, kind=row.kind,
             level=row.level, parent_id=row.parent_id,
         )
+
+    @classmethod
+    def maybe(cls, row: AgencyRow | None) -> Self | None:
+        return cls.from_row(row) if row else None
 
 
 async def load_agency(info: Info, agency_id: int | None) -> Agency | None:

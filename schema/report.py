@@ -16,8 +16,9 @@ from models.report import Report as ReportRow
 from models.report import ReportEvent as EventRow
 from models.services import code_of, facts
 from resolvers.context import Info
+from resolvers.loaders import now_or_later
 from schema.account import Person
-from schema.directory import Agency, Category, load_agency, load_category
+from schema.directory import Agency, Category, load_agency
 from schema.enums import Channel, EventKind, ExtensionStatus, MediaKind, ReportStatus, Role
 from schema.feedback import CommentConnection, Rating
 from schema.relay import Node, PageInfo, to_global_id
@@ -153,18 +154,25 @@ class Report(Node):
             return None
         return Location(latitude=r.latitude, longitude=r.longitude, address=r.address)
 
+    # The fields lists ask for most are synchronous when the list resolver prefetched them
+    # (resolvers/prefetch.py): see now_or_later.
     @strawberry.field
-    async def category(self, info: Info) -> Category | None:
-        return await load_category(info, self.row.category_id)
+    def category(self, info: Info) -> Category | None:
+        if self.row.category_id is None:
+            return None
+        return now_or_later(info.context.loaders.category_by_id, self.row.category_id,
+                            Category.maybe)
 
     @strawberry.field(description="The agency handling the report now.")
-    async def agency(self, info: Info) -> Agency | None:
-        return await load_agency(info, self.row.agency_id)
+    def agency(self, info: Info) -> Agency | None:
+        if self.row.agency_id is None:
+            return None
+        return now_or_later(info.context.loaders.agency_by_id, self.row.agency_id, Agency.maybe)
 
     @strawberry.field
-    async def media(self, info: Info) -> list[Media]:
-        rows = await info.context.loaders.media_by_report_id.load(self.row.id)
-        return [Media.from_row(m) for m in rows if not m.is_result]
+    def media(self, info: Info) -> list[Media]:
+        return now_or_later(info.context.loaders.media_by_report_id, self.row.id,
+                            lambda rows: [Media.from_row(m) for m in rows if not m.is_result])
 
     @strawberry.field
     def submitted_at(self) -> datetime:
@@ -213,12 +221,15 @@ class Report(Node):
 
     @strawberry.field(description="The latest step (what a wall or a list shows), without "
                       "loading the whole timeline.")
-    async def last_event(self, info: Info) -> ReportEvent | None:
-        row = await info.context.loaders.last_event_by_report_id.load(self.row.id)
-        if row is None:
-            return None
-        return ReportEvent.from_row(row, policy.can_see_event_note(info.context.viewer, row.kind,
-                                                                   facts(self.row)))
+    def last_event(self, info: Info) -> ReportEvent | None:
+        viewer, f = info.context.viewer, facts(self.row)
+
+        def convert(row: EventRow | None) -> ReportEvent | None:
+            if row is None:
+                return None
+            return ReportEvent.from_row(row, policy.can_see_event_note(viewer, row.kind, f))
+
+        return now_or_later(info.context.loaders.last_event_by_report_id, self.row.id, convert)
 
     @strawberry.field(description="Comments, oldest first; hidden ones show as hidden.")
     async def comments(
@@ -241,9 +252,10 @@ class Report(Node):
         return self.row.comment_count
 
     @strawberry.field(description="The reporter's latest rating of the published result.")
-    async def rating(self, info: Info) -> Rating | None:
-        row = await info.context.loaders.latest_rating_by_report_id.load(self.row.id)
-        return Rating.from_row(row, facts(self.row)) if row else None
+    def rating(self, info: Info) -> Rating | None:
+        f = facts(self.row)
+        return now_or_later(info.context.loaders.latest_rating_by_report_id, self.row.id,
+                            lambda row: Rating.from_row(row, f) if row else None)
 
     @strawberry.field(description='How many people said "me too".')
     def support_count(self) -> int:
