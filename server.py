@@ -39,6 +39,7 @@ from models.throttle import Throttle
 from realtime.bus import EventBus
 from realtime.hub import Hub
 from realtime.live_figures import LiveFigures
+from realtime.memo import Memo
 from request_limit import RequestLimit
 from resolvers.context import Context
 from response_cache import Operation, ResponseCache, classify
@@ -69,7 +70,7 @@ def bearer_token(header: str | None) -> str | None:
 
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, deps: Deps, settings: Settings, hub: Hub, figures: LiveFigures,
-                 cache: ResponseCache) -> None:
+                 cache: ResponseCache, memo: Memo) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -82,6 +83,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.hub = hub
         self.figures = figures
         self.cache = cache
+        self.memo = memo
         self.settings = settings
         self.sockets_per_ip: Counter[str] = Counter()
         self.sockets_per_user: Counter[int] = Counter()
@@ -112,7 +114,7 @@ class GraphQLApp(GraphQL[Context, None]):
         errors inside it: 503 when the database is away, 500 otherwise, never a bare
         "Internal Server Error"."""
         operation, receive = await self._classify(scope, receive)
-        cacheable = operation.key is not None and not any(
+        cacheable = self.cache.enabled and operation.key is not None and not any(
             name == b"authorization" for name, _ in scope["headers"])
         if cacheable:
             assert operation.key is not None
@@ -146,8 +148,9 @@ class GraphQLApp(GraphQL[Context, None]):
             await self._failed(send, error)
             return
         finally:
-            if operation.is_mutation:
-                self.cache.invalidate()  # this process's readers see the change at once
+            if operation.is_mutation:  # this process's readers see the change at once
+                self.cache.invalidate()
+                self.memo.invalidate()
         if cacheable and status == 200:
             body = b"".join(chunks)
             if not orjson.loads(body).get("errors"):
@@ -156,8 +159,6 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def _classify(self, scope: Scope, receive: Receive) -> tuple[Operation, Receive]:
         """Read the operation (and, for POST, the body, handed on unchanged)."""
-        if not self.cache.enabled:
-            return Operation(None, False), receive
         if scope["method"] == "GET":
             params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             try:
@@ -221,6 +222,7 @@ class GraphQLApp(GraphQL[Context, None]):
         return Context(
             request=request, response=response, viewer=viewer, deps=self.deps,
             request_id=request_id, token=token, hub=self.hub, figures=self.figures,
+            memo=self.memo,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -285,8 +287,10 @@ def create_app(
     bus = EventBus(settings.broadcast_url, on_notice=hub.wake)
     deps = make_deps(settings, bus, clock)
     cache = ResponseCache(max_age=settings.response_cache_seconds)
-    hub.on_batch.append(cache.invalidate)  # any process's change, once read from the database
-    graphql = GraphQLApp(deps, settings, hub, figures, cache)
+    memo = Memo(max_age=settings.figures_cache_seconds)
+    # Any process's change, once this process's hub has read its event from the database.
+    hub.on_batch += [cache.invalidate, memo.invalidate]
+    graphql = GraphQLApp(deps, settings, hub, figures, cache, memo)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -330,6 +334,7 @@ def create_app(
     app.state.hub = hub
     app.state.figures = figures
     app.state.cache = cache
+    app.state.memo = memo
     return app
 
 

@@ -56,6 +56,7 @@ class Settings:
     max_query_nodes: int = 50_000
     max_body_bytes: int = 1024 * 1024
     response_cache_seconds: float = 10.0  # anonymous queries; 0 turns the cache off
+    figures_cache_seconds: float = 60.0  # agencyRankings and stats between events
     # Overrides of the rate-limit table (models/throttle.py), e.g. {"requests_ip": "0"} (off).
     rate_limits: tuple[tuple[str, str], ...] = ()
     log_level: str = "INFO"
@@ -111,6 +112,9 @@ class Settings:
             rate_limits=_pairs(e.get("RATE_LIMITS", "")),
             response_cache_seconds=float(
                 e.get("RESPONSE_CACHE_SECONDS", d.response_cache_seconds)
+            ),
+            figures_cache_seconds=float(
+                e.get("FIGURES_CACHE_SECONDS", d.figures_cache_seconds)
             ),
             log_level=e.get("LOG_LEVEL", d.log_level),
             log_format=e.get("LOG_FORMAT", "") or (

@@ -13,6 +13,7 @@ from strawberry.types import Info as _Info
 
 from models.deps import Deps
 from models.policy import Viewer
+from realtime.memo import Memo
 from resolvers.loaders import Loaders, supported_by
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class Context:
     hub: Hub | None = None
     figures: LiveFigures | None = None
     connection_params: dict[str, Any] | None = None
+    memo: Memo = field(default_factory=lambda: Memo(max_age=0))  # shared by the server
     loaders: Loaders = field(init=False)
     supported_by_viewer: DataLoader[int, bool] = field(init=False)
 

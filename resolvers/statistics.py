@@ -50,7 +50,10 @@ class StatisticsQuery:
             raise Invalid("minReceived must be between 0 and 1000000.", field="minReceived")
         chosen = period.resolve(quarter, from_, to)
         category = decode_id(category_id, "Category", "categoryId") if category_id else None
-        return await ranking_rows(info.context.deps.now(), chosen, kind, category, min_received)
+        now = info.context.deps.now()
+        return await info.context.memo.get(
+            ("rankings", chosen, kind, category, min_received),
+            lambda: ranking_rows(now, chosen, kind, category, min_received))
 
     @strawberry.field(description="The province's published figures for a period.")
     async def stats(
@@ -62,8 +65,9 @@ class StatisticsQuery:
         category_id: strawberry.ID | None = None,
         agency_id: strawberry.ID | None = None,
     ) -> Stats:
-        return await stats_of(
-            info.context.deps.now(), period.resolve(quarter, from_, to),
-            decode_id(category_id, "Category", "categoryId") if category_id else None,
-            decode_id(agency_id, "Agency", "agencyId") if agency_id else None,
-        )
+        chosen = period.resolve(quarter, from_, to)
+        category = decode_id(category_id, "Category", "categoryId") if category_id else None
+        agency = decode_id(agency_id, "Agency", "agencyId") if agency_id else None
+        now = info.context.deps.now()
+        return await info.context.memo.get(("stats", chosen, category, agency),
+                                           lambda: stats_of(now, chosen, category, agency))

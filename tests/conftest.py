@@ -128,7 +128,7 @@ def settings(database_url: str) -> Settings:
     # change data through the use cases directly too, which no cache would notice in time:
     # the response cache has tests of its own (tests/api/test_response_cache.py).
     return Settings(database_url=database_url, reminder_interval_seconds=0,
-                    response_cache_seconds=0)
+                    response_cache_seconds=0, figures_cache_seconds=0)
 
 
 @pytest.fixture

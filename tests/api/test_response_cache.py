@@ -23,7 +23,7 @@ WALL = """query Wall($n: Int) { reports(first: $n) { totalCount
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, reminder_interval_seconds=0,
-                    response_cache_seconds=60)
+                    response_cache_seconds=60, figures_cache_seconds=60)
 
 
 async def read(api: Api, query: str = WALL, n: int = 10,
@@ -127,3 +127,23 @@ def test_only_single_queries_are_cacheable():
     assert classify({"query": "query A { a } query B { b }", "operationName": "B"}).key
     assert classify({"query": "{ unclosed"}).key is None
     assert classify(["batched"]).key is None
+
+
+STATS = "{ stats { received } }"
+
+
+async def test_figures_are_kept_until_the_next_change(app: Starlette, api: Api, world: World):
+    """agencyRankings and stats (aggregates over every report) are computed once between
+    changes, for everyone, signed in or not."""
+    await world.report(Status.ASSIGNED)
+    await settle(app)
+    memo = app.state.memo
+    first = await api.gql(STATS, token=world.citizen.token)
+    computed = memo.computations
+    assert await api.gql(STATS, token=world.ioc.token) == first
+    assert memo.computations == computed
+    submit = """mutation { submitReport(input: {description: "Cống thoát nước bị tắc"}) {
+      errors { code } } }"""
+    assert (await api.gql(submit, token=world.citizen.token))["submitReport"]["errors"] == []
+    after = await api.gql(STATS, token=world.citizen.token)
+    assert after["stats"]["received"] == first["stats"]["received"] + 1
