@@ -119,8 +119,11 @@ def ensure_wrk() -> str:
 
 
 def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:
+        raise RuntimeError(f"cannot read a latency from wrk: {text!r}")
+    value, unit = match.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
 def wrk(url: str, body: dict[str, Any], seconds: float, connections: int,
@@ -133,6 +136,8 @@ def wrk(url: str, body: dict[str, Any], seconds: float, connections: int,
         args.append(token)
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     os.unlink(f.name)
+    if "Latency Distribution" not in out:
+        raise RuntimeError(f"wrk gave no latency distribution:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]

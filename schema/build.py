@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, MaskErrors, SchemaExtension
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.types import ExecutionContext
 
 from models.db import unavailable
@@ -92,10 +99,15 @@ class AppSchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    extensions: list[type[SchemaExtension]] = limit_extensions(
-        max_depth=settings.max_query_depth, max_aliases=settings.max_aliases,
-        max_tokens=settings.max_tokens, max_nodes=settings.max_query_nodes,
-    )
+    # Parsing and validating cost more than executing a small query: both are cached (bounded
+    # LRUs shared across requests; the extensions are factories, never shared instances).
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512),
+        *limit_extensions(
+            max_depth=settings.max_query_depth, max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens, max_nodes=settings.max_query_nodes,
+        ),
+    ]
     if settings.introspection:
         extensions.append(ShapeErrors)
     else:

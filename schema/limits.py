@@ -125,7 +125,7 @@ class QueryCost(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
-        if ctx.graphql_document is not None and ctx.pre_execution_errors is None:
+        if ctx.graphql_document is not None and not ctx.pre_execution_errors:
             self.requested = requested_nodes(ctx.schema._schema, ctx.graphql_document,
                                              ctx.variables, ctx.operation_name)
             if self.requested > self.limit:
