@@ -25,6 +25,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         "server:create_app", factory=True, host=args.host or settings.host,
         port=args.port or settings.port, workers=args.workers or settings.workers,
         log_level=settings.log_level.lower(), ws_ping_interval=20, ws_ping_timeout=20,
+        # Off by default: compression state costs memory on every connection, for small frames.
+        ws_per_message_deflate=settings.ws_per_message_deflate,
         log_config=None,  # keep our handlers (JSON lines in production)
     )
     return 0

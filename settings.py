@@ -45,6 +45,7 @@ class Settings:
     ws_token_recheck_seconds: float = 5.0
     ws_max_connections_per_ip: int = 50
     ws_max_connections_per_user: int = 10
+    ws_per_message_deflate: bool = False
     allowed_origins: tuple[str, ...] = ()
     extra_days_off: tuple[date, ...] = field(default_factory=tuple)
     extra_working_days: tuple[date, ...] = field(default_factory=tuple)
@@ -99,6 +100,7 @@ class Settings:
             ws_max_connections_per_user=int(
                 e.get("WS_MAX_CONNECTIONS_PER_USER", d.ws_max_connections_per_user)
             ),
+            ws_per_message_deflate=_bool(e.get("WS_PER_MESSAGE_DEFLATE", "false")),
             allowed_origins=tuple(
                 o.strip() for o in e.get("ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),
