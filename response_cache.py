@@ -10,6 +10,7 @@ agency renamed in another process).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -69,6 +70,9 @@ class ResponseCache:
         self.entries: OrderedDict[bytes, tuple[float, bytes]] = OrderedDict()
         self.generation = 0
         self.hits = self.misses = 0
+        # Misses being answered: the same query arriving meanwhile waits for that answer
+        # instead of computing it again (an expired wall entry meets dozens of readers at once).
+        self.inflight: dict[bytes, asyncio.Future[bytes | None]] = {}
 
     @property
     def enabled(self) -> bool:
@@ -77,6 +81,25 @@ class ResponseCache:
     def invalidate(self, *_: object) -> None:
         self.generation += 1
         self.entries.clear()
+        self.inflight = {}  # who comes after the change must not get an answer from before
+
+    async def shared(self, key: bytes) -> bytes | None:
+        """The answer of an identical query already being computed, if any."""
+        future = self.inflight.get(key)
+        if future is None:
+            return None
+        return await asyncio.shield(future)
+
+    def begin(self, key: bytes) -> asyncio.Future[bytes | None]:
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        self.inflight[key] = future
+        return future
+
+    def end(self, key: bytes, future: asyncio.Future[bytes | None], body: bytes | None) -> None:
+        if not future.done():
+            future.set_result(body)
+        if self.inflight.get(key) is future:
+            del self.inflight[key]
 
     def get(self, key: bytes) -> bytes | None:
         entry = self.entries.get(key)

@@ -118,11 +118,13 @@ class GraphQLApp(GraphQL[Context, None]):
             name == b"authorization" for name, _ in scope["headers"])
         if cacheable:
             assert operation.key is not None
-            hit = self.cache.get(operation.key)
+            hit = self.cache.get(operation.key) or await self.cache.shared(operation.key)
             if hit is not None:
                 await _send_json(send, 200, hit, [(b"x-cache", b"HIT")])
                 return
+            flight = self.cache.begin(operation.key)
         generation = self.cache.generation
+        answer: bytes | None = None
         started = False
         status = 0
         chunks: list[bytes] = []
@@ -147,15 +149,20 @@ class GraphQLApp(GraphQL[Context, None]):
                 raise
             await self._failed(send, error)
             return
+        else:
+            if cacheable and status == 200:
+                body = b"".join(chunks)
+                if not orjson.loads(body).get("errors"):
+                    assert operation.key is not None
+                    self.cache.put(operation.key, body, generation)
+                    answer = body if generation == self.cache.generation else None
         finally:
             if operation.is_mutation:  # this process's readers see the change at once
                 self.cache.invalidate()
                 self.memo.invalidate()
-        if cacheable and status == 200:
-            body = b"".join(chunks)
-            if not orjson.loads(body).get("errors"):
+            if cacheable:
                 assert operation.key is not None
-                self.cache.put(operation.key, body, generation)
+                self.cache.end(operation.key, flight, answer)
 
     async def _classify(self, scope: Scope, receive: Receive) -> tuple[Operation, Receive]:
         """Read the operation (and, for POST, the body, handed on unchanged)."""

@@ -288,19 +288,30 @@ async def bench_deep(report: Report, server: Process, database_url: str, seconds
                       deep.p50_ms <= 1.2 * first.p50_ms))
 
 
-async def timed(url: str, query: str, variables: dict[str, Any]) -> float:
+async def timed(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> float:
+    """One request on an open keep-alive connection, as a front end makes it."""
     started = time.perf_counter()
-    await gql(url, query, variables)
-    return (time.perf_counter() - started) * 1000
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    elapsed = (time.perf_counter() - started) * 1000
+    body = response.json()
+    if body.get("errors"):
+        raise RuntimeError(body["errors"])
+    return elapsed
 
 
 async def bench_figures(report: Report, server: Process) -> None:
+    async with httpx.AsyncClient(base_url=server.http, timeout=120) as client:
+        await client.get("/healthz")  # the connection is open before timing starts
+        await figures(report, client)
+
+
+async def figures(report: Report, server: httpx.AsyncClient) -> None:
     for name, query, variables in (
         ("agencyRankings(quarter: 2026-Q3)", RANKINGS, {"q": "2026-Q3"}),
         ("stats(2025-11-20 .. 2026-11-20)", STATS, {"from": "2025-11-20", "to": "2026-11-20"}),
     ):
-        cold = await timed(server.http, query, variables)
-        warm = sorted([await timed(server.http, query, variables) for _ in range(10)])[5]
+        cold = await timed(server, query, variables)
+        warm = sorted([await timed(server, query, variables) for _ in range(10)])[5]
         report.add(Figure(f"{name}, first call", cold, "ms", target="< 300 ms",
                           met=cold < 300))
         report.add(Figure(f"{name}, unchanged since", warm, "ms", target="< 10 ms",

@@ -13,7 +13,7 @@ from models import services
 from models.enums import Status
 from response_cache import ResponseCache, classify
 from settings import Settings
-from tests.support.api import Api
+from tests.support.api import Api, count_queries
 from tests.support.world import World, gid
 
 WALL = """query Wall($n: Int) { reports(first: $n) { totalCount
@@ -147,3 +147,17 @@ async def test_figures_are_kept_until_the_next_change(app: Starlette, api: Api, 
     assert (await api.gql(submit, token=world.citizen.token))["submitReport"]["errors"] == []
     after = await api.gql(STATS, token=world.citizen.token)
     assert after["stats"]["received"] == first["stats"]["received"] + 1
+
+
+async def test_identical_queries_arriving_together_are_computed_once(app: Starlette, api: Api,
+                                                                     world: World):
+    await world.report(Status.ASSIGNED)
+    await settle(app)
+    with count_queries() as alone:
+        await read(api, n=3)
+    app.state.cache.invalidate()
+    with count_queries() as together:
+        answers = await asyncio.gather(*(read(api, n=3) for _ in range(10)))
+    assert len(together) == len(alone)
+    assert sorted(a[0] or "" for a in answers) == ["HIT"] * 9 + ["MISS"]
+    assert all(a[1] == answers[0][1] for a in answers)
