@@ -51,9 +51,11 @@ class StatisticsQuery:
         chosen = period.resolve(quarter, from_, to)
         category = decode_id(category_id, "Category", "categoryId") if category_id else None
         now = info.context.deps.now()
-        return await info.context.memo.get(
+        rows = await info.context.memo.get(
             ("rankings", chosen, kind, category, min_received),
             lambda: ranking_rows(now, chosen, kind, category, min_received))
+        await info.context.loaders.agency_by_id.load_many([r.agency_id for r in rows])
+        return rows
 
     @strawberry.field(description="The province's published figures for a period.")
     async def stats(
