@@ -5,6 +5,8 @@ from __future__ import annotations
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from asgi_json import send_json
+
 
 class BodyTooLarge(Exception):
     pass
@@ -51,7 +53,4 @@ class BodyLimit:
             "message": f"Request body over {self.max_bytes} bytes.",
             "extensions": {"code": "PAYLOAD_TOO_LARGE"},
         }]})
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await send_json(send, 413, body)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from asgi_json import send_json
 from models.errors import RateLimited
 from models.throttle import Throttle
 
@@ -44,9 +45,4 @@ async def refuse(send: Send, refused: RateLimited) -> None:
         "message": refused.message,
         "extensions": {"code": "RATE_LIMITED", "retryAfterSeconds": retry},
     }]})
-    await send({"type": "http.response.start", "status": 429, "headers": [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"retry-after", str(retry).encode()),
-    ]})
-    await send({"type": "http.response.body", "body": body})
+    await send_json(send, 429, body, [(b"retry-after", str(retry).encode())])

@@ -29,6 +29,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
 import logs
+from asgi_json import send_json
 from body_limit import BodyLimit, BodyTooLarge
 from models import accounts
 from models.calendar import vietnam
@@ -120,7 +121,7 @@ class GraphQLApp(GraphQL[Context, None]):
             assert operation.key is not None
             hit = self.cache.get(operation.key) or await self.cache.shared(operation.key)
             if hit is not None:
-                await _send_json(send, 200, hit, [(b"x-cache", b"HIT")])
+                await send_json(send, 200, hit, [(b"x-cache", b"HIT")])
                 return
             flight = self.cache.begin(operation.key)
         generation = self.cache.generation
@@ -210,7 +211,7 @@ class GraphQLApp(GraphQL[Context, None]):
         headers = [(b"x-request-id", request_id.encode())]
         if away:
             headers.append((b"retry-after", b"1"))
-        await _send_json(send, status, body, headers)
+        await send_json(send, status, body, headers)
 
     def encode_json(self, data: object) -> bytes:
         # orjson: faster, and Vietnamese text goes out as UTF-8 rather than \u escapes.
@@ -250,14 +251,6 @@ class GraphQLApp(GraphQL[Context, None]):
         context.viewer, context.token = viewer, token
         context.refresh_loaders(context.loaders)
         return None
-
-
-async def _send_json(send: Send, status: int, body: bytes,
-                     headers: list[tuple[bytes, bytes]]) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        *headers]})
-    await send({"type": "http.response.body", "body": body})
 
 
 async def healthz(request: Request) -> JSONResponse:
