@@ -13,10 +13,11 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 import orjson
+import strawberry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -38,9 +39,12 @@ from models.deps import Deps, utc_now
 from models.reminders import remind_forever
 from models.throttle import Throttle
 from realtime.bus import EventBus
+from realtime.fanout import FanOut
 from realtime.hub import Hub
 from realtime.live_figures import LiveFigures
 from realtime.memo import Memo
+from realtime.sharing import Planner
+from realtime.transport import SharingTransportWS, TextWebSocketAdapter
 from request_limit import RequestLimit
 from resolvers.context import Context
 from response_cache import Operation, ResponseCache, classify
@@ -70,6 +74,9 @@ def bearer_token(header: str | None) -> str | None:
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    websocket_adapter_class = TextWebSocketAdapter
+    graphql_transport_ws_handler_class = SharingTransportWS
+
     def __init__(self, deps: Deps, settings: Settings, hub: Hub, figures: LiveFigures,
                  cache: ResponseCache, memo: Memo) -> None:
         super().__init__(
@@ -86,6 +93,8 @@ class GraphQLApp(GraphQL[Context, None]):
         self.cache = cache
         self.memo = memo
         self.settings = settings
+        self.planner = Planner(cast("strawberry.Schema", self.schema)._schema)
+        self.fanout = FanOut(queue_size=settings.ws_queue_size)
         self.sockets_per_ip: Counter[str] = Counter()
         self.sockets_per_user: Counter[int] = Counter()
 
@@ -314,6 +323,7 @@ def create_app(
                 await bus.disconnect()
                 await deps.throttle.close()
                 await figures.stop()
+                await graphql.fanout.stop()
                 await hub.stop()
 
     app = Starlette(
@@ -335,6 +345,7 @@ def create_app(
     app.state.figures = figures
     app.state.cache = cache
     app.state.memo = memo
+    app.state.fanout = graphql.fanout
     return app
 
 

@@ -46,6 +46,7 @@ class Settings:
     ws_max_connections_per_ip: int = 50
     ws_max_connections_per_user: int = 10
     ws_per_message_deflate: bool = False
+    ws_share_subscriptions: bool = True
     allowed_origins: tuple[str, ...] = ()
     extra_days_off: tuple[date, ...] = field(default_factory=tuple)
     extra_working_days: tuple[date, ...] = field(default_factory=tuple)
@@ -101,6 +102,7 @@ class Settings:
                 e.get("WS_MAX_CONNECTIONS_PER_USER", d.ws_max_connections_per_user)
             ),
             ws_per_message_deflate=_bool(e.get("WS_PER_MESSAGE_DEFLATE", "false")),
+            ws_share_subscriptions=_bool(e.get("WS_SHARE_SUBSCRIPTIONS", "true")),
             allowed_origins=tuple(
                 o.strip() for o in e.get("ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),

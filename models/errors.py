@@ -13,6 +13,7 @@ class ErrorCode(enum.Enum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     CONFLICT = "CONFLICT"
     RATE_LIMITED = "RATE_LIMITED"
+    TOO_SLOW = "TOO_SLOW"
 
 
 class DomainError(Exception):
@@ -55,3 +56,9 @@ class Conflict(DomainError):
 
 class RateLimited(DomainError):
     code = ErrorCode.RATE_LIMITED
+
+
+class TooSlow(DomainError):
+    """A subscriber that stopped reading and was cut off; it may resubscribe with `after`."""
+
+    code = ErrorCode.TOO_SLOW

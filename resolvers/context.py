@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,17 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class StreamControl:
+    """Set when an event stream runs for a group of subscribers (realtime.fanout) rather than
+    for one: either live only, telling the group where it starts and which event each result
+    comes from, or a single subscriber's catch-up, which stops at the group's mark."""
+
+    replay_until: int | None = None
+    on_start: Callable[[int], None] | None = None
+    on_event: Callable[[int], None] | None = None
+
+
+@dataclass
 class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None
@@ -33,6 +45,7 @@ class Context:
     figures: LiveFigures | None = None
     connection_params: dict[str, Any] | None = None
     memo: Memo = field(default_factory=lambda: Memo(max_age=0))  # shared by the server
+    stream_control: StreamControl | None = None
     loaders: Loaders = field(init=False)
     supported_by_viewer: DataLoader[int, bool] = field(init=False)
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from models import accounts, period, policy
-from models.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from models.errors import Forbidden, Invalid, NotFound, TooSlow, Unauthenticated
 from models.queries import BBox, visible_report
 from models.report import ReportEvent as EventRow
 from models.services import check_coordinates, facts
@@ -31,10 +31,6 @@ class FeedFilter:
     bbox: BBoxInput | None = None
 
 
-class TooSlow(Exception):
-    """Shown to a subscriber that stopped reading and was cut off."""
-
-
 def _after(after: str | None) -> int | None:
     if after is None:
         return None
@@ -53,23 +49,26 @@ def _deliver(info: Info, batch: Batch, event: EventRow, channel: Channel) -> Rep
 async def stream(info: Info, channel: Channel, after: str | None) -> AsyncGenerator[ReportEvent]:
     """Join the hub first, then replay what was missed up to the hub's mark, then go live:
     every event above `after` exactly once, in `seq` order."""
-    last = _after(after)
+    control = info.context.stream_control
+    if control is not None and control.replay_until is not None:
+        async for missed in _replay(info, channel, _after(after), control.replay_until):
+            yield missed
+        return
     hub = info.context.hub
     assert hub is not None, "subscriptions need the event hub"
     sub = hub.register(channel)
     try:
-        if last is not None:
-            if sub.start_seq - last > MAX_REPLAY_SPAN:
-                raise Invalid("Too far behind to replay; reload and subscribe afresh.",
-                              field="after")
-            async for batch in replay(channel, last, sub.start_seq):
-                for event in batch.events:
-                    yield _deliver(info, batch, event, channel)
-            last = max(last, sub.start_seq)
+        cursor = None if control is not None else _after(after)
+        if control is not None:  # shared: members replay on their own, from the group's mark
+            last = sub.start_seq
+            if control.on_start is not None:
+                control.on_start(last)
+        elif cursor is not None:
+            async for missed in _replay(info, channel, cursor, sub.start_seq):
+                yield missed
+            last = max(cursor, sub.start_seq)
         else:
-            # Live from now: what was committed before subscribing is not news.
-            newest = await EventRow.all().order_by("-id").first().only("id")
-            last = max(sub.start_seq, newest.id if newest else 0)
+            last = max(sub.start_seq, await newest_event_id())
         while True:
             try:
                 async with asyncio.timeout(hub.token_recheck_seconds):
@@ -85,9 +84,28 @@ async def stream(info: Info, channel: Channel, after: str | None) -> AsyncGenera
             for event in events:
                 if event.id > last:
                     last = event.id
+                    if control is not None and control.on_event is not None:
+                        control.on_event(event.id)
                     yield _deliver(info, batch, event, channel)
     finally:
         hub.unregister(sub)
+
+
+async def newest_event_id() -> int:
+    """Live from now: what was committed before subscribing is not news."""
+    newest = await EventRow.all().order_by("-id").first().only("id")
+    return newest.id if newest else 0
+
+
+async def _replay(info: Info, channel: Channel, after: int | None, until: int
+                  ) -> AsyncGenerator[ReportEvent]:
+    if after is None:
+        return
+    if until - after > MAX_REPLAY_SPAN:
+        raise Invalid("Too far behind to replay; reload and subscribe afresh.", field="after")
+    async for batch in replay(channel, after, until):
+        for event in batch.events:
+            yield _deliver(info, batch, event, channel)
 
 
 async def _still_signed_in(info: Info) -> None:

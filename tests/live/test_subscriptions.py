@@ -6,9 +6,12 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from models import participation, services
 from models.enums import Status
 from models.report import ReportEvent
+from settings import Settings
 from tests.live.conftest import Live
 from tests.support.world import World, gid
 from tests.support.ws import WsClient
@@ -20,6 +23,14 @@ REPORT = f"""subscription($id: ID!, $after: String) {{ reportEvents(reportId: $i
   {{ {EVENT} report {{ status }} }} }}"""
 AGENCY = f"subscription {{ agencyFeed {{ {EVENT} report {{ id }} }} }}"
 IOC = f"subscription {{ iocFeed {{ {EVENT} report {{ id reporter {{ phone }} }} }} }}"
+
+
+@pytest.fixture(params=[True, False], ids=["shared", "one-by-one"])
+def live_settings(request: pytest.FixtureRequest, database_url: str) -> Settings:
+    """Every test here runs with shared execution (the default) and without it."""
+    return Settings(database_url=database_url, reminder_interval_seconds=0,
+                    event_poll_seconds=0.5, ws_token_recheck_seconds=0.5,
+                    ws_share_subscriptions=request.param)
 
 
 async def kinds(client: WsClient, op: str, n: int) -> list[str]:

@@ -21,6 +21,7 @@ class WsClient:
         self.closed: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
         self._reader: asyncio.Task[None] | None = None
         self._ids = 0
+        self.binary_frames = 0  # browsers cannot parse these: the server must send text
 
     @classmethod
     async def open(cls, url: str, token: str | None = None, *, small_buffer: bool = False,
@@ -41,6 +42,7 @@ class WsClient:
     async def _read(self) -> None:
         try:
             async for raw in self.conn:
+                self.binary_frames += isinstance(raw, bytes)
                 message = json.loads(raw)
                 if message["type"] == "connection_ack":
                     self.queues.setdefault("ack", asyncio.Queue()).put_nowait(message)

@@ -1,0 +1,192 @@
+"""Groups of subscribers sharing one execution: each event's message is computed and encoded once
+per group, then the same text goes to every member.
+
+A group runs the stream of its first member, in "live only" mode, and learns the `seq` of the event
+behind each result. Members join synchronously and start at a mark: a member that joins a running
+group gets the events above the hub's mark at that moment, a founding member everything the group
+produces. Each member has a bounded queue of encoded messages; one that stops reading is cut off
+alone and the others never wait for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import GraphQLError
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+
+log = logging.getLogger(__name__)
+
+# Given the group (whose on_start/on_event the stream must call), the stream's results.
+OpenStream = Callable[["Group"], Awaitable[AsyncIterator[Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    seq: int | None  # the event behind a `next` message; None for a final error
+    kind: str  # "next" or "error"
+    payload: str  # already encoded JSON
+
+
+END = Frame(None, "complete", "")
+
+
+def next_payload(result: ExecutionResult) -> dict[str, Any]:
+    payload: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [e.formatted for e in result.errors]
+    if result.extensions:
+        payload["extensions"] = result.extensions
+    return payload
+
+
+def encode(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
+class Member:
+    __slots__ = ("dropped", "limit", "mark", "queue", "wake")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.mark: int | None = None  # None: from the group's start
+        self.queue: deque[Frame] = deque()
+        self.wake = asyncio.Event()
+        self.dropped = False
+
+    def push(self, frame: Frame) -> bool:
+        if len(self.queue) >= self.limit:
+            self.dropped = True
+            self.queue.clear()  # free the memory now, then tell the reader
+            self.queue.append(END)
+            self.wake.set()
+            return False
+        self.queue.append(frame)
+        self.wake.set()
+        return True
+
+    async def next(self) -> Frame:
+        while not self.queue:
+            self.wake.clear()
+            await self.wake.wait()
+        return self.queue.popleft()
+
+    def due(self, frame: Frame) -> bool:
+        """Frames at or below the mark were already replayed, or predate joining."""
+        if frame.seq is None or self.mark is None or frame.seq > self.mark:
+            if frame.seq is not None:
+                self.mark = frame.seq
+            return True
+        return False
+
+
+class Group:
+    def __init__(self, fanout: FanOut, key: Hashable) -> None:
+        self.fanout = fanout
+        self.key = key
+        self.members: set[Member] = set()
+        self.started: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self.task: asyncio.Task[None] | None = None
+        self.seq: int | None = None
+
+    def on_start(self, start_seq: int) -> None:
+        if not self.started.done():
+            self.started.set_result(start_seq)
+
+    def on_event(self, seq: int) -> None:
+        self.seq = seq  # graphql-core executes each event before asking for the next
+
+    async def run(self, open_stream: OpenStream) -> None:
+        try:
+            source = await open_stream(self)
+            try:
+                async for result in source:
+                    if not self._forward(result):
+                        return
+            finally:
+                aclose = getattr(source, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+        except Exception:
+            log.exception("a shared subscription failed")
+            self._close()
+            error = GraphQLError("Unexpected error", extensions={"code": "INTERNAL"})
+            self._send(Frame(None, "next", encode({"data": None, "errors": [error.formatted]})))
+        finally:
+            self._close()
+            if not self.started.done():
+                self.started.set_result(None)
+            for member in self.members:
+                member.push(END)
+
+    def _forward(self, result: Any) -> bool:
+        if isinstance(result, PreExecutionError):
+            self._close()
+            self._send(Frame(None, "error", encode([e.formatted for e in result.errors or []])))
+            return False
+        if not isinstance(result, ExecutionResult):  # @defer/@stream: not in this protocol
+            self._close()
+            error = GraphQLError("Incremental delivery is not supported here.")
+            self._send(Frame(None, "error", encode([error.formatted])))
+            return False
+        if result.data is None:
+            self._close()  # a failed stream: whoever subscribes next starts afresh
+            self._send(Frame(None, "next", encode(next_payload(result))))
+            return True
+        self.fanout.executions += 1
+        self._send(Frame(self.seq, "next", encode(next_payload(result))))
+        return True
+
+    def _send(self, frame: Frame) -> None:
+        for member in list(self.members):
+            if not member.push(frame):
+                self.members.discard(member)
+                self.fanout.dropped += 1
+
+    def _close(self) -> None:
+        """No one joins from now on."""
+        if self.fanout.groups.get(self.key) is self:
+            del self.fanout.groups[self.key]
+
+    def leave(self, member: Member) -> None:
+        self.members.discard(member)
+        if not self.members and self.task is not None and not self.task.done():
+            self._close()
+            self.task.cancel()
+
+
+class FanOut:
+    """One per process."""
+
+    def __init__(self, queue_size: int = 1000) -> None:
+        self.queue_size = queue_size
+        self.groups: dict[Hashable, Group] = {}
+        self.executions = 0  # messages computed by groups
+        self.dropped = 0
+
+    def join(self, key: Hashable, open_stream: OpenStream, hwm: int) -> tuple[Group, Member]:
+        """Synchronous, so that nothing is dispatched between reading `hwm` and joining."""
+        member = Member(self.queue_size)
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = Group(self, key)
+            group.task = asyncio.create_task(group.run(open_stream))
+        elif group.started.done():
+            member.mark = hwm
+        group.members.add(member)
+        return group, member
+
+    async def stop(self) -> None:
+        tasks = [g.task for g in self.groups.values() if g.task is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

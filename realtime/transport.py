@@ -1,0 +1,136 @@
+"""graphql-transport-ws with shared execution of event streams (see realtime.fanout), and text
+frames: browsers hand binary frames to JavaScript as Blobs, which graphql-ws cannot parse."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from graphql import GraphQLError
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    NextMessage,
+    NextMessagePayload,
+)
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+
+from realtime.fanout import END, Group, Member, encode
+from realtime.sharing import Plan
+from resolvers.context import Context, StreamControl
+from resolvers.subscription import newest_event_id
+
+if TYPE_CHECKING:
+    from server import GraphQLApp
+
+
+class TextWebSocketAdapter(ASGIWebSocketAdapter):
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        await self.send_text(encode(message))
+
+    async def send_text(self, text: str) -> None:
+        try:
+            await self.ws.send_text(text)
+        except (WebSocketDisconnect, RuntimeError) as exc:
+            raise WebSocketDisconnected from exc
+
+
+class SharingTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        view: GraphQLApp = self.view  # type: ignore[assignment]
+        plan = None
+        if view.settings.ws_share_subscriptions:
+            plan = view.planner.plan(operation.query, operation.variables,
+                                     operation.operation_name, self.context.token)
+        if plan is None:
+            await super().run_operation(operation)
+            return
+        with contextlib.suppress(WebSocketDisconnected):
+            await self._run_shared(view, operation, plan)
+
+    async def _run_shared(self, view: GraphQLApp, operation: Operation[Context, None],
+                          plan: Plan) -> None:
+        hub = self.context.hub
+        assert hub is not None
+
+        async def open_stream(group: Group) -> AsyncIterator[Any]:
+            control = StreamControl(on_start=group.on_start, on_event=group.on_event)
+            context = dataclasses.replace(self.context, stream_control=control)
+            source: AsyncIterator[Any] = await self._stream(operation, context)
+            return source
+
+        group, member = view.fanout.join(plan.key, open_stream, hub.hwm)
+        try:
+            start = await group.started
+            if member.mark is None:
+                member.mark = start or 0
+            if plan.after is not None:
+                if not await self._replay(operation, member.mark):
+                    return
+                if isinstance(plan.after, str) and plan.after.isdigit():
+                    member.mark = max(member.mark, int(plan.after))
+            else:
+                member.mark = max(member.mark, await newest_event_id())
+            await self._relay(operation, member)
+        finally:
+            group.leave(member)
+
+    async def _relay(self, operation: Operation[Context, None], member: Member) -> None:
+        websocket: TextWebSocketAdapter = self.websocket  # type: ignore[assignment]
+        head = '{"id":' + encode(operation.id) + ',"type":'
+        while True:
+            frame = await member.next()
+            if frame is END:
+                break
+            if frame.kind == "error":  # before execution: ends the operation, no "complete"
+                operation.completed = True
+                self.forget_id(operation.id)
+                await websocket.send_text(head + '"error","payload":' + frame.payload + "}")
+                return
+            if member.due(frame):
+                await websocket.send_text(head + '"next","payload":' + frame.payload + "}")
+        if member.dropped:
+            await operation.send_operation_message(NextMessage(
+                id=operation.id, type="next", payload=_too_slow()))
+        await operation.send_operation_message({"id": operation.id, "type": "complete"})
+
+    async def _replay(self, operation: Operation[Context, None], until: int) -> bool:
+        """This member's missed events up to its mark. False when that ended the operation."""
+        context = dataclasses.replace(self.context,
+                                      stream_control=StreamControl(replay_until=until))
+        source = await self._stream(operation, context)
+        try:
+            async for result in source:
+                if isinstance(result, PreExecutionError) or not isinstance(
+                        result, ExecutionResult):
+                    errors = getattr(result, "errors", None) or [
+                        GraphQLError("Incremental delivery is not supported here.")]
+                    await operation.send_initial_errors(list(errors))
+                    return False
+                await operation.send_next(result)
+                if result.data is None:  # the cursor was refused
+                    await operation.send_operation_message(
+                        {"id": operation.id, "type": "complete"})
+                    return False
+        finally:
+            await source.aclose()
+        return True
+
+    async def _stream(self, operation: Operation[Context, None], context: Context
+                      ) -> Any:
+        return await self.schema.stream(
+            operation.query, variable_values=operation.variables, context_value=context,
+            root_value=self.root_value, operation_name=operation.operation_name)
+
+
+def _too_slow() -> NextMessagePayload:
+    return {"data": None, "errors": [{
+        "message": "Disconnected: this subscription fell too far behind.",
+        "extensions": {"code": "TOO_SLOW"}}]}

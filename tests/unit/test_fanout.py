@@ -1,0 +1,158 @@
+"""Shared subscriptions without a server: who shares a group, and what each member gets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+
+from realtime.fanout import END, FanOut, Frame, Group
+from realtime.sharing import Planner
+from schema.build import build_schema
+
+FEED = """subscription($a: String, $c: [ID!]) {
+  publicFeed(after: $a, filter: {categoryIds: $c}) { seq } }"""
+FEED_LITERAL = """subscription($c: [ID!]) {
+  publicFeed(after: "7", filter: {categoryIds: $c}) { seq } }"""
+
+
+@pytest.fixture(scope="module")
+def planner() -> Planner:
+    return Planner(build_schema()._schema)
+
+
+def test_the_cursor_never_splits_a_group_but_variables_and_tokens_do(planner: Planner):
+    a = planner.plan(FEED, {"a": "5", "c": ["x"]}, None, None)
+    b = planner.plan(FEED, {"c": ["x"], "a": None}, None, None)
+    literal = planner.plan(FEED_LITERAL, {"c": ["x"]}, None, None)
+    assert a is not None
+    assert b is not None
+    assert literal is not None
+    assert a.key == b.key == literal.key
+    assert (a.after, b.after, literal.after) == ("5", None, "7")
+    assert planner.plan(FEED, {"c": ["y"]}, None, None).key != a.key  # type: ignore[union-attr]
+    assert planner.plan(FEED, {"c": ["x"]}, None, "t").key != a.key  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("document", [
+    "subscription { statsUpdated { period } }",  # not an event stream
+    "subscription { ...F } fragment F on Subscription { publicFeed { seq } }",
+    'subscription($a: String = "3") { publicFeed(after: $a) { seq } }',
+    "subscription { publicFeed { nope } }",
+    "query { categories { id } }",
+    "subscription {",
+])
+def test_what_is_not_shared(planner: Planner, document: str):
+    assert planner.plan(document, None, None, None) is None
+
+
+def result(seq: int) -> ExecutionResult:
+    return ExecutionResult(data={"publicFeed": {"seq": seq}}, errors=None)
+
+
+async def run_group(results: list[Any], limit: int = 10, members: int = 2
+                    ) -> tuple[FanOut, list[Any], Group]:
+    gate = asyncio.Event()
+
+    async def open_stream(group: Group) -> AsyncIterator[Any]:
+        async def source() -> AsyncIterator[Any]:
+            group.on_start(0)
+            await gate.wait()
+            for item in results:
+                if isinstance(item, ExecutionResult) and item.data:
+                    group.on_event(item.data["publicFeed"]["seq"])
+                yield item
+        return source()
+
+    fanout = FanOut(queue_size=limit)
+    joined = [fanout.join("k", open_stream, hwm=0) for _ in range(members)]
+    group = joined[0][0]
+    await group.started
+    gate.set()
+    assert group.task is not None
+    await group.task
+    return fanout, [m for _, m in joined], group
+
+
+def drain(member: Any) -> list[Frame]:
+    return list(member.queue)
+
+
+async def test_each_result_is_encoded_once_and_every_member_gets_the_same_text():
+    fanout, members, _ = await run_group([result(1), result(2)])
+    first, second = drain(members[0]), drain(members[1])
+    assert first == second
+    assert [f.seq for f in first] == [1, 2, None]
+    assert first[0].payload == '{"data":{"publicFeed":{"seq":1}}}'
+    assert first[-1] is END
+    assert first[0].payload is second[0].payload  # one encoding, shared
+    assert fanout.executions == 2
+    assert not fanout.groups
+
+
+async def test_a_member_that_stops_reading_is_cut_off_alone():
+    fanout, members, group = await run_group([result(i) for i in range(1, 6)], limit=3)
+    for member in members:
+        assert member.dropped
+        assert list(member.queue) == [END]  # what it had queued was released at once
+    assert fanout.dropped == 2
+    assert not group.members
+
+
+async def test_errors_before_execution_end_the_group_for_everyone():
+    error = PreExecutionError(data=None, errors=[])
+    fanout, members, _ = await run_group([error, result(1)])
+    frames = drain(members[0])
+    assert [f.kind for f in frames] == ["error", "complete"]
+    assert not fanout.groups
+
+
+async def test_a_late_joiner_starts_at_the_hubs_mark():
+    fanout = FanOut()
+    release = asyncio.Event()
+
+    async def open_stream(group: Group) -> AsyncIterator[Any]:
+        async def source() -> AsyncIterator[Any]:
+            group.on_start(10)
+            await release.wait()
+            for seq in (11, 12, 13):
+                group.on_event(seq)
+                yield result(seq)
+        return source()
+
+    group, founder = fanout.join("k", open_stream, hwm=10)
+    await group.started
+    _, late = fanout.join("k", open_stream, hwm=12)
+    assert (founder.mark, late.mark) == (None, 12)
+    release.set()
+    assert group.task is not None
+    await group.task
+    assert [f.seq for f in founder.queue if founder.due(f)] == [11, 12, 13, None]
+    assert [f.seq for f in late.queue if late.due(f)] == [13, None]
+
+
+async def test_the_last_member_out_stops_the_group():
+    fanout = FanOut()
+    closed = asyncio.Event()
+
+    async def open_stream(group: Group) -> AsyncIterator[Any]:
+        async def source() -> AsyncIterator[Any]:
+            group.on_start(0)
+            try:
+                await asyncio.Event().wait()
+                yield result(1)
+            finally:
+                closed.set()
+        return source()
+
+    group, a = fanout.join("k", open_stream, hwm=0)
+    _, b = fanout.join("k", open_stream, hwm=0)
+    await group.started
+    group.leave(a)
+    assert fanout.groups
+    group.leave(b)
+    assert not fanout.groups
+    await asyncio.wait_for(closed.wait(), 1)
