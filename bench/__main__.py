@@ -1,7 +1,8 @@
 """The benchmark suite: one command, its own PostgreSQL and Redis, a synthetic city, and each
 benchmark next to a baseline measured in the same run on the same machine.
 
-    python -m bench [--scale 100000] [--seconds 10] [--only wall,inbox,deep,figures]
+    python -m bench [--scale 100000] [--seconds 10] [--only wall,inbox,deep,figures,fanout]
+                    [--subscribers 5000] [--events 20]
 
 Prints a table and writes bench/results/latest.json. Throughput comes from wrk (Debian package,
 installed when missing) on loopback; each server is one process (one core), as is each baseline.
@@ -30,6 +31,7 @@ import asyncpg
 import graphql
 import httpx
 
+from bench import fanout
 from bench.city import BENCH_PASSWORD, City, build
 from models.db import migrate
 from models.lifecycle import PUBLIC_STATUSES
@@ -318,8 +320,58 @@ async def figures(report: Report, server: httpx.AsyncClient) -> None:
                           met=warm < 10))
 
 
+FANOUT_ENV = {**SERVER_ENV, "RATE_LIMITS": "requests_ip=0, addComment=0",
+              "COMMENT_INTERVAL_SECONDS": "0", "EVENT_POLL_SECONDS": "5"}
+
+
+async def bench_fanout(report: Report, database_url: str, redis_url: str, workdir: Path,
+                       city: City, subscribers: int, events: int) -> None:
+    fanout.raise_file_limit()
+    outcomes: list[fanout.Outcome] = []
+    for name, share in (("ours, shared execution", "true"), ("ours, one by one", "false")):
+        servers = [Process(database_url, redis_url, workdir / f"fanout-{share}-{i}.log",
+                           WS_SHARE_SUBSCRIPTIONS=share, **FANOUT_ENV) for i in range(2)]
+        try:
+            await asyncio.gather(*(s.ready() for s in servers))
+            token = await login(servers[0].http, city.citizen_phone)
+            data = await gql(servers[0].http, "{ reports(first: 1) { nodes { id } } }")
+            report_id = data["reports"]["nodes"][0]["id"]
+            outcomes.append(await fanout.ours(name, servers, subscribers, events, token,
+                                              report_id))
+            print(f"  ({outcomes[-1]})", flush=True)
+        finally:
+            for server in servers:
+                server.stop()
+    ceilings = [fanout.Ceiling(workdir / f"ceiling-{i}.log") for i in range(2)]
+    try:
+        await asyncio.gather(*(c.ready() for c in ceilings))
+        base = await fanout.ceiling(ceilings, subscribers, events, outcomes[0].frame_bytes)
+        print(f"  ({base})", flush=True)
+    finally:
+        for c in ceilings:
+            c.stop()
+    shared, naive = outcomes
+    what = f"{subscribers:,} publicFeed subscribers, 2 processes, {events} events"
+    report.add(Figure(f"fan-out: CPU per subscriber per event ({what})",
+                      shared.cpu_us_per_delivery, "µs", "bare WebSocket ceiling",
+                      base.cpu_us_per_delivery, "≤ 1.5 × ceiling",
+                      shared.cpu_us_per_delivery <= 1.5 * base.cpu_us_per_delivery))
+    report.add(Figure("fan-out: p99 publish-to-delivery", shared.p99_ms, "ms",
+                      "bare WebSocket ceiling", base.p99_ms, "< 500 ms", shared.p99_ms < 500))
+    report.add(Figure("fan-out: memory per idle subscriber", shared.rss_kb_per_subscriber, "KB",
+                      "bare WebSocket ceiling", base.rss_kb_per_subscriber, "≤ 1.5 × ceiling",
+                      shared.rss_kb_per_subscriber <= 1.5 * base.rss_kb_per_subscriber))
+    report.add(Figure("fan-out: deliveries missing (shared)", shared.missing, "",
+                      target="0", met=shared.missing == 0))
+    report.add(Figure("fan-out, sharing off: CPU per subscriber per event",
+                      naive.cpu_us_per_delivery, "µs", "bare WebSocket ceiling",
+                      base.cpu_us_per_delivery))
+    report.add(Figure("fan-out, sharing off: p99 publish-to-delivery", naive.p99_ms, "ms"))
+
+
 async def main_async(args: argparse.Namespace) -> Report:
-    only = set(args.only.split(",")) if args.only else {"wall", "inbox", "deep", "figures"}
+    only = set(args.only.split(",")) if args.only else {
+        "wall", "inbox", "deep", "figures", "fanout"}
     report = Report(machine={"cpus": os.cpu_count(), "python": platform.python_version(),
                              "platform": platform.platform()},
                     scale=args.scale, seconds=args.seconds)
@@ -355,6 +407,11 @@ async def main_async(args: argparse.Namespace) -> Report:
             await bench_signed_in(report, uncached, city, args.seconds)
         if "deep" in only:
             await bench_deep(report, uncached, url, args.seconds, city)
+        if "fanout" in only:
+            for server in servers:
+                server.stop()  # the fan-out servers and ceilings need the cores to themselves
+            await bench_fanout(report, url, redis.url, workdir, city, args.subscribers,
+                               args.events)
         return report
     finally:
         for server in servers:
@@ -369,7 +426,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run the benchmark suite.")
     parser.add_argument("--scale", type=int, default=100_000, help="reports (up to 1,000,000)")
     parser.add_argument("--seconds", type=float, default=10, help="per throughput run")
-    parser.add_argument("--only", default="", help="wall,inbox,deep,figures")
+    parser.add_argument("--only", default="", help="wall,inbox,deep,figures,fanout")
+    parser.add_argument("--subscribers", type=int, default=5000, help="fan-out subscribers")
+    parser.add_argument("--events", type=int, default=20, help="fan-out events")
     args = parser.parse_args()
     ensure_wrk()
     report = asyncio.run(main_async(args))

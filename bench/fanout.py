@@ -1,0 +1,257 @@
+"""Fan-out: thousands of `publicFeed` subscribers split over two server processes on Redis, a
+series of events, and the same number of connections on the bare WebSocket ceiling
+(bench/ws_ceiling.py) receiving frames of the same size.
+
+Per configuration, one at a time so that they never compete for the two cores:
+- memory per idle subscriber: growth of the server processes' RSS from before connecting to
+  after every subscriber is in, divided by the subscribers;
+- CPU per subscriber per event: user + system time of the server processes during the events,
+  divided by subscribers × events (for ours this includes handling the mutation that made the
+  event, about one request per event);
+- publish-to-delivery: from the event's `at` (our servers) or the moment the frame was handed
+  to the ceiling, to its arrival at the client, over every delivery.
+Events go one at a time: the next is made once every subscriber has the previous one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from bench.load import cpu_seconds, percentile
+from tests.support.process import ROOT, Process
+from tests.support.servers import free_port
+
+WALL_FEED = """subscription Wall { publicFeed { seq at kind toStatus
+  report { id title status category { name } agency { name } commentCount supportCount } } }"""
+COMMENT = """mutation($id: ID!, $b: String!) { addComment(input: {reportId: $id, body: $b}) {
+  errors { code message } } }"""
+_SEQ_AT = re.compile(rb'"seq":(\d+),"at":"([^"]+)"')
+
+
+@dataclass
+class Outcome:
+    name: str
+    subscribers: int
+    events: int
+    cpu_us_per_delivery: float
+    rss_kb_per_subscriber: float
+    p50_ms: float
+    p99_ms: float
+    delivered: int
+    frame_bytes: int = 0
+    missing: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.missing = self.subscribers * self.events - self.delivered
+
+
+def rss_kb(pid: int) -> int:
+    for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if row.startswith("VmRSS:"):
+            return int(row.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def raise_file_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class Tally:
+    """Frames arrived at all clients; wakes the bench when a total is reached."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.target = 0
+        self.reached = asyncio.Event()
+
+    def add(self) -> None:
+        self.count += 1
+        if self.count >= self.target:
+            self.reached.set()
+
+    async def wait_for(self, target: int, within: float) -> bool:
+        self.target = target
+        self.reached.clear()
+        if self.count >= target:
+            return True
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self.reached.wait()
+        return self.count >= target
+
+
+class Client:
+    """One subscriber: records the arrival time and the raw frame, nothing more, so that the
+    client costs as little as possible in the measurement."""
+
+    def __init__(self, tally: Tally) -> None:
+        self.tally = tally
+        self.conn: ClientConnection | None = None
+        self.frames: list[tuple[float, bytes]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def open(self, url: str, subscribe: dict[str, Any] | None) -> None:
+        protocols = [Subprotocol("graphql-transport-ws")] if subscribe else None
+        self.conn = await connect(url, max_size=None, open_timeout=120, ping_interval=None,
+                                  subprotocols=protocols)
+        if subscribe is not None:
+            await self.conn.send(b'{"type":"connection_init","payload":{}}', text=True)
+            ack = await self.conn.recv()
+            assert b"connection_ack" in (ack if isinstance(ack, bytes) else ack.encode()), ack
+            await self.conn.send(orjson.dumps(subscribe), text=True)
+        self.task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.conn is not None
+        with contextlib.suppress(Exception):
+            async for raw in self.conn:
+                self.frames.append((time.time(), raw if isinstance(raw, bytes) else raw.encode()))
+                self.tally.add()
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            await self.conn.close()
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(BaseException):
+                await self.task
+
+
+async def open_all(urls: list[str], n: int, subscribe: dict[str, Any] | None) -> list[Client]:
+    tally = Tally()
+    clients = [Client(tally) for _ in range(n)]
+    gate = asyncio.Semaphore(100)
+
+    async def one(i: int) -> None:
+        async with gate:
+            await clients[i].open(urls[i % len(urls)], subscribe)
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return clients
+
+
+def latencies(clients: list[Client]) -> tuple[list[float], int, int]:
+    values: list[float] = []
+    sizes: list[int] = []
+    for client in clients:
+        for got, raw in client.frames:
+            match = _SEQ_AT.search(raw)
+            if match is None:
+                continue
+            at = datetime.fromisoformat(match.group(2).decode()).timestamp()
+            values.append((got - at) * 1000)
+            sizes.append(len(raw))
+    sizes.sort()
+    return values, len(values), sizes[len(sizes) // 2] if sizes else 0
+
+
+async def measure(name: str, pids: list[int], clients_for: Callable[[], Awaitable[list[Client]]],
+                  make_event: Callable[[int], Awaitable[None]], events: int) -> Outcome:
+    before = sum(rss_kb(p) for p in pids)
+    clients = await clients_for()
+    # A first event that everyone must receive: every subscription is in place after it.
+    tally = clients[0].tally
+    await make_event(-1)
+    if not await tally.wait_for(len(clients), within=120):
+        raise RuntimeError(f"{name}: only {tally.count} of {len(clients)} subscribers got the "
+                           "first event")
+    await asyncio.sleep(2)  # let the servers settle before reading memory
+    after = sum(rss_kb(p) for p in pids)
+    for client in clients:
+        client.frames.clear()
+    tally.count = 0
+    cpu = sum(cpu_seconds(p) for p in pids)
+    for i in range(events):
+        await make_event(i)
+        await tally.wait_for(len(clients) * (i + 1), within=60)
+    spent = sum(cpu_seconds(p) for p in pids) - cpu
+    values, delivered, size = latencies(clients)
+    await asyncio.gather(*(c.close() for c in clients))
+    n = len(clients)
+    return Outcome(name, n, events, spent / (n * events) * 1e6, (after - before) / n,
+                   percentile(values, 50), percentile(values, 99), delivered, size)
+
+
+class Ceiling:
+    def __init__(self, log: Path) -> None:
+        self.port = free_port()
+        self.out = log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "bench.ws_ceiling:app", "--port", str(self.port),
+             "--log-level", "warning", "--no-access-log", "--ws-per-message-deflate", "false",
+             "--ws-ping-interval", "20"],
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, stdout=self.out,
+            stderr=subprocess.STDOUT)
+        self.http = f"http://127.0.0.1:{self.port}"
+        self.ws = f"ws://127.0.0.1:{self.port}/ws"
+
+    async def ready(self) -> None:
+        async with httpx.AsyncClient() as client:
+            for _ in range(300):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"{self.http}/count")).status_code == 200:
+                        return
+                await asyncio.sleep(0.1)
+        raise RuntimeError("the ceiling server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.out.close()
+
+
+async def ours(name: str, servers: list[Process], subscribers: int, events: int,
+               citizen_token: str, report_id: str) -> Outcome:
+    subscribe = {"id": "1", "type": "subscribe", "payload": {"query": WALL_FEED}}
+    async with httpx.AsyncClient(base_url=servers[0].http, timeout=60) as http:
+
+        async def make_event(i: int) -> None:
+            response = await http.post("/graphql", headers={
+                "Authorization": f"Bearer {citizen_token}"}, json={
+                "query": COMMENT, "variables": {"id": report_id, "b": f"Ý kiến số {i}"}})
+            body = response.json()
+            if body.get("errors") or body["data"]["addComment"]["errors"]:
+                raise RuntimeError(f"could not comment: {body}")
+
+        async def clients() -> list[Client]:
+            return await open_all([s.ws for s in servers], subscribers, subscribe)
+
+        return await measure(name, [s.proc.pid for s in servers], clients, make_event, events)
+
+
+async def ceiling(ceilings: list[Ceiling], subscribers: int, events: int, frame_bytes: int
+                  ) -> Outcome:
+    async with httpx.AsyncClient(timeout=60) as http:
+
+        async def make_event(i: int) -> None:
+            at = datetime.now(UTC).isoformat()
+            head = ('{"id":"1","type":"next","payload":{"data":{"publicFeed":'
+                    f'{{"seq":{i},"at":"{at}","pad":"')
+            frame = head + "x" * max(0, frame_bytes - len(head) - 6) + '"}}}}'
+            await asyncio.gather(*(http.post(f"{c.http}/publish", content=frame)
+                                   for c in ceilings))
+
+        async def clients() -> list[Client]:
+            return await open_all([c.ws for c in ceilings], subscribers, None)
+
+        return await measure("bare Starlette WebSocket ceiling", [c.proc.pid for c in ceilings],
+                             clients, make_event, events)
