@@ -4,8 +4,8 @@ per group, then the same text goes to every member.
 A group runs the stream of its first member, in "live only" mode, and learns the `seq` of the event
 behind each result. Members join synchronously and start at a mark: a member that joins a running
 group gets the events above the hub's mark at that moment, a founding member everything the group
-produces. Each member has a bounded queue of encoded messages; one that stops reading is cut off
-alone and the others never wait for it.
+produces. How a frame reaches a member, and what happens to one that stops reading, is
+realtime.member.
 """
 
 from __future__ import annotations
@@ -13,29 +13,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from graphql import GraphQLError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
+from realtime.member import END, Frame, Member, Send
+
 log = logging.getLogger(__name__)
 
 # Given the group (whose on_start/on_event the stream must call), the stream's results.
 OpenStream = Callable[["Group"], Awaitable[AsyncIterator[Any]]]
-
-
-@dataclass(frozen=True, slots=True)
-class Frame:
-    seq: int | None  # the event behind a `next` message; None for a final error
-    kind: str  # "next" or "error"
-    payload: str  # already encoded JSON
-
-
-END = Frame(None, "complete", "")
 
 
 def next_payload(result: ExecutionResult) -> dict[str, Any]:
@@ -49,42 +39,6 @@ def next_payload(result: ExecutionResult) -> dict[str, Any]:
 
 def encode(value: object) -> str:
     return orjson.dumps(value).decode()
-
-
-class Member:
-    __slots__ = ("dropped", "limit", "mark", "queue", "wake")
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.mark: int | None = None  # None: from the group's start
-        self.queue: deque[Frame] = deque()
-        self.wake = asyncio.Event()
-        self.dropped = False
-
-    def push(self, frame: Frame) -> bool:
-        if len(self.queue) >= self.limit:
-            self.dropped = True
-            self.queue.clear()  # free the memory now, then tell the reader
-            self.queue.append(END)
-            self.wake.set()
-            return False
-        self.queue.append(frame)
-        self.wake.set()
-        return True
-
-    async def next(self) -> Frame:
-        while not self.queue:
-            self.wake.clear()
-            await self.wake.wait()
-        return self.queue.popleft()
-
-    def due(self, frame: Frame) -> bool:
-        """Frames at or below the mark were already replayed, or predate joining."""
-        if frame.seq is None or self.mark is None or frame.seq > self.mark:
-            if frame.seq is not None:
-                self.mark = frame.seq
-            return True
-        return False
 
 
 class Group:
@@ -171,9 +125,10 @@ class FanOut:
         self.executions = 0  # messages computed by groups
         self.dropped = 0
 
-    def join(self, key: Hashable, open_stream: OpenStream, hwm: int) -> tuple[Group, Member]:
+    def join(self, key: Hashable, open_stream: OpenStream, hwm: int, send: Send | None = None,
+             operation_id: str = "") -> tuple[Group, Member]:
         """Synchronous, so that nothing is dispatched between reading `hwm` and joining."""
-        member = Member(self.queue_size)
+        member = Member(self.queue_size, send, operation_id)
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = Group(self, key)

@@ -22,7 +22,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
-from realtime.fanout import END, Group, Member, encode
+from realtime.fanout import Group, encode
+from realtime.member import Member
 from realtime.sharing import Plan
 from resolvers.context import Context, StreamControl
 from resolvers.subscription import newest_event_id
@@ -66,7 +67,9 @@ class SharingTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             source: AsyncIterator[Any] = await self._stream(operation, context)
             return source
 
-        group, member = view.fanout.join(plan.key, open_stream, hub.hwm)
+        websocket: TextWebSocketAdapter = self.websocket  # type: ignore[assignment]
+        group, member = view.fanout.join(plan.key, open_stream, hub.hwm, websocket.send_text,
+                                         operation.id)
         try:
             start = await group.started
             if member.mark is None:
@@ -84,18 +87,14 @@ class SharingTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def _relay(self, operation: Operation[Context, None], member: Member) -> None:
         websocket: TextWebSocketAdapter = self.websocket  # type: ignore[assignment]
-        head = '{"id":' + encode(operation.id) + ',"type":'
-        while True:
-            frame = await member.next()
-            if frame is END:
-                break
-            if frame.kind == "error":  # before execution: ends the operation, no "complete"
-                operation.completed = True
-                self.forget_id(operation.id)
-                await websocket.send_text(head + '"error","payload":' + frame.payload + "}")
-                return
-            if member.due(frame):
-                await websocket.send_text(head + '"next","payload":' + frame.payload + "}")
+        frame = await member.serve()
+        if frame.kind == "error":  # before execution: ends the operation, no "complete"
+            operation.completed = True
+            self.forget_id(operation.id)
+            await websocket.send_text(
+                '{"id":' + encode(operation.id) + ',"type":"error","payload":' + frame.payload
+                + "}")
+            return
         if member.dropped:
             await operation.send_operation_message(NextMessage(
                 id=operation.id, type="next", payload=_too_slow()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import TypeVar, cast
 
 from strawberry.dataloader import DataLoader
@@ -108,26 +109,64 @@ def _last_event() -> DataLoader[int, ReportEvent | None]:
 
 class Loaders:
     """Viewer-independent lookups, so a batch of live events can share one set across every
-    subscriber of the process."""
+    subscriber of the process. Each loader is made when first used: a WebSocket connection
+    holds a set for hours and most of them are never asked for."""
 
     def __init__(self) -> None:
-        self.category_by_id = _by_id(Category)
-        self.agency_by_id = _by_id(Agency)
-        self.user_by_id = _by_id(User)
-        self.report_by_id = _by_id(Report)
-        self.extension_request_by_id = _by_id(ExtensionRequest)
-        self.events_by_report_id = _grouped(ReportEvent, "report_id")
-        self.last_event_by_report_id = _last_event()
-        self.media_by_report_id = _grouped(Media, "report_id")
-        self.extension_requests_by_report_id = _grouped(ExtensionRequest, "report_id")
-        self.pending_extension_by_report_id = _grouped(
-            ExtensionRequest, "report_id", status=ExtensionStatus.PENDING
-        )
-        self.comment_by_id = _by_id(Comment)
-        self.comment_total_by_report_id = _comment_totals()
-        self.latest_rating_by_report_id = _latest_rating()
         # First pages of comments, one loader per page size asked for in this request.
         self._first_comments: dict[int, DataLoader[int, list[Comment]]] = {}
+
+    @cached_property
+    def category_by_id(self) -> DataLoader[int, Category | None]:
+        return _by_id(Category)
+
+    @cached_property
+    def agency_by_id(self) -> DataLoader[int, Agency | None]:
+        return _by_id(Agency)
+
+    @cached_property
+    def user_by_id(self) -> DataLoader[int, User | None]:
+        return _by_id(User)
+
+    @cached_property
+    def report_by_id(self) -> DataLoader[int, Report | None]:
+        return _by_id(Report)
+
+    @cached_property
+    def extension_request_by_id(self) -> DataLoader[int, ExtensionRequest | None]:
+        return _by_id(ExtensionRequest)
+
+    @cached_property
+    def events_by_report_id(self) -> DataLoader[int, list[ReportEvent]]:
+        return _grouped(ReportEvent, "report_id")
+
+    @cached_property
+    def last_event_by_report_id(self) -> DataLoader[int, ReportEvent | None]:
+        return _last_event()
+
+    @cached_property
+    def media_by_report_id(self) -> DataLoader[int, list[Media]]:
+        return _grouped(Media, "report_id")
+
+    @cached_property
+    def extension_requests_by_report_id(self) -> DataLoader[int, list[ExtensionRequest]]:
+        return _grouped(ExtensionRequest, "report_id")
+
+    @cached_property
+    def pending_extension_by_report_id(self) -> DataLoader[int, list[ExtensionRequest]]:
+        return _grouped(ExtensionRequest, "report_id", status=ExtensionStatus.PENDING)
+
+    @cached_property
+    def comment_by_id(self) -> DataLoader[int, Comment | None]:
+        return _by_id(Comment)
+
+    @cached_property
+    def comment_total_by_report_id(self) -> DataLoader[int, int]:
+        return _comment_totals()
+
+    @cached_property
+    def latest_rating_by_report_id(self) -> DataLoader[int, Rating | None]:
+        return _latest_rating()
 
     def first_comments(self, first: int) -> DataLoader[int, list[Comment]]:
         if first not in self._first_comments:

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
-from realtime.fanout import END, FanOut, Frame, Group
+from realtime.fanout import FanOut, Group
+from realtime.member import END, Frame, Member
 from realtime.sharing import Planner
 from schema.build import build_schema
 
@@ -156,3 +157,77 @@ async def test_the_last_member_out_stops_the_group():
     group.leave(b)
     assert not fanout.groups
     await asyncio.wait_for(closed.wait(), 1)
+
+
+def frame(seq: int) -> Frame:
+    return Frame(seq, "next", f'{{"seq":{seq}}}')
+
+
+class Socket:
+    """A connection whose writes complete at once until `block` is cleared."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.open = asyncio.Event()
+        self.open.set()
+        self.cancelled = False
+
+    async def send(self, text: str) -> None:
+        try:
+            await self.open.wait()
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+        self.sent.append(text)
+
+
+async def test_writes_that_do_not_block_need_no_task_switch():
+    socket = Socket()
+    member = Member(10, socket.send, "7")
+    server = asyncio.create_task(member.serve())
+    await asyncio.sleep(0)  # its task has drained and waits
+    assert not member.busy
+    member.push(frame(1))
+    member.push(frame(2))
+    # Written synchronously by whoever pushed, before any other task ran.
+    assert socket.sent == ['{"id":"7","type":"next","payload":{"seq":1}}',
+                           '{"id":"7","type":"next","payload":{"seq":2}}']
+    member.push(END)
+    assert await server is END
+
+
+async def test_a_write_that_blocks_is_finished_by_the_members_task_in_order():
+    socket = Socket()
+    member = Member(10, socket.send, "1")
+    server = asyncio.create_task(member.serve())
+    await asyncio.sleep(0)
+    socket.open.clear()  # the client's buffers are full
+    for seq in (1, 2, 3):
+        member.push(frame(seq))
+    assert member.busy
+    assert socket.sent == []
+    assert [f.seq for f in member.queue] == [2, 3]
+    socket.open.set()
+    await asyncio.sleep(0.01)
+    assert [t.split('"seq":')[1] for t in socket.sent] == ["1}}", "2}}", "3}}"]
+    assert not member.busy
+    member.push(frame(4))  # direct again
+    assert len(socket.sent) == 4
+    server.cancel()
+
+
+async def test_a_member_whose_socket_stays_full_is_dropped_and_its_write_cancelled():
+    socket = Socket()
+    member = Member(2, socket.send, "1")
+    server = asyncio.create_task(member.serve())
+    await asyncio.sleep(0)
+    socket.open.clear()
+    results = [member.push(frame(seq)) for seq in range(1, 5)]
+    assert results == [True, True, True, False]  # one suspended, two queued, then too many
+    assert member.dropped
+    assert list(member.queue) == [END]
+    await asyncio.sleep(0)
+    server.cancel()  # the connection closes
+    with pytest.raises(asyncio.CancelledError):
+        await server
+    assert socket.cancelled  # the cancellation reached the suspended write
