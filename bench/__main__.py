@@ -1,7 +1,7 @@
 """The benchmark suite: one command, its own PostgreSQL and Redis, a synthetic city, and each
 benchmark next to a baseline measured in the same run on the same machine.
 
-    python -m bench [--scale 100000] [--seconds 10] [--only wall,inbox,deep,figures,fanout]
+    python -m bench [--scale 100000] [--seconds 10] [--only wall,inbox,deep,figures,writes,fanout]
                     [--subscribers 5000] [--events 20]
 
 Prints a table and writes bench/results/latest.json. Throughput comes from wrk (Debian package,
@@ -16,13 +16,11 @@ import asyncio
 import json
 import os
 import platform
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -31,14 +29,16 @@ import asyncpg
 import graphql
 import httpx
 
-from bench import fanout
-from bench.city import BENCH_PASSWORD, City, build
+from bench import fanout, writes
+from bench.city import City, build
+from bench.tools import Figure, Report, ensure_wrk, gql, login, wrk
 from models.db import migrate
 from models.lifecycle import PUBLIC_STATUSES
 from models.pagination import encode_cursor
 from models.queries import ReportOrder
 from tests.support.process import ROOT, Process
 from tests.support.servers import free_port, start_postgres, start_redis
+from tests.support.world import gid
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -58,114 +58,6 @@ STATS = """query S($from: Date, $to: Date) { stats(from: $from, to: $to) { recei
   processedRate onTimeRate satisfiedRate averageWorkingDays } }"""
 SERVER_ENV = {"RATE_LIMITS": "requests_ip=0", "LOG_LEVEL": "WARNING", "LOG_FORMAT": "text",
               "WS_MAX_CONNECTIONS_PER_IP": "100000"}
-
-
-@dataclass
-class Figure:
-    name: str
-    value: float
-    unit: str
-    baseline: str = ""
-    baseline_value: float | None = None
-    target: str = ""
-    met: bool | None = None
-
-    @property
-    def ratio(self) -> float | None:
-        if not self.baseline_value:
-            return None
-        return self.value / self.baseline_value
-
-
-@dataclass
-class Report:
-    machine: dict[str, Any]
-    scale: int
-    seconds: float
-    city_seconds: float = 0.0
-    figures: list[Figure] = field(default_factory=list)
-
-    def add(self, figure: Figure) -> None:
-        self.figures.append(figure)
-        print(f"  {line(figure)}", flush=True)
-
-    def table(self) -> str:
-        return "\n".join(line(f) for f in self.figures)
-
-
-def line(f: Figure) -> str:
-    ratio = f" | {f.baseline} {f.baseline_value:,.1f} → ratio {f.ratio:.2f}" if (
-        f.ratio is not None) else ""
-    verdict = "" if f.met is None else ("  ✔ " if f.met else "  ✘ ") + f.target
-    return f"{f.name:<46} {f.value:>10,.1f} {f.unit:<6}{ratio}{verdict}"
-
-
-@dataclass
-class Wrk:
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    non2xx: int
-
-
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    prefix = [] if os.geteuid() == 0 else ["sudo"]
-    subprocess.run([*prefix, "apt-get", "install", "-y", "-q", "wrk"], check=True,
-                   stdout=subprocess.DEVNULL)
-    found = shutil.which("wrk")
-    assert found, "wrk did not install"
-    return found
-
-
-def _ms(text: str) -> float:
-    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
-    if match is None:
-        raise RuntimeError(f"cannot read a latency from wrk: {text!r}")
-    value, unit = match.groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
-
-
-def wrk(url: str, body: dict[str, Any], seconds: float, connections: int,
-        token: str | None = None) -> Wrk:
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(body, f)
-    args = [ensure_wrk(), "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency",
-            "-s", str(HERE / "post.lua"), url, "--", f.name]
-    if token:
-        args.append(token)
-    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-    os.unlink(f.name)
-    if "Latency Distribution" not in out:
-        raise RuntimeError(f"wrk gave no latency distribution:\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    non2xx = int(re.search(r"NON2XX (\d+)", out).group(1))  # type: ignore[union-attr]
-    return Wrk(rps, p50, p99, non2xx)
-
-
-async def gql(url: str, query: str, variables: dict[str, Any] | None = None,
-              token: str | None = None) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with httpx.AsyncClient(timeout=120) as client:
-        response = await client.post(f"{url}/graphql", headers=headers,
-                                     json={"query": query, "variables": variables or {}})
-    body: dict[str, Any] = response.json()
-    if body.get("errors"):
-        raise RuntimeError(f"{query[:60]}...: {body['errors']}")
-    data: dict[str, Any] = body["data"]
-    return data
-
-
-async def login(url: str, phone: str) -> str:
-    data = await gql(url, """mutation($p: String!, $w: String!) { login(input:
-      {phone: $p, password: $w}) { token errors { message } } }""",
-                     {"p": "0" + phone.removeprefix("+84"), "w": BENCH_PASSWORD})
-    token: str = data["login"]["token"]
-    return token
 
 
 class Baseline:
@@ -369,9 +261,41 @@ async def bench_fanout(report: Report, database_url: str, redis_url: str, workdi
     report.add(Figure("fan-out, sharing off: p99 publish-to-delivery", naive.p99_ms, "ms"))
 
 
+async def bench_writes(report: Report, database_url: str, redis_url: str, workdir: Path,
+                       city: City, seconds: float) -> None:
+    rates: dict[str, tuple[float, Any]] = {}
+    for tag, bus in (("redis", redis_url), ("memory", "memory://")):
+        procs = writes.servers(database_url, bus, workdir, tag)
+        try:
+            await asyncio.gather(*(p.ready() for p in procs))
+            token = await login(procs[0].http, city.citizen_phone)
+            rates[tag] = await writes.submit_rate(procs, token, seconds)
+            if tag == "redis":
+                walkers = 16
+                tokens = await writes.tokens_for(procs[0].http, city, walkers)
+                agency = gid("Agency", city.busiest_agency_id)
+                walked = await writes.walk(procs, tokens, agency, walkers, seconds)
+        finally:
+            for p in procs:
+                p.stop()
+    (redis_rate, redis_run), (memory_rate, memory_run) = rates["redis"], rates["memory"]
+    report.add(Figure("writes: submitReport, 2 processes, 16 connections", redis_rate,
+                      "req/s", "same, bus memory:// (no publishing)", memory_rate))
+    report.add(Figure("writes: submitReport p50 latency", redis_run.p50_ms, "ms",
+                      "same, bus memory://", memory_run.p50_ms))
+    report.add(Figure("writes: publishing to Redis adds (p50)",
+                      redis_run.p50_ms - memory_run.p50_ms, "ms"))
+    report.add(Figure(f"writes: full lifecycle, {walked.lifecycles} lifecycles, 16 clients",
+                      walked.per_second, "mut/s", target="no failed mutation",
+                      met=not walked.errors))
+    report.add(Figure("writes: full lifecycle, p99 per mutation", walked.p99_ms, "ms"))
+    if walked.errors:
+        print("  lifecycle failures:", *walked.errors[:5], sep="\n    ")
+
+
 async def main_async(args: argparse.Namespace) -> Report:
     only = set(args.only.split(",")) if args.only else {
-        "wall", "inbox", "deep", "figures", "fanout"}
+        "wall", "inbox", "deep", "figures", "writes", "fanout"}
     report = Report(machine={"cpus": os.cpu_count(), "python": platform.python_version(),
                              "platform": platform.platform()},
                     scale=args.scale, seconds=args.seconds)
@@ -407,9 +331,11 @@ async def main_async(args: argparse.Namespace) -> Report:
             await bench_signed_in(report, uncached, city, args.seconds)
         if "deep" in only:
             await bench_deep(report, uncached, url, args.seconds, city)
+        for server in servers:
+            server.stop()  # what follows runs its own servers and needs the cores to itself
+        if "writes" in only:  # last but one: it adds reports to the city
+            await bench_writes(report, url, redis.url, workdir, city, args.seconds)
         if "fanout" in only:
-            for server in servers:
-                server.stop()  # the fan-out servers and ceilings need the cores to themselves
             await bench_fanout(report, url, redis.url, workdir, city, args.subscribers,
                                args.events)
         return report
@@ -426,7 +352,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run the benchmark suite.")
     parser.add_argument("--scale", type=int, default=100_000, help="reports (up to 1,000,000)")
     parser.add_argument("--seconds", type=float, default=10, help="per throughput run")
-    parser.add_argument("--only", default="", help="wall,inbox,deep,figures,fanout")
+    parser.add_argument("--only", default="", help="wall,inbox,deep,figures,writes,fanout")
     parser.add_argument("--subscribers", type=int, default=5000, help="fan-out subscribers")
     parser.add_argument("--events", type=int, default=20, help="fan-out events")
     args = parser.parse_args()

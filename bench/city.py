@@ -100,7 +100,7 @@ class City:
     busiest_agency_id: int
 
 
-def _phone(n: int) -> str:
+def phone(n: int) -> str:
     return f"+8497{n:07d}"
 
 
@@ -161,7 +161,7 @@ async def build(
         users.append(
             (
                 first_citizen + c,
-                _phone(c),
+                phone(c),
                 password,
                 f"Người dân {c + 1}",
                 "CITIZEN",
@@ -493,6 +493,6 @@ async def build(
         citizens=citizens,
         staff_phone=f"+84910{busiest - 1:06d}",
         ioc_phone="+84900000002",
-        citizen_phone=_phone(0),
+        citizen_phone=phone(0),
         busiest_agency_id=busiest,
     )

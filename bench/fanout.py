@@ -22,7 +22,6 @@ import re
 import resource
 import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,10 +30,9 @@ from typing import Any
 
 import httpx
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Subprotocol
 
 from bench.load import cpu_seconds, percentile
+from bench.wsclient import TEXT, FrameClient, open_connection
 from tests.support.process import ROOT, Process
 from tests.support.servers import free_port
 
@@ -100,40 +98,38 @@ class Tally:
 
 
 class Client:
-    """One subscriber: records the arrival time and the raw frame, nothing more, so that the
-    client costs as little as possible in the measurement."""
+    """One subscriber: records the arrival time and the raw frame, nothing more (see
+    bench/wsclient.py), so that the client costs as little as possible in the measurement."""
 
     def __init__(self, tally: Tally) -> None:
         self.tally = tally
-        self.conn: ClientConnection | None = None
+        self.conn: FrameClient | None = None
         self.frames: list[tuple[float, bytes]] = []
-        self.task: asyncio.Task[None] | None = None
+        self.ack: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+
+    def on_text(self, now: float, payload: bytes) -> None:
+        if not self.ack.done():
+            self.ack.set_result(payload)
+            return
+        self.frames.append((now, payload))
+        self.tally.add()
 
     async def open(self, url: str, subscribe: dict[str, Any] | None) -> None:
-        protocols = [Subprotocol("graphql-transport-ws")] if subscribe else None
-        self.conn = await connect(url, max_size=None, open_timeout=120, ping_interval=None,
-                                  subprotocols=protocols)
-        if subscribe is not None:
-            await self.conn.send(b'{"type":"connection_init","payload":{}}', text=True)
-            ack = await self.conn.recv()
-            assert b"connection_ack" in (ack if isinstance(ack, bytes) else ack.encode()), ack
-            await self.conn.send(orjson.dumps(subscribe), text=True)
-        self.task = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.conn is not None
-        with contextlib.suppress(Exception):
-            async for raw in self.conn:
-                self.frames.append((time.time(), raw if isinstance(raw, bytes) else raw.encode()))
-                self.tally.add()
+        self.conn = await open_connection(url, self.on_text,
+                                          "graphql-transport-ws" if subscribe else None)
+        if subscribe is None:
+            self.ack.set_result(b"")
+            return
+        self.conn.send(TEXT, b'{"type":"connection_init","payload":{}}')
+        async with asyncio.timeout(120):
+            ack = await self.ack
+        if b"connection_ack" not in ack:
+            raise RuntimeError(f"not acknowledged: {ack!r}")
+        self.conn.send(TEXT, orjson.dumps(subscribe))
 
     async def close(self) -> None:
         if self.conn is not None:
-            await self.conn.close()
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(BaseException):
-                await self.task
+            self.conn.close()
 
 
 async def open_all(urls: list[str], n: int, subscribe: dict[str, Any] | None) -> list[Client]:

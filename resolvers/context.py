@@ -47,7 +47,7 @@ class Context:
     memo: Memo = field(default_factory=lambda: Memo(max_age=0))  # shared by the server
     stream_control: StreamControl | None = None
     loaders: Loaders = field(init=False)
-    supported_by_viewer: DataLoader[int, bool] = field(init=False)
+    _supported_by_viewer: DataLoader[int, bool] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.refresh_loaders(Loaders())
@@ -55,7 +55,14 @@ class Context:
     def refresh_loaders(self, loaders: Loaders) -> None:
         """Live events bring a fresh (possibly shared) set: nothing cached is ever stale."""
         self.loaders = loaders
-        self.supported_by_viewer = supported_by(self.viewer.user_id)
+        self._supported_by_viewer = None
+
+    @property
+    def supported_by_viewer(self) -> DataLoader[int, bool]:
+        # Made when first asked for: a WebSocket connection holds its context for hours.
+        if self._supported_by_viewer is None:
+            self._supported_by_viewer = supported_by(self.viewer.user_id)
+        return self._supported_by_viewer
 
 
 Info = _Info[Context, None]
