@@ -50,7 +50,7 @@ class Shape:
 
 @dataclass(frozen=True)
 class Plan:
-    key: tuple[str, str | None, bytes, str | None]
+    key: tuple[str, str | None, str, str | None]
     after: object  # this subscriber's cursor as given (None: live from now)
 
 
@@ -80,7 +80,8 @@ class Planner:
         else:
             after = shape.cursor_literal
         try:
-            frozen = orjson.dumps(rest, option=orjson.OPT_SORT_KEYS)
+            # As str: orjson's bytes keep a buffer of a few KB, held by every subscriber.
+            frozen = orjson.dumps(rest, option=orjson.OPT_SORT_KEYS).decode()
         except TypeError:
             return None
         return Plan((shape.text, shape.operation_name, frozen, token), after)
