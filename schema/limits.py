@@ -28,12 +28,10 @@ from graphql import (
     get_named_type,
 )
 from graphql.utilities import get_operation_ast
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from graphql.validation import ASTValidationRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from models.pagination import DEFAULT_PAGE, MAX_PAGE
 
@@ -144,13 +142,14 @@ class QueryCost(SchemaExtension):
 
 def limit_extensions(*, max_depth: int, max_aliases: int, max_tokens: int,
                      max_nodes: int) -> list[type[SchemaExtension]]:
-    class DepthLimit(QueryDepthLimiter):
-        def __init__(self) -> None:
-            super().__init__(max_depth=max_depth)
+    # The rule classes are made once: strawberry's limiters make new ones per request, and
+    # the validation cache, keyed by the rules among others, would then never hit.
+    rules: list[type[ASTValidationRule]] = [depth_rule(max_depth, None),
+                                            alias_rule(max_aliases)]
 
-    class AliasLimit(MaxAliasesLimiter):
+    class DepthAndAliasLimits(AddValidationRules):
         def __init__(self) -> None:
-            super().__init__(max_alias_count=max_aliases)
+            super().__init__(rules)
 
     class TokenLimit(MaxTokensLimiter):
         def __init__(self) -> None:
@@ -159,4 +158,4 @@ def limit_extensions(*, max_depth: int, max_aliases: int, max_tokens: int,
     class NodeLimit(QueryCost):
         limit = max_nodes
 
-    return [TokenLimit, DepthLimit, AliasLimit, NodeLimit]
+    return [TokenLimit, DepthAndAliasLimits, NodeLimit]

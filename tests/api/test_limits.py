@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -51,6 +52,20 @@ async def test_depth_and_alias_limits(api: Api):
     aliases = "{ " + " ".join(f"a{i}: categories {{ id }}" for i in range(40)) + " }"
     errors = await api.errors(aliases)
     assert "aliases" in errors[0]["message"].lower()
+
+
+async def test_a_repeated_document_is_validated_once(api: Api):
+    """The limits add validation rules; made afresh per request they would defeat the cache."""
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    cache: Any = _get_validate_cache(512)
+    query = "{ categories { id name } agencies { id } }"
+    await api.post(query)
+    before = cache.cache_info()
+    for _ in range(3):
+        await api.post(query)
+    after = cache.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (3, 0)
 
 
 async def test_token_limit(api: Api):
