@@ -100,8 +100,9 @@ def wrk(url: str, body: dict[str, Any], seconds: float, connections: int,
     if "Latency Distribution" not in out:
         raise RuntimeError(f"wrk gave no latency distribution:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    # Anchored: a thread-stats column such as "68.50%" is followed by "Latency Distribution".
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     non2xx = int(re.search(r"NON2XX (\d+)", out).group(1))  # type: ignore[union-attr]
     return Wrk(rps, p50, p99, non2xx)
 

@@ -1,8 +1,10 @@
 """Writes on PostgreSQL with two server processes sharing Redis.
 
-- submitReport: wrk against both processes at once, every request a new report;
-- the same with `memory://` as the bus (each process only wakes itself): the difference in
-  latency is what publishing the event to Redis adds to a mutation;
+- submitReport: wrk against both processes at once, every request a new report; the same with
+  `memory://` as the bus (each process only wakes itself) for comparison, though the difference
+  is within run-to-run noise;
+- what publishing adds to a mutation after commit: the server's EventBus.publish to Redis, timed
+  call by call;
 - the full lifecycle (submit, assign, accept, comment, support, result, publish) walked by
   concurrent Python clients, alternating the two processes: mutations and lifecycles per second.
 """
@@ -13,13 +15,17 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import httpx
 
 from bench.city import City, phone
 from bench.load import LIFECYCLE, percentile
 from bench.tools import Wrk, gql, login, wrk
+from models.enums import EventKind
+from models.report import ReportEvent
+from realtime.bus import EventBus
 from tests.support.process import Process
 
 SUBMIT = """mutation { submitReport(input: {description: "Đèn đường hỏng trước nhà số 5",
@@ -103,6 +109,33 @@ async def walk(procs: list[Process], tokens: dict[str, str], agency_id: str, wal
     await asyncio.gather(*(walker(n) for n in range(walkers)))
     result.seconds = time.monotonic() - started
     return result
+
+
+async def publish_ms(redis_url: str, count: int = 2000) -> tuple[float, float]:
+    """What publishing adds to a mutation after its commit: EventBus.publish (the server's own
+    code path) to a real Redis, timed one call at a time; p50 and p99 in ms."""
+    bus = EventBus(redis_url)
+    await bus.connect()
+    try:
+        for _ in range(100):
+            if bus.connected:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise RuntimeError("the bus did not connect to Redis")
+        times = []
+        for i in range(count):
+            # Only the fields a bus message carries (realtime/events.py); no database here.
+            event = SimpleNamespace(id=i + 1, report_id=1, kind=EventKind.COMMENTED,
+                                    agency_id=None, to_status=None)
+            started = time.perf_counter()
+            await bus.publish([cast(ReportEvent, event)])
+            times.append((time.perf_counter() - started) * 1000)
+        if bus.failed:
+            raise RuntimeError(f"{bus.failed} publishes failed")
+        return percentile(times, 50), percentile(times, 99)
+    finally:
+        await bus.disconnect()
 
 
 async def tokens_for(url: str, city: City, walkers: int) -> dict[str, str]:
