@@ -16,8 +16,6 @@ import asyncio
 import json
 import os
 import platform
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import asdict
@@ -31,13 +29,13 @@ import httpx
 
 from bench import fanout, writes
 from bench.city import City, build
-from bench.tools import Figure, Report, ensure_wrk, gql, login, wrk
+from bench.tools import Figure, Report, Uvicorn, ensure_wrk, gql, login, wrk
 from models.db import migrate
 from models.lifecycle import PUBLIC_STATUSES
 from models.pagination import encode_cursor
 from models.queries import ReportOrder
-from tests.support.process import ROOT, Process
-from tests.support.servers import free_port, start_postgres, start_redis
+from tests.support.process import Process
+from tests.support.servers import start_postgres, start_redis
 from tests.support.world import gid
 
 HERE = Path(__file__).resolve().parent
@@ -60,34 +58,9 @@ SERVER_ENV = {"RATE_LIMITS": "requests_ip=0", "LOG_LEVEL": "WARNING", "LOG_FORMA
               "WS_MAX_CONNECTIONS_PER_IP": "100000"}
 
 
-class Baseline:
-    """bench/baseline.py under uvicorn, one process."""
-
-    def __init__(self, database_url: str, log: Path) -> None:
-        self.port = free_port()
-        self.out = log.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bench.baseline:app", "--port", str(self.port),
-             "--log-level", "warning", "--no-access-log"],
-            env={**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)},
-            cwd=ROOT, stdout=self.out, stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{self.port}/wall"
-
-    async def ready(self) -> None:
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):
-                try:
-                    if (await client.post(self.url)).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
-        raise RuntimeError("baseline did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
-        self.out.close()
+def baseline(database_url: str, log: Path) -> Uvicorn:
+    """bench/baseline.py: the wall's JSON from a plain Starlette route."""
+    return Uvicorn("bench.baseline:app", log, "/wall", DATABASE_URL=database_url)
 
 
 def graphql_core_rate(rows: list[dict[str, Any]], document: str, field_name: str,
@@ -118,11 +91,11 @@ async def plain_rows(url: str, document: str, field_name: str, token: str) -> li
     return nodes
 
 
-async def bench_wall(report: Report, cached: Process, uncached: Process, baseline: Baseline,
+async def bench_wall(report: Report, cached: Process, uncached: Process, baseline: Uvicorn,
                      seconds: float) -> None:
     body = {"query": WALL, "variables": {"first": 50}}
     await gql(cached.http, WALL, {"first": 50})  # warm
-    base = wrk(baseline.url, body, seconds, 32)
+    base = wrk(baseline.ready_url, body, seconds, 32)
     ours = wrk(f"{cached.http}/graphql", body, seconds, 32)
     raw = wrk(f"{uncached.http}/graphql", body, seconds, 32)
     for run in (base, ours, raw):
@@ -242,7 +215,7 @@ async def bench_fanout(report: Report, database_url: str, redis_url: str, workdi
         finally:
             for server in servers:
                 server.stop()
-    ceilings = [fanout.Ceiling(workdir / f"ceiling-{i}.log") for i in range(2)]
+    ceilings = [fanout.ceiling_server(workdir / f"ceiling-{i}.log") for i in range(2)]
     try:
         await asyncio.gather(*(c.ready() for c in ceilings))
         base = await fanout.ceiling(ceilings, subscribers, events, outcomes[0].frame_bytes)
@@ -312,7 +285,7 @@ async def main_async(args: argparse.Namespace) -> Report:
     postgres = start_postgres()
     redis = start_redis(workdir / "redis")
     servers: list[Process] = []
-    baseline = None
+    base_app: Uvicorn | None = None
     try:
         admin = await asyncpg.connect(f"{postgres.url}/postgres")
         await admin.execute("CREATE DATABASE bench")
@@ -330,12 +303,12 @@ async def main_async(args: argparse.Namespace) -> Report:
         uncached = Process(url, redis.url, workdir / "uncached.log",
                            RESPONSE_CACHE_SECONDS="0", **SERVER_ENV)
         servers += [cached, uncached]
-        baseline = Baseline(url, workdir / "baseline.log")
-        await asyncio.gather(cached.ready(), uncached.ready(), baseline.ready())
+        base_app = baseline(url, workdir / "baseline.log")
+        await asyncio.gather(cached.ready(), uncached.ready(), base_app.ready())
         if "figures" in only:  # first: nothing has warmed PostgreSQL's caches for them yet
             await bench_figures(report, uncached, cached)
         if "wall" in only:
-            await bench_wall(report, cached, uncached, baseline, args.seconds)
+            await bench_wall(report, cached, uncached, base_app, args.seconds)
         if "inbox" in only:
             await bench_signed_in(report, uncached, city, args.seconds)
         if "deep" in only:
@@ -351,8 +324,8 @@ async def main_async(args: argparse.Namespace) -> Report:
     finally:
         for server in servers:
             server.stop()
-        if baseline is not None:
-            baseline.stop()
+        if base_app is not None:
+            base_app.stop()
         redis.stop()
         postgres.stop()
 

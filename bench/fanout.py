@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import resource
-import subprocess
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,9 +29,9 @@ import httpx
 import orjson
 
 from bench.load import cpu_seconds, percentile
+from bench.tools import Uvicorn
 from bench.wsclient import TEXT, FrameClient, open_connection
-from tests.support.process import ROOT, Process
-from tests.support.servers import free_port
+from tests.support.process import Process
 
 WALL_FEED = """subscription Wall { publicFeed { seq at kind toStatus
   report { id title status category { name } agency { name } commentCount supportCount } } }"""
@@ -187,32 +184,10 @@ async def measure(name: str, pids: list[int], clients_for: Callable[[], Awaitabl
                    percentile(values, 50), percentile(values, 99), delivered, size)
 
 
-class Ceiling:
-    def __init__(self, log: Path) -> None:
-        self.port = free_port()
-        self.out = log.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bench.ws_ceiling:app", "--port", str(self.port),
-             "--log-level", "warning", "--no-access-log", "--ws-per-message-deflate", "false",
-             "--ws-ping-interval", "20"],
-            env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, stdout=self.out,
-            stderr=subprocess.STDOUT)
-        self.http = f"http://127.0.0.1:{self.port}"
-        self.ws = f"ws://127.0.0.1:{self.port}/ws"
-
-    async def ready(self) -> None:
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"{self.http}/count")).status_code == 200:
-                        return
-                await asyncio.sleep(0.1)
-        raise RuntimeError("the ceiling server did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
-        self.out.close()
+def ceiling_server(log: Path) -> Uvicorn:
+    """bench/ws_ceiling.py with the same WebSocket options as our server."""
+    return Uvicorn("bench.ws_ceiling:app", log, "/count", "--ws-per-message-deflate", "false",
+                   "--ws-ping-interval", "20")
 
 
 async def ours(name: str, servers: list[Process], subscribers: int, events: int,
@@ -234,7 +209,7 @@ async def ours(name: str, servers: list[Process], subscribers: int, events: int,
         return await measure(name, [s.proc.pid for s in servers], clients, make_event, events)
 
 
-async def ceiling(ceilings: list[Ceiling], subscribers: int, events: int, frame_bytes: int
+async def ceiling(ceilings: list[Uvicorn], subscribers: int, events: int, frame_bytes: int
                   ) -> Outcome:
     async with httpx.AsyncClient(timeout=60) as http:
 
@@ -247,7 +222,8 @@ async def ceiling(ceilings: list[Ceiling], subscribers: int, events: int, frame_
                                    for c in ceilings))
 
         async def clients() -> list[Client]:
-            return await open_all([c.ws for c in ceilings], subscribers, None)
+            urls = [c.http.replace("http", "ws", 1) + "/ws" for c in ceilings]
+            return await open_all(urls, subscribers, None)
 
         return await measure("bare Starlette WebSocket ceiling", [c.proc.pid for c in ceilings],
                              clients, make_event, events)

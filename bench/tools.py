@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +18,8 @@ from typing import Any
 import httpx
 
 from bench.city import BENCH_PASSWORD
+from tests.support.process import ROOT
+from tests.support.servers import free_port
 
 HERE = Path(__file__).resolve().parent
 
@@ -128,3 +133,33 @@ async def login(url: str, phone: str) -> str:
     return token
 
 
+
+
+class Uvicorn:
+    """A bare ASGI app from bench/ (a baseline or a ceiling) under uvicorn, one process."""
+
+    def __init__(self, app: str, log: Path, ready_path: str, *options: str,
+                 **env: str) -> None:
+        self.port = free_port()
+        self.out = log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", app, "--port", str(self.port),
+             "--log-level", "warning", "--no-access-log", *options],
+            env={**os.environ, "PYTHONPATH": str(ROOT), **env}, cwd=ROOT, stdout=self.out,
+            stderr=subprocess.STDOUT)
+        self.http = f"http://127.0.0.1:{self.port}"
+        self.ready_url = self.http + ready_path
+
+    async def ready(self) -> None:
+        async with httpx.AsyncClient() as client:
+            for _ in range(300):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.post(self.ready_url)).status_code == 200:
+                        return
+                await asyncio.sleep(0.1)
+        raise RuntimeError(f"{self.ready_url} did not start:\n{self.out.name}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.out.close()

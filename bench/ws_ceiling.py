@@ -42,5 +42,5 @@ async def count(_: Request) -> PlainTextResponse:
 app = Starlette(routes=[
     WebSocketRoute("/ws", hold),
     Route("/publish", publish, methods=["POST"]),
-    Route("/count", count),
+    Route("/count", count, methods=["GET", "POST"]),
 ])
