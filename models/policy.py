@@ -53,6 +53,10 @@ def can_see_personal_data(viewer: Viewer, report: ReportFacts) -> bool:
     return viewer.is_center or (viewer.signed_in and viewer.user_id == report.reporter_id)
 
 
+def can_see_duplicate_hints(viewer: Viewer) -> bool:
+    return viewer.is_center
+
+
 def can_see_unpublished_result(viewer: Viewer, report: ReportFacts) -> bool:
     return viewer.is_center or (viewer.is_staff and viewer.agency_id == report.agency_id)
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.functions import Max
 from tortoise.queryset import QuerySet
 
+from models import geo
 from models.enums import ExtensionStatus, Status
 from models.errors import Forbidden, Invalid, Unauthenticated
 from models.feedback import Comment
@@ -25,12 +27,17 @@ MAX_SEARCH_TERMS = 8
 MAX_FILTER_IDS = 100
 
 
+CHORD = "chord2"  # annotation: squared chord to filter.near's centre, see models/geo.py
+
+
 class ReportOrder(enum.Enum):
     NEWEST = SortKey("NEWEST", "submitted_at", Direction.DESC)
     OLDEST = SortKey("OLDEST", "submitted_at", Direction.ASC)
     DUE_SOON = SortKey("DUE_SOON", "due_at", Direction.ASC)
     # Counts move while people page; a cursor keeps its place by (count, id) all the same.
     SUPPORT = SortKey("SUPPORT", "support_count", Direction.DESC)
+    # Nearest first; needs filter.near (the column is the annotation near_q adds).
+    DISTANCE = SortKey("DISTANCE", CHORD, Direction.ASC)
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,25 @@ class BBox:
     west: float
     north: float
     east: float
+
+
+@dataclass(frozen=True)
+class Near:
+    latitude: float
+    longitude: float
+    radius_m: float
+
+    def check(self) -> None:
+        check_coordinates(self.latitude, self.longitude, "filter.near")
+        if not (math.isfinite(self.radius_m)
+                and geo.MIN_RADIUS_M <= self.radius_m <= geo.MAX_RADIUS_M):
+            raise Invalid(
+                f"radiusMeters must be between {geo.MIN_RADIUS_M:g} and {geo.MAX_RADIUS_M:g}.",
+                field="filter.near.radiusMeters",
+            )
+
+    def distance_to(self, latitude: float, longitude: float) -> float:
+        return geo.distance_m(self.latitude, self.longitude, latitude, longitude)
 
 
 @dataclass(frozen=True)
@@ -51,6 +77,7 @@ class ReportFilter:
     submitted_after: datetime | None = None
     submitted_before: datetime | None = None
     overdue: bool | None = None
+    near: Near | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -98,11 +125,10 @@ def filter_q(f: ReportFilter, now: datetime) -> Q:
         check_coordinates(b.north, b.east, "filter.bbox")
         if b.south > b.north:
             raise Invalid("bbox south must not be above north.", field="filter.bbox")
-        q &= Q(latitude__gte=b.south, latitude__lte=b.north)
-        if b.west <= b.east:
-            q &= Q(longitude__gte=b.west, longitude__lte=b.east)
-        else:  # the box crosses the antimeridian
-            q &= Q(longitude__gte=b.west) | Q(longitude__lte=b.east)
+        q &= box_q(geo.Box(b.south, b.west, b.north, b.east))
+    if f.near is not None:
+        f.near.check()
+        q &= box_q(geo.box_around(f.near.latitude, f.near.longitude, f.near.radius_m))
     if f.submitted_after is not None:
         q &= Q(submitted_at__gte=f.submitted_after)
     if f.submitted_before is not None:
@@ -114,14 +140,44 @@ def filter_q(f: ReportFilter, now: datetime) -> Q:
     return q
 
 
+def box_q(box: geo.Box) -> Q:
+    """Reports inside the box: the cell ranges let the index find them, the exact bounds drop
+    the cells' overhang."""
+    ranges = [Q(geo_cell__gte=low, geo_cell__lte=high) for low, high in geo.cover(box)]
+    q = Q(*ranges, join_type=Q.OR) & Q(latitude__gte=box.south, latitude__lte=box.north)
+    if box.west <= box.east:
+        return q & Q(longitude__gte=box.west, longitude__lte=box.east)
+    return q & (Q(longitude__gte=box.west) | Q(longitude__lte=box.east))  # across 180°
+
+
+def near_q(qs: QuerySet[Report], near: Near) -> QuerySet[Report]:
+    """Annotate the squared chord to the centre and keep what lies within the radius. The
+    centre's coordinates are checked finite floats, written into the SQL as float literals."""
+    x, y, z = geo.unit_vector(near.latitude, near.longitude)
+    chord2 = RawSQL(f"((ux - ({x!r}))*(ux - ({x!r})) + (uy - ({y!r}))*(uy - ({y!r}))"
+                    f" + (uz - ({z!r}))*(uz - ({z!r})))")
+    return qs.annotate(**{CHORD: chord2}).filter(
+        **{f"{CHORD}__lte": geo.meters_to_chord2(near.radius_m)})
+
+
+def filtered(qs: QuerySet[Report], f: ReportFilter, now: datetime) -> QuerySet[Report]:
+    qs = qs.filter(filter_q(f, now))
+    return near_q(qs, f.near) if f.near is not None else qs
+
+
+def check_order(order: ReportOrder, f: ReportFilter) -> None:
+    if order is ReportOrder.DISTANCE and f.near is None:
+        raise Invalid("Ordering by DISTANCE needs filter.near.", field="orderBy")
+
+
 def reports_for(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Report]:
-    return Report.filter(visible_to(viewer)).filter(filter_q(f, now))
+    return filtered(Report.filter(visible_to(viewer)), f, now)
 
 
 def my_reports(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Report]:
     if not viewer.signed_in:
         raise Unauthenticated("Sign in first.")
-    return Report.filter(reporter_id=viewer.user_id).filter(filter_q(f, now))
+    return filtered(Report.filter(reporter_id=viewer.user_id), f, now)
 
 
 def agency_inbox(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Report]:
@@ -130,7 +186,7 @@ def agency_inbox(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Rep
         raise Unauthenticated("Sign in first.")
     if not viewer.is_staff:
         raise Forbidden("Only agency staff have an inbox.")
-    qs = Report.filter(agency_id=viewer.agency_id).filter(filter_q(f, now))
+    qs = filtered(Report.filter(agency_id=viewer.agency_id), f, now)
     if not f.statuses:
         qs = qs.filter(status__in=list(AGENCY_STATUSES))
     return qs
@@ -150,7 +206,7 @@ def review_queue(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Rep
         | Q(contested=True, status=Status.RESOLVED)
         | Q(id__in=pending_extension)
     )
-    return Report.filter(needs_ioc).filter(filter_q(f, now))
+    return filtered(Report.filter(needs_ioc), f, now)
 
 
 async def visible_report(viewer: Viewer, report_id: int) -> Report | None:

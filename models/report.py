@@ -45,6 +45,12 @@ class Report(Model):
     latitude = fields.FloatField(null=True)
     longitude = fields.FloatField(null=True)
     address = fields.CharField(max_length=300, null=True)
+    # Derived from latitude/longitude when they are set (models/geo.py): the grid index that
+    # finds nearby reports, and the unit vector that measures exact distances in SQL.
+    geo_cell = fields.BigIntField(null=True)
+    ux = fields.FloatField(null=True)
+    uy = fields.FloatField(null=True)
+    uz = fields.FloatField(null=True)
     status = fields.CharEnumField(Status, max_length=20)
     submitted_at: datetime = fields.DatetimeField()
     due_at: datetime = fields.DatetimeField()
@@ -81,6 +87,7 @@ class Report(Model):
             Index(fields=("agency_id", "status", "due_at")),
             Index(fields=("reporter_id", "submitted_at")),
             Index(fields=("support_count", "id")),
+            Index(fields=("geo_cell",)),
         )
 
 
@@ -156,7 +163,9 @@ class Media(Model):
     owner_id: int
     kind = fields.CharEnumField(MediaKind, max_length=8)
     storage_key = fields.CharField(max_length=200, unique=True)
+    thumbnail_key = fields.CharField(max_length=200, unique=True, null=True)
     content_type = fields.CharField(max_length=64)
+    size_bytes = fields.BigIntField(default=0)
     width = fields.IntField(null=True)
     height = fields.IntField(null=True)
     report: fields.ForeignKeyNullableRelation[Report] = fields.ForeignKeyField(
@@ -168,4 +177,5 @@ class Media(Model):
 
     class Meta:
         table = "media"
-        indexes = (Index(fields=("report_id", "id")),)
+        # The second index finds unattached uploads past their 24 hours.
+        indexes = (Index(fields=("report_id", "id")), Index(fields=("report_id", "created_at")))

@@ -14,7 +14,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models import calendar
+from models import calendar, geo
 from models.accounts import normalize_phone
 from models.agency import Agency, Category
 from models.deps import Deps
@@ -257,6 +257,8 @@ async def submit_report(deps: Deps, viewer: Viewer, new: NewReport) -> Report:
                 contact_phone=contact_phone,
                 latitude=new.location.latitude if new.location else None,
                 longitude=new.location.longitude if new.location else None,
+                **geo.located(new.location.latitude if new.location else None,
+                              new.location.longitude if new.location else None),
                 address=address,
                 status=Status.PENDING_REVIEW,
                 submitted_at=now,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import cached_property
 from typing import TypeVar, cast
 
@@ -12,6 +13,7 @@ from tortoise.functions import Count
 from tortoise.models import Model
 
 from models.agency import Agency, Category
+from models.duplicates import Hint, similar_nearby
 from models.enums import ExtensionStatus
 from models.feedback import Comment, Rating, Support
 from models.queries import first_comments, last_events
@@ -115,6 +117,7 @@ class Loaders:
     def __init__(self) -> None:
         # First pages of comments, one loader per page size asked for in this request.
         self._first_comments: dict[int, DataLoader[int, list[Comment]]] = {}
+        self._similar: dict[datetime, DataLoader[Report, list[Hint]]] = {}
 
     @cached_property
     def category_by_id(self) -> DataLoader[int, Category | None]:
@@ -172,3 +175,15 @@ class Loaders:
         if first not in self._first_comments:
             self._first_comments[first] = _first_comments(first)
         return self._first_comments[first]
+
+    def similar_nearby(self, now: datetime) -> DataLoader[Report, list[Hint]]:
+        """Duplicate hints for every report of a page, in one query (keyed by the minute: the
+        30-day window does not need to be more precise than that)."""
+        minute = now.replace(second=0, microsecond=0)
+        if minute not in self._similar:
+            async def load(rows: list[Report]) -> Sequence[list[Hint]]:
+                found = await similar_nearby(rows, minute)
+                return [found[r.id] for r in rows]
+
+            self._similar[minute] = DataLoader(load_fn=load, cache_key_fn=lambda r: r.id)
+        return self._similar[minute]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from tortoise.queryset import QuerySet
@@ -38,7 +39,11 @@ def to_domain_filter(f: ReportFilter | None) -> queries.ReportFilter:
     bbox = None
     if f.bbox is not None:
         bbox = queries.BBox(f.bbox.south, f.bbox.west, f.bbox.north, f.bbox.east)
+    near = None
+    if f.near is not None:
+        near = queries.Near(f.near.latitude, f.near.longitude, f.near.radius_meters)
     return queries.ReportFilter(
+        near=near,
         statuses=f.statuses or (),
         category_ids=decode_ids(f.category_ids, "Category", "filter.categoryIds"),
         agency_ids=decode_ids(f.agency_ids, "Agency", "filter.agencyIds"),
@@ -55,11 +60,17 @@ async def report_connection(
     args: PageArgs,
 ) -> ReportConnection:
     ctx = info.context
-    qs = scope(ctx.viewer, to_domain_filter(filter), ctx.deps.now())
+    domain_filter = to_domain_filter(filter)
+    queries.check_order(order, domain_filter)
+    qs = scope(ctx.viewer, domain_filter, ctx.deps.now())
     page = await paginate(qs, order.value, args)
     await prefetch(info, page.items)
+    near = domain_filter.near
     edges = [
-        ReportEdge(node=Report.from_row(row), cursor=cursor)
+        ReportEdge(node=Report.from_row(row, near.distance_to(row.latitude, row.longitude)
+                                        if near and row.latitude is not None
+                                        and row.longitude is not None else None),
+                   cursor=cursor)
         for row, cursor in zip(page.items, page.cursors, strict=True)
     ]
 
@@ -77,9 +88,14 @@ def _connection_field(scope: Scope, default_order: queries.ReportOrder, doc: str
         last: int | None = None,
         before: str | None = None,
         filter: ReportFilter | None = None,
-        order_by: ReportOrder = default_order,
+        order_by: Annotated[ReportOrder | None, strawberry.argument(
+            description="Default: NEWEST (agencyInbox: DUE_SOON, reviewQueue: OLDEST), or "
+            "DISTANCE with filter.near.")] = None,
     ) -> ReportConnection:
         args = PageArgs(first=first, after=after, last=last, before=before)
+        if order_by is None:
+            near = filter is not None and filter.near is not None
+            order_by = queries.ReportOrder.DISTANCE if near else default_order
         return await report_connection(info, scope, filter, order_by, args)
 
     return strawberry.field(resolver=resolve, description=doc)

@@ -31,6 +31,13 @@ class BBoxInput:
 
 
 @strawberry.input
+class NearInput:
+    latitude: float
+    longitude: float
+    radius_meters: float = strawberry.field(description="1 to 50,000.")
+
+
+@strawberry.input
 class ReportFilter:
     statuses: list[ReportStatus] | None = None
     category_ids: list[strawberry.ID] | None = None
@@ -39,6 +46,10 @@ class ReportFilter:
         default=None, description="Words to find; ignores case and diacritics."
     )
     bbox: BBoxInput | None = None
+    near: NearInput | None = strawberry.field(
+        default=None, description="Within radiusMeters of the point; nearest first unless "
+        "orderBy says otherwise, with distanceMeters on each report."
+    )
     submitted_after: datetime | None = None
     submitted_before: datetime | None = None
     overdue: bool | None = None

@@ -122,10 +122,16 @@ class ExtensionRequest(Node):
 @strawberry.type
 class Report(Node):
     row: strawberry.Private[ReportRow]
+    distance: strawberry.Private[float | None] = None
 
     @classmethod
-    def from_row(cls, row: ReportRow) -> Self:
-        return cls(id=to_global_id("Report", row.id), row=row)
+    def from_row(cls, row: ReportRow, distance: float | None = None) -> Self:
+        return cls(id=to_global_id("Report", row.id), row=row, distance=distance)
+
+    @strawberry.field(description="Metres from filter.near's point (or from the report that "
+                      "lists this one in similarNearby); null elsewhere.")
+    def distance_meters(self) -> float | None:
+        return None if self.distance is None else round(self.distance, 1)
 
     @strawberry.field(description="Human-readable code, e.g. PA-2026-000123.")
     def code(self) -> str:
@@ -308,6 +314,15 @@ class Report(Node):
             return None
         rows = await info.context.loaders.extension_requests_by_report_id.load(self.row.id)
         return [ExtensionRequest.from_row(e) for e in rows]
+
+    @strawberry.field(description="IOC only (null for everyone else): open public reports within "
+                      "150 m in the same category from the last 30 days, closest and most alike "
+                      "first, each with distanceMeters, ready for mergeReport.")
+    async def similar_nearby(self, info: Info) -> list[Report] | None:
+        if not policy.can_see_duplicate_hints(info.context.viewer):
+            return None
+        loader = info.context.loaders.similar_nearby(info.context.deps.now())
+        return [Report.from_row(h.report, h.distance_m) for h in await loader.load(self.row)]
 
     @strawberry.field
     def updated_at(self) -> datetime:

@@ -63,13 +63,15 @@ class World:
         self, status: Status = Status.PENDING_REVIEW, *, by: Person | None = None,
         description: str = "Rác thải tập kết trái phép ở đầu kiệt 12 đường Lê Lợi",
         title: str | None = None,
+        place: tuple[float, float] | None = (16.4637, 107.5909),
+        category_id: int | None = None,
     ) -> Report:
         """A report walked through the real lifecycle up to `status`."""
         d, ioc, staff = self.deps, self.ioc.viewer, self.staff_a.viewer
         reporter = by or self.citizen
         r = await services.submit_report(d, reporter.viewer, services.NewReport(
-            description=description, title=title, category_id=self.category.id,
-            location=services.Location(16.4637, 107.5909, "đường Lê Lợi, phường Vĩnh Ninh"),
+            description=description, title=title, category_id=category_id or self.category.id,
+            location=services.Location(*place, "đường Lê Lợi, phường Vĩnh Ninh") if place else None,
         ))
         if status is Status.PENDING_REVIEW:
             return r
