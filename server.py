@@ -13,6 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
@@ -31,12 +32,17 @@ from strawberry.types.unset import UnsetType
 
 import logs
 from asgi_json import send_json
+from auth_header import bearer_token
 from body_limit import BodyLimit, BodyTooLarge
+from media.http import UploadRequestAdapter, is_multipart, preflighted, serve_media
+from media.service import MediaService, MediaSettings, clean_forever
+from media.storage import LocalStorage
 from models import accounts
 from models.calendar import vietnam
 from models.db import database, unavailable
 from models.deps import Deps, utc_now
 from models.reminders import remind_forever
+from models.services import MAX_MEDIA_PER_REPORT
 from models.throttle import Throttle
 from realtime.bus import EventBus
 from realtime.fanout import FanOut
@@ -52,8 +58,23 @@ from schema.build import UNAVAILABLE_MESSAGE, build_schema
 from settings import Settings
 
 log = logging.getLogger("hien_truong")
-_BEARER = re.compile(r"Bearer\s+(\S+)", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+UPLOAD_OVERHEAD_BYTES = 1024 * 1024  # the operation, the map and multipart framing
+
+
+def media_service(settings: Settings) -> MediaService:
+    root = Path(settings.media_dir)
+    return MediaService(LocalStorage(root), root / ".incoming", MediaSettings(
+        image_max_bytes=settings.media_image_max_bytes,
+        image_max_pixels=settings.media_image_max_pixels,
+        video_max_bytes=settings.media_video_max_bytes,
+        max_files=MAX_MEDIA_PER_REPORT,
+        max_field_bytes=settings.max_body_bytes,
+        unattached=timedelta(hours=settings.media_unattached_hours),
+        ffmpeg=settings.ffmpeg,
+    ))
 
 
 def make_deps(settings: Settings, bus: EventBus, clock: Callable[[], datetime] | None) -> Deps:
@@ -68,17 +89,13 @@ def make_deps(settings: Settings, bus: EventBus, clock: Callable[[], datetime] |
     )
 
 
-def bearer_token(header: str | None) -> str | None:
-    match = _BEARER.fullmatch(header.strip()) if header else None
-    return match.group(1) if match else None
-
-
 class GraphQLApp(GraphQL[Context, None]):
+    request_adapter_class = UploadRequestAdapter
     websocket_adapter_class = TextWebSocketAdapter
     graphql_transport_ws_handler_class = SharingTransportWS
 
     def __init__(self, deps: Deps, settings: Settings, hub: Hub, figures: LiveFigures,
-                 cache: ResponseCache, memo: Memo) -> None:
+                 cache: ResponseCache, memo: Memo, media: MediaService) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -86,8 +103,10 @@ class GraphQLApp(GraphQL[Context, None]):
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
             max_subscriptions_per_connection=settings.ws_max_subscriptions,
             allowed_origins=settings.allowed_origins,
+            multipart_uploads_enabled=True,  # uploadMedia; CSRF rule in _uploads
         )
         self.deps = deps
+        self.media = media
         self.hub = hub
         self.figures = figures
         self.cache = cache
@@ -123,6 +142,9 @@ class GraphQLApp(GraphQL[Context, None]):
         execution (signing the caller in needs the database) get the same masked JSON shape as
         errors inside it: 503 when the database is away, 500 otherwise, never a bare
         "Internal Server Error"."""
+        if is_multipart(scope):
+            await self._uploads(scope, receive, send)
+            return
         operation, receive = await self._classify(scope, receive)
         cacheable = self.cache.enabled and operation.key is not None and not any(
             name == b"authorization" for name, _ in scope["headers"])
@@ -173,6 +195,33 @@ class GraphQLApp(GraphQL[Context, None]):
             if cacheable:
                 assert operation.key is not None
                 self.cache.end(operation.key, flight, answer)
+
+    async def _uploads(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Multipart requests carry uploads: refused before the body is read unless they
+        forced a CORS preflight (else any web page could make a signed-in browser upload) and
+        carry a token; never cached; their temporary files removed whatever happens."""
+        if not preflighted(scope):
+            await send_json(send, 400, orjson.dumps({"errors": [{
+                "message": "Uploads need a header that forces a CORS preflight, e.g. "
+                           "'Apollo-Require-Preflight: true' (CSRF protection).",
+                "extensions": {"code": "VALIDATION"}}]}))
+            return
+        if not any(name == b"authorization" for name, _ in scope["headers"]):
+            await send_json(send, 401, orjson.dumps({"errors": [{
+                "message": "Sign in to upload.", "extensions": {"code": "UNAUTHENTICATED"}}]}))
+            return
+        state = scope.setdefault("state", {})
+        try:
+            await super().__call__(scope, receive, send)
+        except BodyTooLarge:
+            raise
+        except Exception as error:
+            await self._failed(send, error)
+        finally:
+            for file in state.pop("uploads", []):
+                file.discard()
+            self.cache.invalidate()
+            self.memo.invalidate()
 
     async def _classify(self, scope: Scope, receive: Receive) -> tuple[Operation, Receive]:
         """Read the operation (and, for POST, the body, handed on unchanged)."""
@@ -239,7 +288,7 @@ class GraphQLApp(GraphQL[Context, None]):
         return Context(
             request=request, response=response, viewer=viewer, deps=self.deps,
             request_id=request_id, token=token, hub=self.hub, figures=self.figures,
-            memo=self.memo,
+            memo=self.memo, media=self.media,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -299,7 +348,8 @@ def create_app(
     memo = Memo(max_age=settings.figures_cache_seconds)
     # Any process's change, once this process's hub has read its event from the database.
     hub.on_batch += [cache.invalidate, memo.invalidate]
-    graphql = GraphQLApp(deps, settings, hub, figures, cache, memo)
+    media = media_service(settings)
+    graphql = GraphQLApp(deps, settings, hub, figures, cache, memo, media)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -308,18 +358,22 @@ def create_app(
             await hub.start()
             figures.start()
             await bus.connect()
-            reminders = None
+            jobs = []
             if settings.reminder_interval_seconds > 0:
-                reminders = asyncio.create_task(
+                jobs.append(asyncio.create_task(
                     remind_forever(deps, settings.reminder_interval_seconds)
-                )
+                ))
+            if settings.media_cleanup_interval_seconds > 0:
+                jobs.append(asyncio.create_task(
+                    clean_forever(media, deps, settings.media_cleanup_interval_seconds)
+                ))
             try:
                 yield
             finally:
-                if reminders is not None:
-                    reminders.cancel()
+                for job in jobs:
+                    job.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
-                        await reminders
+                        await job
                 await bus.disconnect()
                 await deps.throttle.close()
                 await figures.stop()
@@ -329,10 +383,12 @@ def create_app(
     app = Starlette(
         middleware=[
             Middleware(RequestLimit, throttle=deps.throttle, paths=("/graphql",)),
-            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                       upload_max_bytes=settings.media_video_max_bytes + UPLOAD_OVERHEAD_BYTES),
         ],
         routes=[
             Route("/healthz", healthz),
+            Route("/media/{key:path}", serve_media, methods=["GET", "HEAD"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
@@ -346,6 +402,7 @@ def create_app(
     app.state.cache = cache
     app.state.memo = memo
     app.state.fanout = graphql.fanout
+    app.state.media = media
     return app
 
 

@@ -61,6 +61,13 @@ class Settings:
     figures_cache_seconds: float = 60.0  # agencyRankings and stats between events
     # Overrides of the rate-limit table (models/throttle.py), e.g. {"requests_ip": "0"} (off).
     rate_limits: tuple[tuple[str, str], ...] = ()
+    media_dir: str = "data/media"  # local media storage (served under /media/)
+    media_image_max_bytes: int = 10 * 1024 * 1024
+    media_image_max_pixels: int = 40_000_000
+    media_video_max_bytes: int = 100 * 1024 * 1024
+    media_unattached_hours: float = 24.0  # then an upload no report uses is deleted
+    media_cleanup_interval_seconds: int = 3600  # 0: never (tests drive it by hand)
+    ffmpeg: str = "ffmpeg"  # empty: video uploads are refused
     log_level: str = "INFO"
     log_format: str = ""  # "json" or "text"; empty: text in development, JSON otherwise
 
@@ -120,6 +127,19 @@ class Settings:
             figures_cache_seconds=float(
                 e.get("FIGURES_CACHE_SECONDS", d.figures_cache_seconds)
             ),
+            media_dir=e.get("MEDIA_DIR", d.media_dir),
+            media_image_max_bytes=int(e.get("MEDIA_IMAGE_MAX_BYTES", d.media_image_max_bytes)),
+            media_image_max_pixels=int(
+                e.get("MEDIA_IMAGE_MAX_PIXELS", d.media_image_max_pixels)
+            ),
+            media_video_max_bytes=int(e.get("MEDIA_VIDEO_MAX_BYTES", d.media_video_max_bytes)),
+            media_unattached_hours=float(
+                e.get("MEDIA_UNATTACHED_HOURS", d.media_unattached_hours)
+            ),
+            media_cleanup_interval_seconds=int(
+                e.get("MEDIA_CLEANUP_INTERVAL_SECONDS", d.media_cleanup_interval_seconds)
+            ),
+            ffmpeg=e.get("FFMPEG", d.ffmpeg),
             log_level=e.get("LOG_LEVEL", d.log_level),
             log_format=e.get("LOG_FORMAT", "") or (
                 "text" if e.get("APP_ENV", d.environment) == "development" else "json"

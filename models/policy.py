@@ -53,6 +53,22 @@ def can_see_personal_data(viewer: Viewer, report: ReportFacts) -> bool:
     return viewer.is_center or (viewer.signed_in and viewer.user_id == report.reporter_id)
 
 
+def media_is_public(report: ReportFacts | None, is_result: bool, published: bool) -> bool:
+    """Evidence of a public report, and a result once published: anyone may see it."""
+    return report is not None and report.status in PUBLIC_STATUSES and (published or not is_result)
+
+
+def can_see_media(viewer: Viewer, owner_id: int, report: ReportFacts | None, is_result: bool,
+                  published: bool) -> bool:
+    if media_is_public(report, is_result, published) or viewer.is_center:
+        return True
+    if report is None:  # uploaded, not attached yet: its owner only
+        return viewer.signed_in and viewer.user_id == owner_id
+    if is_result and not published:
+        return can_see_unpublished_result(viewer, report)
+    return can_see_report(viewer, report)
+
+
 def can_see_duplicate_hints(viewer: Viewer) -> bool:
     return viewer.is_center
 

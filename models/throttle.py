@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 RULES: dict[str, str] = {
     "submitReport": "10/10minute",  # per user: a citizen reports, not a script
     "supportReport": "60/minute",  # per user
+    "uploadMedia": "60/hour",  # per user: six files for each of ten reports
     "addComment": "10/minute",  # per IP, on top of the one-per-60-s rule per user
     "register": "10/hour",  # per IP
     "login_failure_phone": "5/15minute",  # failed sign-ins per phone number

@@ -18,6 +18,7 @@ from realtime.memo import Memo
 from resolvers.loaders import Loaders, supported_by
 
 if TYPE_CHECKING:
+    from media.service import MediaService
     from realtime.hub import Hub
     from realtime.live_figures import LiveFigures
 
@@ -46,6 +47,7 @@ class Context:
     connection_params: dict[str, Any] | None = None
     memo: Memo = field(default_factory=lambda: Memo(max_age=0))  # shared by the server
     stream_control: StreamControl | None = None
+    media: MediaService | None = None
     loaders: Loaders = field(init=False)
     _supported_by_viewer: DataLoader[int, bool] | None = field(init=False, default=None)
 

@@ -11,6 +11,7 @@ from typing import Any
 import strawberry
 
 from models import accounts, directory, services
+from models.errors import Invalid
 from resolvers.context import Info
 from resolvers.feedback import FeedbackMutation
 from resolvers.guard import client_ip, guard, limit, report_result
@@ -18,7 +19,7 @@ from schema import inputs, payloads
 from schema.account import User
 from schema.directory import Agency, Category
 from schema.relay import decode_id, decode_ids
-from schema.report import ExtensionRequest, Report
+from schema.report import ExtensionRequest, Media, Report
 
 
 @strawberry.type
@@ -116,6 +117,23 @@ class CoreMutation:
             return {"category": Category.from_row(row)}
 
         return await guard(payloads.CreateCategoryPayload, work)
+
+    # --- media ----------------------------------------------------------------------------------
+
+    @strawberry.mutation(description="Upload one photo or video (signed in; multipart request "
+                         "with an Apollo-Require-Preflight header), then pass its id in "
+                         "submitReport/submitResult mediaIds within 24 hours.")
+    async def upload_media(
+        self, info: Info, input: inputs.UploadMediaInput
+    ) -> payloads.UploadMediaPayload:
+        async def work() -> dict[str, Any]:
+            c = info.context
+            if c.media is None:
+                raise Invalid("Uploads are not enabled on this server.", field="file")
+            row = await c.media.upload(c.deps, c.viewer, input.file)
+            return {"media": Media.from_row(row, public=False, deps=c.deps)}
+
+        return await guard(payloads.UploadMediaPayload, work)
 
     # --- report lifecycle -----------------------------------------------------------------------
 

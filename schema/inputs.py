@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import strawberry
+from strawberry.file_uploads import Upload
 
 from schema.enums import AgencyKind, AgencyLevel, Channel, ReportStatus, Role, Satisfaction
 
@@ -73,6 +74,12 @@ class LogoutInput:
     all_sessions: bool = strawberry.field(
         default=False, description="Revoke every token of this account, on every device."
     )
+
+
+@strawberry.input
+class UploadMediaInput:
+    file: Upload = strawberry.field(description="One photo (JPEG, PNG, WebP, HEIC) or video "
+                                    "(MP4, MOV, WebM), sent as a GraphQL multipart request.")
 
 
 @strawberry.input

@@ -8,7 +8,7 @@ from schema.account import User
 from schema.directory import Agency, Category
 from schema.errors import UserError
 from schema.feedback import Comment
-from schema.report import ExtensionRequest, Report
+from schema.report import ExtensionRequest, Media, Report
 
 
 @strawberry.type
@@ -175,3 +175,9 @@ class SupportReportPayload(ReportPayload):
 @strawberry.type
 class WithdrawSupportPayload(ReportPayload):
     pass
+
+
+@strawberry.type
+class UploadMediaPayload:
+    media: Media | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

@@ -7,8 +7,10 @@ from typing import Self
 
 import strawberry
 
+from media.urls import media_url
 from models import policy, queries
-from models.lifecycle import is_overdue
+from models.deps import Deps
+from models.lifecycle import PUBLIC_STATUSES, is_overdue
 from models.pagination import Page, PageArgs, encode_cursor, paginate
 from models.report import ExtensionRequest as ExtensionRow
 from models.report import Media as MediaRow
@@ -34,15 +36,25 @@ class Location:
 @strawberry.type
 class Media(Node):
     kind: MediaKind
-    url: str
+    url: str = strawberry.field(description="Relative to the server. Signed and valid for an "
+                                "hour or two unless the report is public.")
+    thumbnail_url: str | None = strawberry.field(description="320 px WebP (a video's first "
+                                                 "frame).")
+    content_type: str
     width: int | None
     height: int | None
+    size_bytes: int
 
     @classmethod
-    def from_row(cls, row: MediaRow) -> Self:
+    def from_row(cls, row: MediaRow, *, public: bool, deps: Deps) -> Self:
+        def url(key: str) -> str:
+            return media_url(key, public=public, secret=deps.secret_key, now=deps.now())
+
         return cls(
-            id=to_global_id("Media", row.id), kind=row.kind, url=f"/media/{row.storage_key}",
-            width=row.width, height=row.height,
+            id=to_global_id("Media", row.id), kind=row.kind, url=url(row.storage_key),
+            thumbnail_url=url(row.thumbnail_key) if row.thumbnail_key else None,
+            content_type=row.content_type, width=row.width, height=row.height,
+            size_bytes=row.size_bytes,
         )
 
 
@@ -177,8 +189,11 @@ class Report(Node):
 
     @strawberry.field
     def media(self, info: Info) -> list[Media]:
-        return now_or_later(info.context.loaders.media_by_report_id, self.row.id,
-                            lambda rows: [Media.from_row(m) for m in rows if not m.is_result])
+        public, deps = self.row.status in PUBLIC_STATUSES, info.context.deps
+        return now_or_later(
+            info.context.loaders.media_by_report_id, self.row.id,
+            lambda rows: [Media.from_row(m, public=public, deps=deps)
+                          for m in rows if not m.is_result])
 
     @strawberry.field
     def submitted_at(self) -> datetime:
@@ -216,7 +231,8 @@ class Report(Node):
         return ReportResult(
             text=r.result_text, submitted_at=r.result_submitted_at,
             published_at=r.resolved_at if published else None,
-            media=[Media.from_row(m) for m in media if m.is_result],
+            media=[Media.from_row(m, public=published, deps=info.context.deps)
+                   for m in media if m.is_result],
         )
 
     @strawberry.field(description="Every step of the report, oldest first.")
