@@ -34,6 +34,7 @@ import logs
 from asgi_json import send_json
 from auth_header import bearer_token
 from body_limit import BodyLimit, BodyTooLarge
+from exports.routes import reports_csv, reports_geojson
 from media.http import UploadRequestAdapter, is_multipart, preflighted, serve_media
 from media.service import MediaService, MediaSettings, clean_forever
 from media.storage import LocalStorage
@@ -382,13 +383,16 @@ def create_app(
 
     app = Starlette(
         middleware=[
-            Middleware(RequestLimit, throttle=deps.throttle, paths=("/graphql",)),
+            Middleware(RequestLimit, throttle=deps.throttle,
+                       paths=("/graphql", "/export/reports.geojson", "/export/reports.csv")),
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                        upload_max_bytes=settings.media_video_max_bytes + UPLOAD_OVERHEAD_BYTES),
         ],
         routes=[
             Route("/healthz", healthz),
             Route("/media/{key:path}", serve_media, methods=["GET", "HEAD"]),
+            Route("/export/reports.geojson", reports_geojson),
+            Route("/export/reports.csv", reports_csv),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],

@@ -1,0 +1,75 @@
+"""The `reports` filter, read from a query string:
+`?status=ASSIGNED,RESOLVED&categoryId=…&agencyId=…&text=…&bbox=south,west,north,east`
+`&near=latitude,longitude,radiusMeters&submittedAfter=2026-01-01T00:00:00+07:00&overdue=true`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.datastructures import QueryParams
+
+from models import queries
+from models.enums import Status
+from models.errors import Invalid
+from schema.relay import decode_ids
+
+KNOWN = {"status", "categoryId", "agencyId", "text", "bbox", "near", "submittedAfter",
+         "submittedBefore", "overdue"}
+
+
+def _list(params: QueryParams, name: str) -> list[str]:
+    return [part.strip() for value in params.getlist(name) for part in value.split(",")
+            if part.strip()]
+
+
+def _floats(params: QueryParams, name: str, count: int) -> list[float] | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        numbers = [float(part) for part in raw.split(",")]
+    except ValueError:
+        numbers = []
+    if len(numbers) != count:
+        raise Invalid(f"{name} takes {count} comma-separated numbers.", field=name)
+    return numbers
+
+
+def _instant(params: QueryParams, name: str) -> datetime | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(f"{name} must be an ISO 8601 date-time.", field=name) from None
+    if value.tzinfo is None:
+        raise Invalid(f"{name} needs a UTC offset, e.g. +07:00.", field=name)
+    return value
+
+
+def report_filter(params: QueryParams) -> queries.ReportFilter:
+    unknown = set(params) - KNOWN
+    if unknown:
+        raise Invalid(f"Unknown parameter {sorted(unknown)[0]!r}; known: {sorted(KNOWN)}.",
+                      field=sorted(unknown)[0])
+    try:
+        statuses = [Status(s) for s in _list(params, "status")]
+    except ValueError:
+        raise Invalid(f"status is one of {[s.value for s in Status]}.", field="status") from None
+    overdue = params.get("overdue")
+    if overdue not in (None, "true", "false"):
+        raise Invalid("overdue is true or false.", field="overdue")
+    bbox = _floats(params, "bbox", 4)
+    near = _floats(params, "near", 3)
+    return queries.ReportFilter(
+        statuses=statuses,
+        category_ids=decode_ids(_list(params, "categoryId"), "Category", "categoryId"),
+        agency_ids=decode_ids(_list(params, "agencyId"), "Agency", "agencyId"),
+        text=params.get("text"),
+        bbox=queries.BBox(*bbox) if bbox else None,
+        near=queries.Near(*near) if near else None,
+        submitted_after=_instant(params, "submittedAfter"),
+        submitted_before=_instant(params, "submittedBefore"),
+        overdue=None if overdue is None else overdue == "true",
+    )
