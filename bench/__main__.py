@@ -1,7 +1,8 @@
 """The benchmark suite: one command, its own PostgreSQL and Redis, a synthetic city, and each
 benchmark next to a baseline measured in the same run on the same machine.
 
-    python -m bench [--scale 100000] [--seconds 10] [--only wall,inbox,deep,figures,writes,fanout]
+    python -m bench [--scale 100000] [--seconds 10]
+                    [--only wall,inbox,deep,maps,figures,writes,fanout]
                     [--subscribers 5000] [--events 20]
 
 Prints a table and writes bench/results/latest.json. Throughput comes from wrk (Debian package,
@@ -48,6 +49,8 @@ INBOX = """query Inbox($first: Int!) { agencyInbox(first: $first) { nodes {
   id code title status dueAt overdue category { name } lastEvent { kind at } } } }"""
 REVIEW = """query Review($first: Int!) { reviewQueue(first: $first) { nodes {
   id code title status submittedAt category { name } lastEvent { kind at } } } }"""
+NEAR = """query Near($filter: ReportFilter) { reports(first: 50, filter: $filter) { nodes {
+  id title status distanceMeters location { latitude longitude } category { name } } } }"""
 PAGE = """query Page($after: String) { reports(first: 10, after: $after) { nodes {
   id title status category { name } } pageInfo { endCursor } } }"""
 RANKINGS = """query R($q: String) { agencyRankings(quarter: $q) { rank score received
@@ -153,6 +156,19 @@ async def bench_deep(report: Report, server: Process, database_url: str, seconds
     report.add(Figure(f"deep pages: page {page:,} p50 latency", deep.p50_ms, "ms",
                       "page 1", first.p50_ms, "≤ 1.2 × page 1",
                       deep.p50_ms <= 1.2 * first.p50_ms))
+
+
+async def bench_maps(report: Report, server: Process, seconds: float) -> None:
+    """A map page: the 50 nearest reports within 500 m of a point in the city's centre, beside
+    the plain first page of the same fields (both uncached)."""
+    near = {"latitude": 16.46, "longitude": 107.59, "radiusMeters": 500}
+    plain = wrk(f"{server.http}/graphql", {"query": NEAR, "variables": {}}, seconds / 2, 4)
+    nearby = wrk(f"{server.http}/graphql", {"query": NEAR, "variables": {"filter": {
+        "near": near}}}, seconds / 2, 4)
+    assert plain.non2xx == nearby.non2xx == 0
+    report.add(Figure("maps: reports(near: 500 m, first: 50) p50 latency", nearby.p50_ms, "ms",
+                      "reports(first: 50)", plain.p50_ms, "≤ 2 × the plain page",
+                      nearby.p50_ms <= 2 * plain.p50_ms))
 
 
 async def timed(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> float:
@@ -277,7 +293,7 @@ async def bench_writes(report: Report, database_url: str, redis_url: str, workdi
 
 async def main_async(args: argparse.Namespace) -> Report:
     only = set(args.only.split(",")) if args.only else {
-        "wall", "inbox", "deep", "figures", "writes", "fanout"}
+        "wall", "inbox", "deep", "maps", "figures", "writes", "fanout"}
     report = Report(machine={"cpus": os.cpu_count(), "python": platform.python_version(),
                              "platform": platform.platform()},
                     scale=args.scale, seconds=args.seconds)
@@ -313,6 +329,8 @@ async def main_async(args: argparse.Namespace) -> Report:
             await bench_signed_in(report, uncached, city, args.seconds)
         if "deep" in only:
             await bench_deep(report, uncached, url, args.seconds, city)
+        if "maps" in only:
+            await bench_maps(report, uncached, args.seconds)
         for server in servers:
             server.stop()  # what follows runs its own servers and needs the cores to itself
         if "writes" in only:  # last but one: it adds reports to the city
@@ -334,7 +352,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run the benchmark suite.")
     parser.add_argument("--scale", type=int, default=100_000, help="reports (up to 1,000,000)")
     parser.add_argument("--seconds", type=float, default=10, help="per throughput run")
-    parser.add_argument("--only", default="", help="wall,inbox,deep,figures,writes,fanout")
+    parser.add_argument("--only", default="", help="wall,inbox,deep,maps,figures,writes,fanout")
     parser.add_argument("--subscribers", type=int, default=5000, help="fan-out subscribers")
     parser.add_argument("--events", type=int, default=20, help="fan-out events")
     args = parser.parse_args()

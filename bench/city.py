@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 
+from models import geo
 from models.calendar import due_at, vietnam
 from models.services import search_text
 
@@ -98,6 +99,9 @@ class City:
     ioc_phone: str
     citizen_phone: str
     busiest_agency_id: int
+
+
+GEO_COLUMNS = ("geo_cell", "ux", "uy", "uz")
 
 
 def phone(n: int) -> str:
@@ -347,6 +351,7 @@ async def build(
             )
         lat = 16.40 + rng.random() * 0.12
         lon = 107.53 + rng.random() * 0.12
+        place = geo.located(lat, lon)
         report_rows.append(
             (
                 rid,
@@ -359,6 +364,7 @@ async def build(
                 None,
                 lat,
                 lon,
+                *(place[c] for c in GEO_COLUMNS),
                 address,
                 status,
                 submitted,
@@ -399,6 +405,7 @@ async def build(
             "contact_phone",
             "latitude",
             "longitude",
+            *GEO_COLUMNS,
             "address",
             "status",
             "submitted_at",

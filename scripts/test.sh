@@ -10,6 +10,7 @@ missing=()
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)  # video uploads
+command -v curl >/dev/null || missing+=(curl)  # the README upload example
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} (Debian packages)"
     apt_install "${missing[@]}" || echo "could not install ${missing[*]}: those tests will skip (fail under CI=true)" >&2

@@ -33,7 +33,8 @@ async def test_geojson_has_public_reports_only_and_no_personal_data(api: Api, wo
     assert (lat, lon) == pytest.approx(offset(*CENTRE, 100, 0))
     props = feature["properties"]
     assert props["description"] == "Đèn đường hỏng trước số 5 Lê Lợi"
-    assert props["category"] == world.category.name and props["status"] == "ASSIGNED"
+    assert props["category"] == world.category.name
+    assert props["status"] == "ASSIGNED"
     assert props["submittedAt"].endswith("+07:00")
     assert by_id[gid("Report", nowhere.id)]["geometry"] is None
     text = response.content.decode()
@@ -63,7 +64,7 @@ async def test_geojson_filters_like_reports(api: Api, world: World):
     assert await ids(f"bbox={box}") == {gid("Report", far.id)}
 
 
-@pytest.mark.parametrize("query, field", [
+@pytest.mark.parametrize(("query", "field"), [
     ("near=1,2", "near"), ("near=91,0,10", "filter.near.latitude"), ("bbox=a,b,c,d", "bbox"),
     ("status=OPEN", "status"), ("submittedAfter=yesterday", "submittedAfter"),
     ("categoryId=nope", "categoryId"), ("colour=red", "colour"), ("overdue=maybe", "overdue"),
@@ -72,7 +73,8 @@ async def test_bad_export_parameters_are_400(api: Api, world: World, query: str,
     response = await api.client.get(f"/export/reports.geojson?{query}")
     assert response.status_code == 400
     error = response.json()["errors"][0]
-    assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == field
+    assert error["extensions"]["code"] == "VALIDATION"
+    assert error["extensions"]["field"] == field
 
 
 async def test_csv_is_for_the_ioc_with_a_bom_and_every_report(api: Api, world: World):
@@ -92,7 +94,8 @@ async def test_csv_is_for_the_ioc_with_a_bom_and_every_report(api: Api, world: W
     assert by_id[gid("Report", pending.id)]["description"] == "Xả thải ra sông Hương"
     assert by_id[gid("Report", resolved.id)]["agency"] == world.agency_a.name
     assert by_id[gid("Report", resolved.id)]["code"].startswith("PA-2026-")
-    assert world.citizen.phone not in response.text and world.citizen.name not in response.text
+    assert world.citizen.phone not in response.text
+    assert world.citizen.name not in response.text
 
 
 async def test_exports_stream_many_batches(api: Api, world: World, monkeypatch: pytest.MonkeyPatch):
@@ -106,4 +109,5 @@ async def test_exports_stream_many_batches(api: Api, world: World, monkeypatch: 
     response = await api.client.get("/export/reports.csv",
                                     headers={"Authorization": f"Bearer {world.ioc.token}"})
     ids = [r["id"] for r in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))]
-    assert sorted(ids) == sorted(made) and len(ids) == 10
+    assert sorted(ids) == sorted(made)
+    assert len(ids) == 10

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -28,9 +29,10 @@ class Live:
 
 
 @pytest.fixture
-def live_settings(database_url: str) -> Settings:
+def live_settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, reminder_interval_seconds=0,
-                    event_poll_seconds=0.5, ws_token_recheck_seconds=0.5)
+                    event_poll_seconds=0.5, ws_token_recheck_seconds=0.5,
+                    media_dir=str(tmp_path / "media"))
 
 
 @pytest.fixture
