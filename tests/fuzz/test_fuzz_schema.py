@@ -107,6 +107,8 @@ def run_fuzz(url: str, token: str | None, ids: list[str], hidden: list[str],
         "ID": st.one_of(st.sampled_from(ids), st.text(max_size=30)).map(nodes.String),
         "Date": st.dates().map(str).map(nodes.String),
         "DateTime": st.datetimes().map(lambda d: d.isoformat() + "Z").map(nodes.String),
+        # A file only travels in a multipart request; inline, anything must be refused cleanly.
+        "Upload": st.text(max_size=30).map(nodes.String),
     }
     headers = {"Authorization": f"Bearer {token}"} if token else {}
 
