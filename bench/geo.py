@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from models import geo, queries
 from models.db import database, migrate
@@ -117,6 +118,7 @@ async def main_async(scale: int, backends: list[str]) -> None:
         print(f"SQLite filled in {time.perf_counter() - started:.0f} s", flush=True)
         await measure(url, "sqlite", scale)
     if "postgres" in backends:
+        EXECUTOR_CACHE.clear()  # Tortoise caches INSERTs per connection name, not per dialect
         server = start_postgres()
         try:
             admin = await asyncpg.connect(f"{server.url}/postgres")
