@@ -68,25 +68,24 @@ async def _names() -> tuple[dict[int, str], dict[int, str]]:
     return categories, agencies
 
 
-def _prepare(request: Request) -> tuple[Deps, queries.ReportFilter] | Response:
+def _prepare(request: Request, viewer: Viewer) -> tuple[Deps, queries.ReportFilter] | Response:
+    """The filter, checked: building the query raises its errors (nothing runs yet), so they
+    are answered before the first byte of the stream is sent."""
     deps: Deps = request.app.state.deps
     try:
         f = report_filter(request.query_params)
+        queries.reports_for(viewer, f, deps.now())
     except DomainError as error:
         return _error(400, error.code.value, error.message, error.field)
     return deps, f
 
 
 async def reports_geojson(request: Request) -> Response:
-    prepared = _prepare(request)
+    prepared = _prepare(request, ANONYMOUS)
     if isinstance(prepared, Response):
         return prepared
     deps, f = prepared
     now = deps.now()
-    try:  # errors in the filter surface here, before the first byte is sent
-        await queries.reports_for(ANONYMOUS, f, now).limit(1).values("id")
-    except DomainError as error:
-        return _error(400, error.code.value, error.message, error.field)
     categories, agencies = await _names()
 
     async def body() -> AsyncIterator[bytes]:
@@ -132,15 +131,11 @@ async def reports_csv(request: Request) -> Response:
         return _error(401, "UNAUTHENTICATED", "Sign in first.")
     if not viewer.is_center:
         return _error(403, "FORBIDDEN", "The CSV export is for the IOC.")
-    prepared = _prepare(request)
+    prepared = _prepare(request, viewer)
     if isinstance(prepared, Response):
         return prepared
     deps, f = prepared
     now = deps.now()
-    try:
-        await queries.reports_for(viewer, f, now).limit(1).values("id")
-    except DomainError as error:
-        return _error(400, error.code.value, error.message, error.field)
     categories, agencies = await _names()
 
     async def body() -> AsyncIterator[bytes]:
