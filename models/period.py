@@ -23,7 +23,7 @@ class Period:
 ALL_TIME = Period("all", None, None)
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=TZ)
 
 
@@ -36,7 +36,7 @@ def quarter(text: str) -> Period:
         raise Invalid("quarter is out of range.", field="quarter")
     first = date(year, 3 * q - 2, 1)
     after = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
-    return Period(f"{year}-Q{q}", _midnight(first), _midnight(after))
+    return Period(f"{year}-Q{q}", midnight(first), midnight(after))
 
 
 def between(start: date | None, end: date | None) -> Period:
@@ -49,8 +49,8 @@ def between(start: date | None, end: date | None) -> Period:
     label = f"{start.isoformat() if start else '…'}/{end.isoformat() if end else '…'}"
     return Period(
         label,
-        _midnight(start) if start else None,
-        _midnight(end + timedelta(days=1)) if end else None,
+        midnight(start) if start else None,
+        midnight(end + timedelta(days=1)) if end else None,
     )
 
 

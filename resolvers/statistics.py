@@ -30,7 +30,7 @@ async def ranking_rows(
 async def stats_of(now: datetime, chosen: period.Period, category: int | None = None,
                    agency: int | None = None) -> Stats:
     result = await statistics.stats(chosen, now, category_id=category, agency_id=agency)
-    return Stats.from_stats(chosen.label, result)
+    return Stats.from_stats(chosen, result, category, agency)
 
 
 @strawberry.type

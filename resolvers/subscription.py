@@ -16,7 +16,7 @@ from realtime import channels
 from realtime.channels import Channel
 from realtime.hub import Batch, replay
 from resolvers.context import Info
-from resolvers.statistics import Quarter, ranking_rows, stats_of
+from resolvers.statistics import FromDate, Quarter, ToDate, ranking_rows, stats_of
 from schema.inputs import BBoxInput
 from schema.relay import decode_id, decode_ids
 from schema.report import ReportEvent
@@ -170,8 +170,10 @@ class Subscription:
             yield event
 
     @strawberry.subscription(description="The published figures, pushed at most once a second.")
-    async def stats_updated(self, info: Info, quarter: Quarter = None) -> AsyncGenerator[Stats]:
-        chosen = period.resolve(quarter, None, None)
+    async def stats_updated(
+        self, info: Info, quarter: Quarter = None, from_: FromDate = None, to: ToDate = None
+    ) -> AsyncGenerator[Stats]:
+        chosen = period.resolve(quarter, from_, to)
         figures, deps = info.context.figures, info.context.deps
         assert figures is not None
 

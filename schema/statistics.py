@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Self
 
 import strawberry
 
 from models import statistics
+from models.period import Period
 from models.agency import Agency as AgencyRow
 from models.ranking import RankedRow
 from resolvers.context import Info
@@ -82,6 +84,14 @@ class CategoryCount:
         return await load_category(info, self.category_id)
 
 
+@strawberry.type(description="One calendar day (Huế time) of a period.")
+class DayCount:
+    date: date
+    received: int = strawberry.field(description="Reports submitted that day (rejected and "
+                                                 "merged ones left out).")
+    resolved: int = strawberry.field(description="Results published that day.")
+
+
 @strawberry.type(description="The figures the province publishes. Rates are fractions.")
 class Stats:
     period: str
@@ -101,11 +111,22 @@ class Stats:
     average_working_days: float | None
     by_status: list[StatusCount]
     by_category: list[CategoryCount]
+    scope: strawberry.Private[tuple[Period, int | None, int | None]]
+
+    @strawberry.field(description="Day by day over the period, for a chart: the period must "
+                                  "have a start and an end and span at most 92 days.")
+    async def daily(self, info: Info) -> list[DayCount]:
+        chosen, category, agency = self.scope
+        rows = await info.context.memo.get(
+            ("daily", *self.scope),
+            lambda: statistics.daily(chosen, category_id=category, agency_id=agency))
+        return [DayCount(date=r.day, received=r.received, resolved=r.resolved) for r in rows]
 
     @classmethod
-    def from_stats(cls, period: str, s: statistics.Stats) -> Self:
+    def from_stats(cls, chosen: Period, s: statistics.Stats, category: int | None = None,
+                   agency: int | None = None) -> Self:
         return cls(
-            period=period, received=s.received, processed=s.processed,
+            period=chosen.label, scope=(chosen, category, agency), received=s.received, processed=s.processed,
             processed_rate=s.processed_rate, on_time=s.on_time, late=s.late,
             on_time_rate=s.on_time_rate, late_rate=s.late_rate, satisfied=s.satisfied,
             acceptable=s.acceptable, unsatisfied=s.unsatisfied, satisfied_rate=s.satisfied_rate,
