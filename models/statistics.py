@@ -13,8 +13,8 @@ from tortoise.queryset import QuerySet
 from models.agency import Agency
 from models.calendar import TZ
 from models.enums import AgencyKind, Satisfaction, Status
-from models.lifecycle import OPEN_STATUSES
 from models.errors import Invalid
+from models.lifecycle import OPEN_STATUSES
 from models.period import Period, midnight
 from models.ranking import AgencyCounts, rate
 from models.report import Report

@@ -8,8 +8,8 @@ from typing import Self
 import strawberry
 
 from models import statistics
-from models.period import Period
 from models.agency import Agency as AgencyRow
+from models.period import Period
 from models.ranking import RankedRow
 from resolvers.context import Info
 from resolvers.loaders import now_or_later
@@ -126,8 +126,8 @@ class Stats:
     def from_stats(cls, chosen: Period, s: statistics.Stats, category: int | None = None,
                    agency: int | None = None) -> Self:
         return cls(
-            period=chosen.label, scope=(chosen, category, agency), received=s.received, processed=s.processed,
-            processed_rate=s.processed_rate, on_time=s.on_time, late=s.late,
+            period=chosen.label, scope=(chosen, category, agency), received=s.received,
+            processed=s.processed, processed_rate=s.processed_rate, on_time=s.on_time, late=s.late,
             on_time_rate=s.on_time_rate, late_rate=s.late_rate, satisfied=s.satisfied,
             acceptable=s.acceptable, unsatisfied=s.unsatisfied, satisfied_rate=s.satisfied_rate,
             acceptable_rate=s.acceptable_rate, unsatisfied_rate=s.unsatisfied_rate,

@@ -187,15 +187,16 @@ DAILY = """query($q: String, $from: Date, $to: Date) {
 
 async def test_daily_counts_by_hand(api: Api, dataset: dict[str, Agency]):
     days = (await api.gql(DAILY, {"from": "2026-06-29", "to": "2026-07-21"}))["stats"]["daily"]
-    assert len(days) == 23 and days[0]["date"] == "2026-06-29" and days[-1]["date"] == "2026-07-21"
-    busy = {d["date"]: (d["received"], d["resolved"]) for d in days if d["received"] or d["resolved"]}
+    assert [days[0]["date"], days[-1]["date"], len(days)] == ["2026-06-29", "2026-07-21", 23]
+    busy = {d["date"]: (d["received"], d["resolved"])
+            for d in days if d["received"] or d["resolved"]}
     # Received: the June report, then the 18 of Mon 6 Jul (rejected and merged left out).
     # Resolved (still standing): the June one on 1 Jul; 3 + 5 + 5 + 2 on 8 Jul (the reopened
     # one no longer counts); the late one on 20 Jul.
     assert busy == {"2026-06-29": (1, 0), "2026-07-01": (0, 1), "2026-07-06": (18, 0),
                     "2026-07-08": (0, 15), "2026-07-20": (0, 1)}
     quarter = (await api.gql(DAILY, {"q": "2026-Q3"}))["stats"]["daily"]
-    assert len(quarter) == 92 and sum(d["received"] for d in quarter) == 18
+    assert (len(quarter), sum(d["received"] for d in quarter)) == (92, 18)
 
 
 async def test_daily_counts_need_a_short_bounded_period(api: Api):
