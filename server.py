@@ -57,6 +57,7 @@ from resolvers.context import Context
 from response_cache import Operation, ResponseCache, classify
 from schema.build import UNAVAILABLE_MESSAGE, build_schema
 from settings import Settings
+from wall.routes import wall_mount
 
 log = logging.getLogger("hien_truong")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
@@ -395,6 +396,7 @@ def create_app(
             Route("/export/reports.csv", reports_csv),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            wall_mount(),
         ],
         lifespan=lifespan,
     )

@@ -193,6 +193,12 @@ class CoreQuery:
         "IOC: new reports, results to approve, contests and open extension requests.",
     )
 
+    @strawberry.field(description="The server's clock, for clients to correct their own (phone "
+                      "clocks are often off) when they show time since submission or pick "
+                      "today's period. Anonymous answers may be cached for a few seconds.")
+    def server_time(self, info: Info) -> datetime:
+        return info.context.deps.now()
+
     @strawberry.field
     async def categories(self) -> list[Category]:
         return [Category.from_row(c) for c in await CategoryRow.all().order_by("name")]
