@@ -28,6 +28,9 @@ class Category(Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=200)
+    # Who usually handles it (a utility company or a government office): Open311's `group`.
+    agency_kind = fields.CharEnumField(AgencyKind, max_length=16, default=AgencyKind.GOVERNMENT,
+                                       db_default=AgencyKind.GOVERNMENT)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -89,10 +89,11 @@ async def update_agency(
     return agency
 
 
-async def create_category(viewer: Viewer, *, code: str, name: str) -> Category:
+async def create_category(viewer: Viewer, *, code: str, name: str,
+                          agency_kind: AgencyKind = AgencyKind.GOVERNMENT) -> Category:
     require_admin(viewer)
     code, name = clean_code(code), clean_name(name)
     try:
-        return await Category.create(code=code, name=name)
+        return await Category.create(code=code, name=name, agency_kind=agency_kind)
     except IntegrityError:
         raise Conflict("A category with this code already exists.", field="code") from None

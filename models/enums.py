@@ -51,6 +51,7 @@ class Channel(enum.StrEnum):
     HOTLINE = "HOTLINE"
     EMAIL = "EMAIL"
     SOCIAL = "SOCIAL"
+    OPEN311 = "OPEN311"  # a partner's tool, through /open311 with an issued key
 
 
 class AgencyKind(enum.StrEnum):

@@ -15,6 +15,7 @@ class Viewer:
     role: Role | None = None
     agency_id: int | None = None
     display_name: str | None = None
+    via_api_key: bool = False  # a partner's Open311 client, signed in with an issued key
 
     @property
     def signed_in(self) -> bool:

@@ -205,7 +205,11 @@ def _default_title(description: str) -> str:
 def _channel_and_contact(viewer: Viewer, new: NewReport) -> tuple[Channel, str | None, str | None]:
     on_behalf = viewer.role is Role.IOC_OPERATOR
     channel = new.channel or (Channel.HOTLINE if on_behalf else Channel.APP)
-    if not on_behalf and channel not in (Channel.APP, Channel.WEB):
+    if viewer.via_api_key:
+        if channel is not Channel.OPEN311:
+            raise Invalid("A partner's key reports through OPEN311.", field="channel")
+    elif channel is Channel.OPEN311 or (not on_behalf and channel not in (Channel.APP,
+                                                                         Channel.WEB)):
         raise Invalid("Citizens report through APP or WEB.", field="channel")
     if new.contact is None:
         return channel, None, None

@@ -49,3 +49,22 @@ class AuthToken(Model):
 
     class Meta:
         table = "auth_token"
+
+
+class ApiKey(Model):
+    """A partner's Open311 key, issued by an admin for one citizen account.
+
+    Reports posted with it are that account's. Only a keyed SHA-256 of the key is stored."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", on_delete=fields.CASCADE, related_name="api_keys"
+    )
+    user_id: int
+    name = fields.CharField(max_length=100)
+    key_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_key"

@@ -10,13 +10,14 @@ from typing import Any
 
 import strawberry
 
-from models import accounts, directory, services
+from models import accounts, directory, partners, services
 from models.errors import Invalid
+from models.user import User as UserRow
 from resolvers.context import Info
 from resolvers.feedback import FeedbackMutation
 from resolvers.guard import client_ip, guard, limit, report_result
 from schema import inputs, payloads
-from schema.account import User
+from schema.account import ApiKey, User
 from schema.directory import Agency, Category
 from schema.relay import decode_id, decode_ids
 from schema.report import ExtensionRequest, Media, Report
@@ -73,6 +74,31 @@ class CoreMutation:
 
         return await guard(payloads.CreateStaffAccountPayload, work)
 
+    @strawberry.mutation(description="Admin: issue an Open311 key to a partner.")
+    async def issue_api_key(
+        self, info: Info, input: inputs.IssueApiKeyInput
+    ) -> payloads.IssueApiKeyPayload:
+        async def work() -> dict[str, Any]:
+            key, row = await partners.issue_api_key(
+                info.context.deps, info.context.viewer, decode_id(input.user_id, "User", "userId"),
+                input.name)
+            user = await UserRow.get(id=row.user_id)
+            return {"api_key": ApiKey.from_row(row, user), "key": key}
+
+        return await guard(payloads.IssueApiKeyPayload, work)
+
+    @strawberry.mutation(description="Admin: revoke an Open311 key; it stops working at once.")
+    async def revoke_api_key(
+        self, info: Info, input: inputs.RevokeApiKeyInput
+    ) -> payloads.RevokeApiKeyPayload:
+        async def work() -> dict[str, Any]:
+            row = await partners.revoke_api_key(
+                info.context.deps, info.context.viewer, decode_id(input.id, "ApiKey", "id"))
+            user = await UserRow.get(id=row.user_id)
+            return {"api_key": ApiKey.from_row(row, user)}
+
+        return await guard(payloads.RevokeApiKeyPayload, work)
+
     # --- directory ------------------------------------------------------------------------------
 
     @strawberry.mutation
@@ -112,7 +138,8 @@ class CoreMutation:
     ) -> payloads.CreateCategoryPayload:
         async def work() -> dict[str, Any]:
             row = await directory.create_category(
-                info.context.viewer, code=input.code, name=input.name
+                info.context.viewer, code=input.code, name=input.name,
+                agency_kind=input.agency_kind,
             )
             return {"category": Category.from_row(row)}
 

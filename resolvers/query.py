@@ -10,7 +10,7 @@ from typing import Annotated
 import strawberry
 from tortoise.queryset import QuerySet
 
-from models import queries
+from models import partners, queries
 from models.agency import Agency as AgencyRow
 from models.agency import Category as CategoryRow
 from models.errors import Invalid
@@ -22,7 +22,7 @@ from models.user import User as UserRow
 from resolvers.context import Info
 from resolvers.prefetch import prefetch
 from resolvers.statistics import StatisticsQuery
-from schema.account import User
+from schema.account import ApiKey, User
 from schema.directory import Agency, Category
 from schema.enums import AgencyKind, AgencyLevel, ReportOrder
 from schema.feedback import Comment
@@ -198,6 +198,11 @@ class CoreQuery:
                       "today's period. Anonymous answers may be cached for a few seconds.")
     def server_time(self, info: Info) -> datetime:
         return info.context.deps.now()
+
+    @strawberry.field(description="Admin: the partners' Open311 keys, newest first.")
+    async def api_keys(self, info: Info) -> list[ApiKey]:
+        rows = await partners.list_api_keys(info.context.viewer)
+        return [ApiKey.from_row(r, r.user) for r in rows]
 
     @strawberry.field
     async def categories(self) -> list[Category]:

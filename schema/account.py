@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Self
 
 import strawberry
 
+from models.user import ApiKey as ApiKeyRow
 from models.user import User as UserRow
 from resolvers.context import Info
 from schema.directory import Agency, load_agency
@@ -36,3 +38,16 @@ class User(Node):
             id=to_global_id("User", row.id), display_name=row.display_name, phone=row.phone,
             role=row.role, agency_id=row.agency_id,
         )
+
+
+@strawberry.type(description="A partner's Open311 key. The key itself is shown once, when issued.")
+class ApiKey(Node):
+    name: str
+    user: User
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: ApiKeyRow, user: UserRow) -> Self:
+        return cls(id=to_global_id("ApiKey", row.id), name=row.name, user=User.from_row(user),
+                   created_at=row.created_at, revoked_at=row.revoked_at)

@@ -17,10 +17,13 @@ from schema.relay import Node, to_global_id
 class Category(Node):
     code: str
     name: str
+    agency_kind: AgencyKind = strawberry.field(
+        description="Who usually handles it (a utility company or a government office).")
 
     @classmethod
     def from_row(cls, row: CategoryRow) -> Self:
-        return cls(id=to_global_id("Category", row.id), code=row.code, name=row.name)
+        return cls(id=to_global_id("Category", row.id), code=row.code, name=row.name,
+                   agency_kind=row.agency_kind)
 
     @classmethod
     def maybe(cls, row: CategoryRow | None) -> Self | None:

@@ -192,6 +192,9 @@ class UpdateAgencyInput:
 class CreateCategoryInput:
     code: str
     name: str
+    agency_kind: AgencyKind = strawberry.field(
+        default=AgencyKind.GOVERNMENT,
+        description="Who usually handles it; Open311 shows it as the service's group.")
 
 
 @strawberry.input
@@ -231,3 +234,15 @@ class ReopenReportInput:
 class DismissContestInput:
     id: strawberry.ID
     note: str
+
+
+@strawberry.input(description="Admin: a key for a partner's Open311 tool, tied to a citizen "
+                              "account whose reports it files.")
+class IssueApiKeyInput:
+    user_id: strawberry.ID
+    name: str = strawberry.field(description="Who the partner is, e.g. the tool's name.")
+
+
+@strawberry.input
+class RevokeApiKeyInput:
+    id: strawberry.ID

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.account import User
+from schema.account import ApiKey, User
 from schema.directory import Agency, Category
 from schema.errors import UserError
 from schema.feedback import Comment
@@ -180,4 +180,18 @@ class WithdrawSupportPayload(ReportPayload):
 @strawberry.type
 class UploadMediaPayload:
     media: Media | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class IssueApiKeyPayload:
+    api_key: ApiKey | None = None
+    key: str | None = strawberry.field(
+        default=None, description="The key, shown this once: give it to the partner.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RevokeApiKeyPayload:
+    api_key: ApiKey | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
