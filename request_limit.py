@@ -18,13 +18,18 @@ RULE = "requests_ip"
 
 
 class RequestLimit:
-    def __init__(self, app: ASGIApp, throttle: Throttle, paths: tuple[str, ...]) -> None:
+    def __init__(self, app: ASGIApp, throttle: Throttle, paths: tuple[str, ...],
+                 prefixes: tuple[str, ...] = ()) -> None:
         self.app = app
         self.throttle = throttle
         self.paths = paths
+        self.prefixes = prefixes
+
+    def _limited(self, path: str) -> bool:
+        return path in self.paths or (bool(self.prefixes) and path.startswith(self.prefixes))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or scope["path"] not in self.paths:
+        if scope["type"] not in ("http", "websocket") or not self._limited(scope["path"]):
             await self.app(scope, receive, send)
             return
         ip = (scope.get("client") or ("unknown", 0))[0]

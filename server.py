@@ -45,6 +45,7 @@ from models.deps import Deps, utc_now
 from models.reminders import remind_forever
 from models.services import MAX_MEDIA_PER_REPORT
 from models.throttle import Throttle
+from open311.routes import open311_routes
 from realtime.bus import EventBus
 from realtime.fanout import FanOut
 from realtime.hub import Hub
@@ -385,7 +386,8 @@ def create_app(
     app = Starlette(
         middleware=[
             Middleware(RequestLimit, throttle=deps.throttle,
-                       paths=("/graphql", "/export/reports.geojson", "/export/reports.csv")),
+                       paths=("/graphql", "/export/reports.geojson", "/export/reports.csv"),
+                       prefixes=("/open311/",)),
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                        upload_max_bytes=settings.media_video_max_bytes + UPLOAD_OVERHEAD_BYTES),
         ],
@@ -396,6 +398,7 @@ def create_app(
             Route("/export/reports.csv", reports_csv),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *open311_routes(),
             wall_mount(),
         ],
         lifespan=lifespan,
