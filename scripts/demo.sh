@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 source scripts/apt.sh
 source scripts/bootstrap.sh
 .venv/bin/python server.py seed-demo
-echo "GraphiQL: http://${HOST:-127.0.0.1}:${PORT:-8000}/graphql  (demo accounts: see README)"
+echo "GraphiQL: http://${HOST:-127.0.0.1}:${PORT:-8000}/graphql, the live wall: /wall  (demo accounts: see README)"
 exec .venv/bin/python server.py serve
