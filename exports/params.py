@@ -17,7 +17,8 @@ KNOWN = {"status", "categoryId", "agencyId", "text", "bbox", "near", "submittedA
          "submittedBefore", "overdue"}
 
 
-def _list(params: QueryParams, name: str) -> list[str]:
+def comma_list(params: QueryParams, name: str) -> list[str]:
+    """Values given as `a,b` or as repeated parameters, blanks dropped."""
     return [part.strip() for value in params.getlist(name) for part in value.split(",")
             if part.strip()]
 
@@ -54,7 +55,7 @@ def report_filter(params: QueryParams) -> queries.ReportFilter:
         raise Invalid(f"Unknown parameter {sorted(unknown)[0]!r}; known: {sorted(KNOWN)}.",
                       field=sorted(unknown)[0])
     try:
-        statuses = [Status(s) for s in _list(params, "status")]
+        statuses = [Status(s) for s in comma_list(params, "status")]
     except ValueError:
         raise Invalid(f"status is one of {[s.value for s in Status]}.", field="status") from None
     overdue = params.get("overdue")
@@ -64,8 +65,8 @@ def report_filter(params: QueryParams) -> queries.ReportFilter:
     near = _floats(params, "near", 3)
     return queries.ReportFilter(
         statuses=statuses,
-        category_ids=decode_ids(_list(params, "categoryId"), "Category", "categoryId"),
-        agency_ids=decode_ids(_list(params, "agencyId"), "Agency", "agencyId"),
+        category_ids=decode_ids(comma_list(params, "categoryId"), "Category", "categoryId"),
+        agency_ids=decode_ids(comma_list(params, "agencyId"), "Agency", "agencyId"),
         text=params.get("text"),
         bbox=queries.BBox(*bbox) if bbox else None,
         near=queries.Near(*near) if near else None,

@@ -36,14 +36,15 @@ async def issue_api_key(deps: Deps, viewer: Viewer, user_id: int, name: str) -> 
         # A key speaks for its account: staff or IOC powers must never travel in a partner's tool.
         raise Invalid("Keys are issued for active citizen accounts only.", field="userId")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    row = await ApiKey.create(user_id=user.id, name=label, key_hash=_key_hash(key, deps.secret_key),
+    row = await ApiKey.create(user=user, name=label, key_hash=_key_hash(key, deps.secret_key),
                               created_at=deps.now())
     return key, row
 
 
 async def revoke_api_key(deps: Deps, viewer: Viewer, key_id: int) -> ApiKey:
+    """The key with its account loaded, revoked (already revoked: unchanged)."""
     require_admin(viewer)
-    row = await ApiKey.get_or_none(id=key_id)
+    row = await ApiKey.filter(id=key_id).select_related("user").first()
     if row is None:
         raise NotFound("No such key.", field="id")
     if row.revoked_at is None:

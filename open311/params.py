@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from starlette.datastructures import QueryParams
 
+from exports.params import comma_list
 from models.calendar import TZ
 from open311.formats import Open311Error
 from open311.mapping import CLOSED, OPEN
@@ -26,11 +27,6 @@ class RequestQuery:
     statuses: list[str]
     page: int
     page_size: int
-
-
-def _list(params: QueryParams, name: str) -> list[str]:
-    return [part.strip() for value in params.getlist(name) for part in value.split(",")
-            if part.strip()]
 
 
 def _instant(params: QueryParams, name: str) -> datetime | None:
@@ -68,15 +64,15 @@ def request_query(params: QueryParams, now: datetime) -> RequestQuery:
         raise Open311Error(400, "end_date must not be before start_date.")
     if end - start > MAX_SPAN:
         raise Open311Error(400, "start_date to end_date may not span more than 90 days.")
-    statuses = [s.lower() for s in _list(params, "status")]
+    statuses = [s.lower() for s in comma_list(params, "status")]
     unknown = [s for s in statuses if s not in (OPEN, CLOSED)]
     if unknown:
         raise Open311Error(400, f"status is open or closed, not {unknown[0]}.")
-    codes = _list(params, "service_request_id")
+    codes = comma_list(params, "service_request_id")
     if len(codes) > MAX_IDS:
         raise Open311Error(400, f"At most {MAX_IDS} service_request_id at once.")
     return RequestQuery(
-        codes=codes, service_codes=[c.upper() for c in _list(params, "service_code")],
+        codes=codes, service_codes=[c.upper() for c in comma_list(params, "service_code")],
         start=start, end=end, statuses=statuses,
         page=_positive(params, "page", 1, 1_000_000),
         page_size=_positive(params, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),

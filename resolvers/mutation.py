@@ -12,7 +12,6 @@ import strawberry
 
 from models import accounts, directory, partners, services
 from models.errors import Invalid
-from models.user import User as UserRow
 from resolvers.context import Info
 from resolvers.feedback import FeedbackMutation
 from resolvers.guard import client_ip, guard, limit, report_result
@@ -82,8 +81,7 @@ class CoreMutation:
             key, row = await partners.issue_api_key(
                 info.context.deps, info.context.viewer, decode_id(input.user_id, "User", "userId"),
                 input.name)
-            user = await UserRow.get(id=row.user_id)
-            return {"api_key": ApiKey.from_row(row, user), "key": key}
+            return {"api_key": ApiKey.from_row(row, row.user), "key": key}
 
         return await guard(payloads.IssueApiKeyPayload, work)
 
@@ -94,8 +92,7 @@ class CoreMutation:
         async def work() -> dict[str, Any]:
             row = await partners.revoke_api_key(
                 info.context.deps, info.context.viewer, decode_id(input.id, "ApiKey", "id"))
-            user = await UserRow.get(id=row.user_id)
-            return {"api_key": ApiKey.from_row(row, user)}
+            return {"api_key": ApiKey.from_row(row, row.user)}
 
         return await guard(payloads.RevokeApiKeyPayload, work)
 
