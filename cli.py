@@ -8,11 +8,11 @@ import sys
 from collections.abc import Sequence
 
 import logs
-from models import accounts
-from models.agency import Agency
+from models.actions import accounts
 from models.db import database, migrate
 from models.enums import Role
 from models.errors import DomainError
+from models.orm.directory import Agency
 from realtime.bus import EventBus
 from settings import Settings
 
@@ -76,7 +76,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _remind(settings: Settings, args: argparse.Namespace) -> int:
-    from models.reminders import raise_reminders
+    from models.actions.reminders import raise_reminders
     from server import make_deps
 
     async def run() -> str:

@@ -38,12 +38,12 @@ from exports.routes import reports_csv, reports_geojson
 from media.http import UploadRequestAdapter, is_multipart, preflighted, serve_media
 from media.service import MediaService, MediaSettings, clean_forever
 from media.storage import LocalStorage
-from models import accounts
-from models.calendar import vietnam
+from models.actions import accounts
+from models.actions.changes import MAX_MEDIA_PER_REPORT
+from models.actions.reminders import remind_forever
 from models.db import database, unavailable
 from models.deps import Deps, utc_now
-from models.reminders import remind_forever
-from models.services import MAX_MEDIA_PER_REPORT
+from models.rules.calendar import vietnam
 from models.throttle import Throttle
 from open311.routes import open311_routes
 from realtime.bus import EventBus

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 
-from models.calendar import parse_dates
+from models.rules.calendar import parse_dates
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
 

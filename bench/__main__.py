@@ -32,9 +32,9 @@ from bench import fanout, writes
 from bench.city import City, build
 from bench.tools import Figure, Report, Uvicorn, ensure_wrk, gql, login, wrk
 from models.db import migrate
-from models.lifecycle import PUBLIC_STATUSES
-from models.pagination import encode_cursor
-from models.queries import ReportOrder
+from models.queries.pagination import encode_cursor
+from models.queries.reports import ReportOrder
+from models.rules.lifecycle import PUBLIC_STATUSES
 from tests.support.process import Process
 from tests.support.servers import start_postgres, start_redis
 from tests.support.world import gid

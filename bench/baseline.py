@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from models.lifecycle import PUBLIC_STATUSES
+from models.rules.lifecycle import PUBLIC_STATUSES
 
 WALL_SQL = """
 SELECT r.id, r.title, r.status, r.submitted_at, r.due_at, r.latitude, r.longitude, r.address,

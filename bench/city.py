@@ -15,9 +15,9 @@ from typing import Any
 
 import asyncpg
 
-from models import geo
-from models.calendar import due_at, vietnam
-from models.services import search_text
+from models.rules import geo
+from models.rules.calendar import due_at, vietnam
+from models.rules.text import search_text
 
 BENCH_PASSWORD = "bench-password-2026"
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)

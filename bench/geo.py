@@ -24,10 +24,11 @@ from pathlib import Path
 import asyncpg
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-from models import geo, queries
 from models.db import database, migrate
-from models.pagination import PageArgs, paginate
-from models.policy import ANONYMOUS
+from models.queries import reports as queries
+from models.queries.pagination import PageArgs, paginate
+from models.rules import geo
+from models.rules.policy import ANONYMOUS
 from tests.support.servers import start_postgres
 
 COLUMNS = ("id", "title", "description", "original_description", "search_text", "channel",

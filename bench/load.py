@@ -29,11 +29,11 @@ import httpx
 import orjson
 from websockets.asyncio.client import connect
 
-from models.calendar import vietnam
 from models.db import database, migrate
 from models.deps import Deps
 from models.enums import Role
-from models.lifecycle import PUBLIC_STATUSES
+from models.rules.calendar import vietnam
+from models.rules.lifecycle import PUBLIC_STATUSES
 from realtime.channels import IOC_KINDS
 from tests.support.process import SECRET, Process
 from tests.support.servers import start_postgres, start_redis

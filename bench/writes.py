@@ -24,7 +24,7 @@ from bench.city import City, phone
 from bench.load import LIFECYCLE, percentile
 from bench.tools import Wrk, gql, login, wrk
 from models.enums import EventKind
-from models.report import ReportEvent
+from models.orm.reports import ReportEvent
 from realtime.bus import EventBus
 from tests.support.process import Process
 

@@ -19,13 +19,14 @@ from demo.data import (
     TEMPLATES,
     WARDS,
 )
-from models import accounts, calendar, participation, services
-from models.agency import Agency, Category
+from models.actions import accounts, handling, participation, review, submission
 from models.deps import Deps
 from models.enums import Channel, Role, Satisfaction, Status
-from models.policy import Viewer
-from models.report import Report
-from models.user import User
+from models.orm.accounts import User
+from models.orm.directory import Agency, Category
+from models.orm.reports import Report
+from models.rules import calendar
+from models.rules.policy import Viewer
 from settings import Settings
 
 HUE_CENTER = (16.4637, 107.5909)
@@ -117,15 +118,15 @@ async def _feedback(
     await participation.rate_report(deps, reporter, report.id, satisfaction, None)
     if satisfaction is Satisfaction.UNSATISFIED and rng.random() < 0.3:
         advance(rng.uniform(1, 24))
-        await services.contest_result(deps, reporter, report.id,
+        await participation.contest_result(deps, reporter, report.id,
                                       "Kết quả chưa đúng thực tế, đề nghị kiểm tra lại.")
         roll = rng.random()
         advance(rng.uniform(2, 48))
         if roll < 0.4:
-            await services.reopen_report(deps, ioc, report.id,
+            await review.reopen_report(deps, ioc, report.id,
                                          "Kiểm tra lại: người dân phản ánh chưa xử lý xong.")
         elif roll < 0.7:
-            await services.dismiss_contest(deps, ioc, report.id,
+            await review.dismiss_contest(deps, ioc, report.id,
                                            "Đã đối chiếu hình ảnh, kết quả xử lý đạt yêu cầu.")
 
 
@@ -194,13 +195,13 @@ async def seed(settings: Settings, reports: int = 200, now: datetime | None = No
         lon = HUE_CENTER[1] + rng.uniform(-0.05, 0.05)
         by_phone = rng.random() < 0.1
         author = ioc if by_phone else _viewer(reporter)
-        report = await services.submit_report(deps, author, services.NewReport(
+        report = await submission.submit_report(deps, author, submission.NewReport(
             title=title,
             description=text.format(n=rng.randint(1, 250), street=street),
             category_id=categories[cat_code].id if rng.random() < 0.9 else None,
-            location=services.Location(lat, lon, f"đường {street}, phường {rng.choice(WARDS)}"),
+            location=submission.Location(lat, lon, f"đường {street}, phường {rng.choice(WARDS)}"),
             channel=Channel.HOTLINE if by_phone else rng.choice([Channel.APP, Channel.WEB]),
-            contact=services.Contact(reporter.display_name, reporter.phone) if by_phone else None,
+            contact=submission.Contact(reporter.display_name, reporter.phone) if by_phone else None,
         ))
         fate = _pick_fate(rng, (now - start).total_seconds() / 86400)
 
@@ -212,38 +213,38 @@ async def seed(settings: Settings, reports: int = 200, now: datetime | None = No
             continue
         advance(rng.uniform(0.5, 20))
         if fate is Status.REJECTED:
-            await services.reject_report(deps, ioc, report.id,
+            await review.reject_report(deps, ioc, report.id,
                                          "Nội dung phản ánh không thuộc phạm vi tiếp nhận.")
             continue
         if fate is Status.MERGED and public:
-            await services.merge_report(deps, ioc, report.id, rng.choice(public[-20:]).id)
+            await review.merge_report(deps, ioc, report.id, rng.choice(public[-20:]).id)
             continue
         agency = agencies[rng.choice(agency_codes)]
-        await services.assign_report(deps, ioc, report.id, agency.id,
+        await review.assign_report(deps, ioc, report.id, agency.id,
                                      category_id=categories[cat_code].id)
         public.append(report)
         staff = _viewer(staff_of[agency.id])
         if fate is Status.ASSIGNED:
             continue
         advance(rng.uniform(1, 30))
-        await services.accept_report(deps, staff, report.id)
+        await handling.accept_report(deps, staff, report.id)
         if rng.random() < 0.12:
             advance(rng.uniform(24, 72))
             due = calendar.local_date(report.due_at)
-            _, req = await services.request_extension(
+            _, req = await handling.request_extension(
                 deps, staff, report.id, due + timedelta(days=7),
                 "Cần thêm thời gian phối hợp với các đơn vị liên quan.",
             )
             advance(rng.uniform(2, 24))
-            await services.decide_extension(deps, ioc, req.id, True, "Đồng ý gia hạn.")
+            await review.decide_extension(deps, ioc, req.id, True, "Đồng ý gia hạn.")
         if fate is Status.IN_PROGRESS:
             continue
         advance(rng.uniform(24, 24 * 14))
-        await services.submit_result(deps, staff, report.id, rng.choice(RESULTS))
+        await handling.submit_result(deps, staff, report.id, rng.choice(RESULTS))
         if fate is Status.RESULT_SUBMITTED:
             continue
         advance(rng.uniform(1, 30))
-        await services.publish_result(deps, ioc, report.id)
+        await review.publish_result(deps, ioc, report.id)
         await _feedback(deps, rng, report, _viewer(reporter) if not by_phone else None, ioc,
                         advance)
 

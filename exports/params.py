@@ -8,9 +8,9 @@ from datetime import datetime
 
 from starlette.datastructures import QueryParams
 
-from models import queries
 from models.enums import Status
 from models.errors import Invalid
+from models.queries import reports as queries
 from schema.relay import decode_ids
 
 KNOWN = {"status", "categoryId", "agencyId", "text", "bbox", "near", "submittedAfter",

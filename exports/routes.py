@@ -16,14 +16,15 @@ from starlette.responses import Response, StreamingResponse
 
 from auth_header import bearer_token
 from exports.params import report_filter
-from models import accounts, queries
-from models.agency import Agency, Category
-from models.calendar import TZ
+from models.actions import accounts
 from models.deps import Deps
 from models.errors import DomainError
-from models.lifecycle import is_overdue
-from models.policy import ANONYMOUS, Viewer
-from models.services import report_code
+from models.orm.directory import Agency, Category
+from models.orm.reports import report_code
+from models.queries import reports as queries
+from models.rules.calendar import TZ
+from models.rules.lifecycle import is_overdue
+from models.rules.policy import ANONYMOUS, Viewer
 from schema.relay import to_global_id
 
 BATCH = 1000

@@ -16,7 +16,7 @@ from media import multipart
 from media.service import MediaService
 from media.storage import KEY
 from media.urls import signed_for
-from models import accounts
+from models.actions import accounts
 from models.deps import Deps
 
 # A browser sends a cross-site multipart POST without asking first ("simple" request); any of

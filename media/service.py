@@ -16,12 +16,12 @@ from tortoise.expressions import Q
 from media import images, video
 from media.multipart import Received, UploadLimits
 from media.storage import Storage, new_key, thumbnail_key
+from models.actions.changes import require_signed_in
 from models.deps import Deps
-from models.enums import MediaKind, Status
+from models.enums import MediaKind
 from models.errors import Invalid
-from models.policy import Viewer, can_see_media, media_is_public
-from models.report import Media, Report
-from models.services import facts, require_signed_in
+from models.orm.reports import Media, Report
+from models.rules.policy import Viewer, can_see_media, media_is_public
 
 log = logging.getLogger(__name__)
 CLEANUP_BATCH = 500
@@ -114,11 +114,10 @@ class MediaService:
         if row is None:
             return None
         report = await Report.get_or_none(id=row.report_id) if row.report_id else None
-        report_facts = facts(report) if report else None
-        published = report is not None and report.status is Status.RESOLVED
-        public = media_is_public(report_facts, row.is_result, published)
+        report_facts = report.facts if report else None
+        public = media_is_public(report_facts, row.is_result)
         if not (public or signed or can_see_media(viewer, row.owner_id, report_facts,
-                                                  row.is_result, published)):
+                                                  row.is_result)):
             return None
         content_type = row.content_type if key == row.storage_key else "image/webp"
         return Served(key, content_type, public)

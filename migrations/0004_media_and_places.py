@@ -6,7 +6,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 from tortoise.indexes import Index
 
-from models.geo import located
+from models.rules.geo import located
 
 BATCH = 2000
 

@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from models.calendar import WorkingCalendar
-from models.report import ReportEvent
+from models.orm.reports import ReportEvent
+from models.rules.calendar import WorkingCalendar
 from models.throttle import Throttle
 
 Publisher = Callable[[Sequence[ReportEvent]], Awaitable[None]]

@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from media.urls import media_url
-from models.agency import Agency, Category
-from models.calendar import TZ
 from models.deps import Deps
 from models.enums import AgencyKind, MediaKind, Status
-from models.lifecycle import OPEN_STATUSES, PUBLIC_STATUSES
-from models.report import Media, Report
-from models.services import code_of
+from models.orm.directory import Agency, Category
+from models.orm.reports import Media, Report
+from models.rules.calendar import TZ
+from models.rules.lifecycle import OPEN_STATUSES
+from models.rules.policy import media_is_public, result_published
 
 OPEN, CLOSED = "open", "closed"
 GROUPS = {AgencyKind.GOVERNMENT: "Cơ quan nhà nước", AgencyKind.BUSINESS: "Doanh nghiệp"}
@@ -65,14 +65,14 @@ def request(report: Report, *, categories: dict[int, Category], agencies: dict[i
             photo: Media | None, base_url: str, deps: Deps) -> dict[str, Any]:
     category = categories.get(report.category_id) if report.category_id else None
     agency = agencies.get(report.agency_id) if report.agency_id else None
-    published = report.status is Status.RESOLVED
+    published = result_published(report.facts)
     photo_url = None
     if photo is not None:
         photo_url = base_url + media_url(photo.storage_key,
-                                         public=report.status in PUBLIC_STATUSES,
+                                         public=media_is_public(report.facts, photo.is_result),
                                          secret=deps.secret_key, now=deps.now())
     return {
-        "service_request_id": code_of(report),
+        "service_request_id": report.code,
         "status": open311_status(report.status),
         "status_notes": report.result_text if published else None,
         "service_name": category.name if category else None,

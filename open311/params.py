@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from starlette.datastructures import QueryParams
 
 from exports.params import comma_list
-from models.calendar import TZ
+from models.rules.calendar import TZ
 from open311.formats import Open311Error
 from open311.mapping import CLOSED, OPEN
 

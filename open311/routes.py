@@ -14,13 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from models import partners, queries, services
-from models.agency import Agency, Category
+from models.actions import partners, submission
 from models.deps import Deps
 from models.enums import Channel, Role
 from models.errors import DomainError, ErrorCode, RateLimited
-from models.policy import ANONYMOUS, Viewer
-from models.report import Media, Report
+from models.orm.directory import Agency, Category
+from models.orm.reports import Media, Report, parse_report_code
+from models.queries import reports as queries
+from models.rules.policy import ANONYMOUS, Viewer
 from open311 import mapping
 from open311.formats import Open311Error, check_format, error, render
 from open311.params import request_query
@@ -116,7 +117,7 @@ async def request_list(request: Request, fmt: str) -> Response:
     q = request_query(request.query_params, deps.now())
     qs = Report.filter(queries.visible_to(viewer))
     if q.codes:
-        ids = [i for i in (services.parse_report_code(c) for c in q.codes) if i is not None]
+        ids = [i for i in (parse_report_code(c) for c in q.codes) if i is not None]
         qs = qs.filter(id__in=ids)
     else:
         qs = qs.filter(submitted_at__gte=q.start, submitted_at__lte=q.end)
@@ -132,7 +133,7 @@ async def request_list(request: Request, fmt: str) -> Response:
                   .offset((q.page - 1) * q.page_size).limit(q.page_size))
     if q.codes:  # a number from another year is not that report
         asked = {c.strip().upper() for c in q.codes}
-        rows = [r for r in rows if services.code_of(r) in asked]
+        rows = [r for r in rows if r.code in asked]
     return render(fmt, "service_requests", await _as_requests(request, rows, deps))
 
 
@@ -140,9 +141,9 @@ async def request_one(request: Request, fmt: str) -> Response:
     deps = _deps(request)
     viewer = await _viewer(request.query_params.get("api_key"), deps, required=False)
     code = request.path_params["code"].strip().upper()
-    number = services.parse_report_code(code)
+    number = parse_report_code(code)
     report = await queries.visible_report(viewer, number) if number is not None else None
-    if report is None or services.code_of(report) != code:
+    if report is None or report.code != code:
         raise Open311Error(404, "No such service request.")
     return render(fmt, "service_requests", await _as_requests(request, [report], deps))
 
@@ -188,13 +189,13 @@ async def create_request(request: Request, fmt: str) -> Response:
         raise Open311Error(400, "description is required.")
     await deps.throttle.hit("submitReport", str(viewer.user_id))
     token = "o311-" + secrets.token_urlsafe(16)
-    report = await services.submit_report(deps, viewer, services.NewReport(
+    report = await submission.submit_report(deps, viewer, submission.NewReport(
         description=description, category_id=category.id,
-        location=services.Location(lat, lon, fields.get("address_string") or None),
+        location=submission.Location(lat, lon, fields.get("address_string") or None),
         idempotency_key=token, channel=Channel.OPEN311,
     ))
     return render(fmt, "service_requests", [{
-        "service_request_id": services.code_of(report),
+        "service_request_id": report.code,
         "token": token,
         "service_notice": "Trung tâm IOC sẽ xác minh phản ánh trước khi chuyển đơn vị xử lý.",
         "account_id": None,
@@ -212,7 +213,7 @@ async def token_lookup(request: Request, fmt: str) -> Response:
     if report is None:
         raise Open311Error(404, "No such token.")
     return render(fmt, "service_requests",
-                  [{"service_request_id": services.code_of(report), "token": token}])
+                  [{"service_request_id": report.code, "token": token}])
 
 
 def open311_routes() -> list[Route]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from broadcaster import Broadcast
 
-from models.report import ReportEvent
+from models.orm.reports import ReportEvent
 from realtime.events import REPORT_EVENTS, encode
 from realtime.redis_backend import RedisPubSubBackend
 

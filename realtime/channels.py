@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from models import policy
 from models.enums import EventKind
-from models.lifecycle import PUBLIC_STATUSES
-from models.policy import Viewer
-from models.queries import BBox
-from models.report import Report, ReportEvent
-from models.services import facts
+from models.orm.reports import Report, ReportEvent
+from models.queries.reports import BBox
+from models.rules import policy
+from models.rules.lifecycle import PUBLIC_STATUSES
+from models.rules.policy import Viewer
 
 # What an agency must see: new work, what people say about it, decisions, deadlines.
 AGENCY_KINDS = frozenset({
@@ -51,7 +50,7 @@ class Channel:
             and (event.to_status is None or event.to_status in PUBLIC_STATUSES)
         ):
             return False  # public now, and the event itself is a public step
-        if not self.public_only and not policy.can_see_report(self.viewer, facts(report)):
+        if not self.public_only and not policy.can_see_report(self.viewer, report.facts):
             return False
         if self.agency_id is not None and report.agency_id != self.agency_id:
             return False  # after re-assignment the old agency stops hearing about it

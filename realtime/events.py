@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from models.report import ReportEvent
+from models.orm.reports import ReportEvent
 
 REPORT_EVENTS = "report-events"
 

@@ -16,7 +16,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from models.report import Report, ReportEvent
+from models.orm.reports import Report, ReportEvent
 from realtime.channels import Channel
 from resolvers.loaders import Loaders
 

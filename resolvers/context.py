@@ -13,7 +13,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as _Info
 
 from models.deps import Deps
-from models.policy import Viewer
+from models.rules.policy import Viewer
 from realtime.memo import Memo
 from resolvers.loaders import Loaders, supported_by
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 
-from models import participation, services
+from models.actions import participation, review
 from resolvers.context import Info
 from resolvers.guard import client_ip, guard, limit, report_result
 from schema import inputs, payloads
@@ -63,7 +63,7 @@ class FeedbackMutation:
     ) -> payloads.ContestResultPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return report_result(await services.contest_result(
+            return report_result(await participation.contest_result(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.reason
             ))
 
@@ -76,7 +76,7 @@ class FeedbackMutation:
         async def work() -> dict[str, Any]:
             c = info.context
             agency = decode_id(input.agency_id, "Agency", "agencyId") if input.agency_id else None
-            return report_result(await services.reopen_report(
+            return report_result(await review.reopen_report(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.reason, agency
             ))
 
@@ -88,7 +88,7 @@ class FeedbackMutation:
     ) -> payloads.DismissContestPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return report_result(await services.dismiss_contest(
+            return report_result(await review.dismiss_contest(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.note
             ))
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from starlette.responses import Response
 
 from models.errors import DomainError
-from models.report import Report as ReportRow
+from models.orm.reports import Report as ReportRow
 from resolvers.context import Info
 from schema.errors import UserError
 from schema.report import Report

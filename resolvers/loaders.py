@@ -12,13 +12,13 @@ from strawberry.dataloader import DataLoader
 from tortoise.functions import Count
 from tortoise.models import Model
 
-from models.agency import Agency, Category
-from models.duplicates import Hint, similar_nearby
 from models.enums import ExtensionStatus
-from models.feedback import Comment, Rating, Support
-from models.queries import first_comments, last_events
-from models.report import ExtensionRequest, Media, Report, ReportEvent
-from models.user import User
+from models.orm.accounts import User
+from models.orm.directory import Agency, Category
+from models.orm.participation import Comment, Rating, Support
+from models.orm.reports import ExtensionRequest, Media, Report, ReportEvent
+from models.queries.duplicates import Hint, similar_nearby
+from models.queries.reports import first_comments, last_events
 
 M = TypeVar("M", bound=Model)
 K = TypeVar("K")

@@ -10,7 +10,7 @@ from typing import Any
 
 import strawberry
 
-from models import accounts, directory, partners, services
+from models.actions import accounts, directory, handling, partners, review, submission
 from models.errors import Invalid
 from resolvers.context import Info
 from resolvers.feedback import FeedbackMutation
@@ -169,7 +169,7 @@ class CoreMutation:
             if info.context.viewer.user_id is not None:
                 await limit(info, "submitReport", str(info.context.viewer.user_id))
             loc = input.location
-            new = services.NewReport(
+            new = submission.NewReport(
                 description=input.description,
                 title=input.title,
                 category_id=(
@@ -177,18 +177,18 @@ class CoreMutation:
                     if input.category_id else None
                 ),
                 location=(
-                    services.Location(loc.latitude, loc.longitude, loc.address) if loc else None
+                    submission.Location(loc.latitude, loc.longitude, loc.address) if loc else None
                 ),
                 media_ids=decode_ids(input.media_ids, "Media", "mediaIds"),
                 idempotency_key=input.idempotency_key,
                 channel=input.channel,
                 contact=(
-                    services.Contact(input.contact.name, input.contact.phone)
+                    submission.Contact(input.contact.name, input.contact.phone)
                     if input.contact else None
                 ),
             )
             c = info.context
-            return report_result(await services.submit_report(c.deps, c.viewer, new))
+            return report_result(await submission.submit_report(c.deps, c.viewer, new))
 
         return await guard(payloads.SubmitReportPayload, work)
 
@@ -198,7 +198,7 @@ class CoreMutation:
     ) -> payloads.RejectReportPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return report_result(await services.reject_report(
+            return report_result(await review.reject_report(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.reason
             ))
 
@@ -210,7 +210,7 @@ class CoreMutation:
     ) -> payloads.MergeReportPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return report_result(await services.merge_report(
+            return report_result(await review.merge_report(
                 c.deps, c.viewer, decode_id(input.id, "Report"),
                 decode_id(input.into_id, "Report", "intoId"),
             ))
@@ -223,7 +223,7 @@ class CoreMutation:
     ) -> payloads.AssignReportPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return report_result(await services.assign_report(
+            return report_result(await review.assign_report(
                 c.deps, c.viewer, decode_id(input.id, "Report"),
                 decode_id(input.agency_id, "Agency", "agencyId"),
                 category_id=(
@@ -242,7 +242,7 @@ class CoreMutation:
         async def work() -> dict[str, Any]:
             c = info.context
             return report_result(
-                await services.accept_report(c.deps, c.viewer, decode_id(input.id, "Report"))
+                await handling.accept_report(c.deps, c.viewer, decode_id(input.id, "Report"))
             )
 
         return await guard(payloads.AcceptReportPayload, work)
@@ -253,7 +253,7 @@ class CoreMutation:
     ) -> payloads.DeclineReportPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return report_result(await services.decline_report(
+            return report_result(await handling.decline_report(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.reason
             ))
 
@@ -265,7 +265,7 @@ class CoreMutation:
     ) -> payloads.RequestExtensionPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            report, req = await services.request_extension(
+            report, req = await handling.request_extension(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.until, input.reason
             )
             return {"report": Report.from_row(report),
@@ -279,7 +279,7 @@ class CoreMutation:
     ) -> payloads.DecideExtensionPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            report, req = await services.decide_extension(
+            report, req = await review.decide_extension(
                 c.deps, c.viewer, decode_id(input.request_id, "ExtensionRequest", "requestId"),
                 input.approve, input.note,
             )
@@ -294,7 +294,7 @@ class CoreMutation:
     ) -> payloads.SubmitResultPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return report_result(await services.submit_result(
+            return report_result(await handling.submit_result(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.text,
                 decode_ids(input.media_ids, "Media", "mediaIds"),
             ))
@@ -307,7 +307,7 @@ class CoreMutation:
     ) -> payloads.ReturnResultPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return report_result(await services.return_result(
+            return report_result(await review.return_result(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.reason
             ))
 
@@ -319,7 +319,7 @@ class CoreMutation:
     ) -> payloads.PublishResultPayload:
         async def work() -> dict[str, Any]:
             c = info.context
-            return report_result(await services.publish_result(
+            return report_result(await review.publish_result(
                 c.deps, c.viewer, decode_id(input.id, "Report"), input.text
             ))
 

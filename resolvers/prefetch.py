@@ -10,7 +10,7 @@ from typing import Any
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
-from models.report import Report as ReportRow
+from models.orm.reports import Report as ReportRow
 from resolvers.context import Info
 
 Selection = SelectedField | FragmentSpread | InlineFragment

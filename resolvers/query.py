@@ -10,15 +10,16 @@ from typing import Annotated
 import strawberry
 from tortoise.queryset import QuerySet
 
-from models import partners, queries
-from models.agency import Agency as AgencyRow
-from models.agency import Category as CategoryRow
+from models.actions import partners
 from models.errors import Invalid
-from models.pagination import PageArgs, paginate
-from models.policy import Viewer, can_see_extension_requests, can_see_report
-from models.report import Report as ReportRow
-from models.services import facts, parse_report_code
-from models.user import User as UserRow
+from models.orm.accounts import User as UserRow
+from models.orm.directory import Agency as AgencyRow
+from models.orm.directory import Category as CategoryRow
+from models.orm.reports import Report as ReportRow
+from models.orm.reports import parse_report_code
+from models.queries import reports as queries
+from models.queries.pagination import PageArgs, paginate
+from models.rules.policy import Viewer, can_see_extension_requests, can_see_report
 from resolvers.context import Info
 from resolvers.prefetch import prefetch
 from resolvers.statistics import StatisticsQuery
@@ -107,7 +108,7 @@ async def _node(info: Info, global_id: str) -> Node | None:
     viewer, loaders = info.context.viewer, info.context.loaders
     if type_name == "Report":
         row = await loaders.report_by_id.load(pk)
-        if row is None or not can_see_report(viewer, facts(row)):
+        if row is None or not can_see_report(viewer, row.facts):
             return None
         return Report.from_row(row)
     if type_name == "Agency":
@@ -124,13 +125,13 @@ async def _node(info: Info, global_id: str) -> Node | None:
     if type_name == "Comment":
         comment = await loaders.comment_by_id.load(pk)
         report = await loaders.report_by_id.load(comment.report_id) if comment else None
-        if comment is None or report is None or not can_see_report(viewer, facts(report)):
+        if comment is None or report is None or not can_see_report(viewer, report.facts):
             return None
         return Comment.from_row(comment)
     if type_name == "ExtensionRequest":
         ext = await loaders.extension_request_by_id.load(pk)
         report = await loaders.report_by_id.load(ext.report_id) if ext else None
-        if ext is None or report is None or not can_see_extension_requests(viewer, facts(report)):
+        if ext is None or report is None or not can_see_extension_requests(viewer, report.facts):
             return None
         return ExtensionRequest.from_row(ext)
     return None

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import strawberry
 
-from models import period, ranking, statistics
 from models.errors import Invalid
+from models.queries import statistics
+from models.rules import period, ranking
 from resolvers.context import Info
 from schema.enums import AgencyKind
 from schema.relay import decode_id

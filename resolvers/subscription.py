@@ -7,11 +7,12 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from models import accounts, period, policy
+from models.actions import accounts
 from models.errors import Forbidden, Invalid, NotFound, TooSlow, Unauthenticated
-from models.queries import BBox, visible_report
-from models.report import ReportEvent as EventRow
-from models.services import check_coordinates, facts
+from models.orm.reports import ReportEvent as EventRow
+from models.queries.reports import BBox, visible_report
+from models.rules import period, policy
+from models.rules.geo import check_coordinates
 from realtime import channels
 from realtime.channels import Channel
 from realtime.hub import Batch, replay
@@ -42,7 +43,7 @@ def _after(after: str | None) -> int | None:
 def _deliver(info: Info, batch: Batch, event: EventRow, channel: Channel) -> ReportEvent:
     info.context.refresh_loaders(batch.loaders)
     report = batch.reports[event.report_id]
-    show_note = policy.can_see_event_note(channel.viewer, event.kind, facts(report))
+    show_note = policy.can_see_event_note(channel.viewer, event.kind, report.facts)
     return ReportEvent.from_row(event, show_note)
 
 

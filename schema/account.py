@@ -7,8 +7,8 @@ from typing import Self
 
 import strawberry
 
-from models.user import ApiKey as ApiKeyRow
-from models.user import User as UserRow
+from models.orm.accounts import ApiKey as ApiKeyRow
+from models.orm.accounts import User as UserRow
 from resolvers.context import Info
 from schema.directory import Agency, load_agency
 from schema.enums import Role

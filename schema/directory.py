@@ -6,8 +6,8 @@ from typing import Self
 
 import strawberry
 
-from models.agency import Agency as AgencyRow
-from models.agency import Category as CategoryRow
+from models.orm.directory import Agency as AgencyRow
+from models.orm.directory import Category as CategoryRow
 from resolvers.context import Info
 from schema.enums import AgencyKind, AgencyLevel
 from schema.relay import Node, to_global_id

@@ -10,7 +10,9 @@ from typing import TypeAlias
 
 import strawberry
 
-from models import enums, errors, policy, queries
+from models import enums, errors
+from models.queries import reports as queries
+from models.rules import policy
 
 strawberry.enum(enums.Status, name="ReportStatus")
 strawberry.enum(enums.Role, name="Role")

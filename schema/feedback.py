@@ -7,11 +7,11 @@ from typing import Self
 
 import strawberry
 
-from models import policy
-from models.feedback import Comment as CommentRow
-from models.feedback import Rating as RatingRow
-from models.pagination import Page
-from models.policy import ReportFacts
+from models.orm.participation import Comment as CommentRow
+from models.orm.participation import Rating as RatingRow
+from models.queries.pagination import Page
+from models.rules import policy
+from models.rules.policy import ReportFacts
 from resolvers.context import Info
 from schema.directory import Agency, load_agency
 from schema.enums import AuthorBadge, Satisfaction

@@ -33,7 +33,7 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaEx
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
-from models.pagination import DEFAULT_PAGE, MAX_PAGE
+from models.queries.pagination import DEFAULT_PAGE, MAX_PAGE
 
 # Plain lists (a report's timeline, media) are not paged: count them as this many items each.
 LIST_ESTIMATE = 10

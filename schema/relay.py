@@ -10,7 +10,7 @@ from typing import Any
 import strawberry
 
 from models.errors import Invalid
-from models.pagination import Page
+from models.queries.pagination import Page
 
 MAX_NODES = 100
 

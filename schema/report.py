@@ -8,15 +8,15 @@ from typing import Self
 import strawberry
 
 from media.urls import media_url
-from models import policy, queries
 from models.deps import Deps
-from models.lifecycle import PUBLIC_STATUSES, is_overdue
-from models.pagination import Page, PageArgs, encode_cursor, paginate
-from models.report import ExtensionRequest as ExtensionRow
-from models.report import Media as MediaRow
-from models.report import Report as ReportRow
-from models.report import ReportEvent as EventRow
-from models.services import code_of, facts
+from models.orm.reports import ExtensionRequest as ExtensionRow
+from models.orm.reports import Media as MediaRow
+from models.orm.reports import Report as ReportRow
+from models.orm.reports import ReportEvent as EventRow
+from models.queries import reports as queries
+from models.queries.pagination import Page, PageArgs, encode_cursor, paginate
+from models.rules import policy
+from models.rules.lifecycle import is_overdue
 from resolvers.context import Info
 from resolvers.loaders import now_or_later
 from schema.account import Person
@@ -89,7 +89,7 @@ class ReportEvent:
     @strawberry.field
     async def report(self, info: Info) -> Report | None:
         row = await info.context.loaders.report_by_id.load(self.report_id)
-        if row is None or not policy.can_see_report(info.context.viewer, facts(row)):
+        if row is None or not policy.can_see_report(info.context.viewer, row.facts):
             return None
         return Report.from_row(row)
 
@@ -147,7 +147,7 @@ class Report(Node):
 
     @strawberry.field(description="Human-readable code, e.g. PA-2026-000123.")
     def code(self) -> str:
-        return code_of(self.row)
+        return self.row.code
 
     @strawberry.field
     def title(self) -> str:
@@ -189,7 +189,8 @@ class Report(Node):
 
     @strawberry.field
     def media(self, info: Info) -> list[Media]:
-        public, deps = self.row.status in PUBLIC_STATUSES, info.context.deps
+        public = policy.media_is_public(self.row.facts, is_result=False)
+        deps = info.context.deps
         return now_or_later(
             info.context.loaders.media_by_report_id, self.row.id,
             lambda rows: [Media.from_row(m, public=public, deps=deps)
@@ -222,29 +223,30 @@ class Report(Node):
     @strawberry.field(description="Published result; the unpublished draft only for IOC/agency.")
     async def result(self, info: Info) -> ReportResult | None:
         r = self.row
-        published = r.resolved_at is not None and r.status is ReportStatus.RESOLVED
+        published = policy.result_published(r.facts)
         if r.result_text is None:
             return None
-        if not published and not policy.can_see_unpublished_result(info.context.viewer, facts(r)):
+        if not published and not policy.can_see_unpublished_result(info.context.viewer, r.facts):
             return None
         media = await info.context.loaders.media_by_report_id.load(r.id)
         return ReportResult(
             text=r.result_text, submitted_at=r.result_submitted_at,
             published_at=r.resolved_at if published else None,
-            media=[Media.from_row(m, public=published, deps=info.context.deps)
+            media=[Media.from_row(m, public=policy.media_is_public(r.facts, True),
+                                  deps=info.context.deps)
                    for m in media if m.is_result],
         )
 
     @strawberry.field(description="Every step of the report, oldest first.")
     async def timeline(self, info: Info) -> list[ReportEvent]:
-        viewer, f = info.context.viewer, facts(self.row)
+        viewer, f = info.context.viewer, self.row.facts
         rows = await info.context.loaders.events_by_report_id.load(self.row.id)
         return [ReportEvent.from_row(e, policy.can_see_event_note(viewer, e.kind, f)) for e in rows]
 
     @strawberry.field(description="The latest step (what a wall or a list shows), without "
                       "loading the whole timeline.")
     def last_event(self, info: Info) -> ReportEvent | None:
-        viewer, f = info.context.viewer, facts(self.row)
+        viewer, f = info.context.viewer, self.row.facts
 
         def convert(row: EventRow | None) -> ReportEvent | None:
             if row is None:
@@ -275,7 +277,7 @@ class Report(Node):
 
     @strawberry.field(description="The reporter's latest rating of the published result.")
     def rating(self, info: Info) -> Rating | None:
-        f = facts(self.row)
+        f = self.row.facts
         return now_or_later(info.context.loaders.latest_rating_by_report_id, self.row.id,
                             lambda row: Rating.from_row(row, f) if row else None)
 
@@ -304,14 +306,14 @@ class Report(Node):
         if self.row.duplicate_of_id is None:
             return None
         row = await info.context.loaders.report_by_id.load(self.row.duplicate_of_id)
-        if row is None or not policy.can_see_report(info.context.viewer, facts(row)):
+        if row is None or not policy.can_see_report(info.context.viewer, row.facts):
             return None
         return Report.from_row(row)
 
     @strawberry.field(description="Personal data: null unless you are the reporter or the IOC.")
     async def reporter(self, info: Info) -> Person | None:
         r = self.row
-        if not policy.can_see_personal_data(info.context.viewer, facts(r)):
+        if not policy.can_see_personal_data(info.context.viewer, r.facts):
             return None
         if r.contact_name is not None or r.contact_phone is not None:
             return Person(display_name=r.contact_name, phone=r.contact_phone)
@@ -320,13 +322,13 @@ class Report(Node):
 
     @strawberry.field(description="The text as first sent. Personal data, like `reporter`.")
     def original_description(self, info: Info) -> str | None:
-        if not policy.can_see_personal_data(info.context.viewer, facts(self.row)):
+        if not policy.can_see_personal_data(info.context.viewer, self.row.facts):
             return None
         return self.row.original_description
 
     @strawberry.field(description="IOC and the assigned agency only; null for everyone else.")
     async def extension_requests(self, info: Info) -> list[ExtensionRequest] | None:
-        if not policy.can_see_extension_requests(info.context.viewer, facts(self.row)):
+        if not policy.can_see_extension_requests(info.context.viewer, self.row.facts):
             return None
         rows = await info.context.loaders.extension_requests_by_report_id.load(self.row.id)
         return [ExtensionRequest.from_row(e) for e in rows]

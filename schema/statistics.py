@@ -7,10 +7,10 @@ from typing import Self
 
 import strawberry
 
-from models import statistics
-from models.agency import Agency as AgencyRow
-from models.period import Period
-from models.ranking import RankedRow
+from models.orm.directory import Agency as AgencyRow
+from models.queries import statistics
+from models.rules.period import Period
+from models.rules.ranking import RankedRow
 from resolvers.context import Info
 from resolvers.loaders import now_or_later
 from schema.directory import Agency, Category, load_category

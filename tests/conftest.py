@@ -16,7 +16,7 @@ import pytest
 from starlette.applications import Starlette
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-from models import accounts
+from models.actions import accounts
 from models.db import migrate
 from server import create_app
 from settings import Settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from models.enums import Role
-from models.user import AuthToken, User
+from models.orm.accounts import AuthToken, User
 from tests.support.api import Api
 from tests.support.clock import FakeClock
 from tests.support.world import World, gid

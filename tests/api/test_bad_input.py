@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from models.enums import Status
-from models.report import Report, ReportEvent
+from models.orm.reports import Report, ReportEvent
 from tests.support.api import Api
 from tests.support.world import World, gid
 

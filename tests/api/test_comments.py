@@ -6,8 +6,8 @@ import asyncio
 from typing import Any
 
 from models.enums import Status
-from models.feedback import Comment
-from models.report import Report, ReportEvent
+from models.orm.participation import Comment
+from models.orm.reports import Report, ReportEvent
 from tests.support.api import Api
 from tests.support.clock import FakeClock
 from tests.support.world import World, gid

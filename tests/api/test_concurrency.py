@@ -10,12 +10,12 @@ import contextvars
 import pytest
 from tortoise.transactions import in_transaction
 
-from models import services
+from models.actions import changes, review
+from models.actions.changes import write_event
 from models.enums import EventKind, Status
 from models.errors import Conflict, DomainError, InvalidTransition
-from models.lifecycle import TABLE, Action
-from models.report import Report, ReportEvent
-from models.timeline import write_event
+from models.orm.reports import Report, ReportEvent
+from models.rules.lifecycle import TABLE, Action
 from tests.support.api import Api
 from tests.support.world import World
 
@@ -26,9 +26,9 @@ async def test_assign_versus_reject(world: World, rounds: int):
     for _ in range(rounds):
         report = await world.report(Status.PENDING_REVIEW)
         results = await asyncio.gather(
-            services.assign_report(d, ioc, report.id, world.agency_a.id),
-            services.reject_report(d, ioc, report.id, "Trùng lặp"),
-            services.assign_report(d, ioc, report.id, world.agency_b.id),
+            review.assign_report(d, ioc, report.id, world.agency_a.id),
+            review.reject_report(d, ioc, report.id, "Trùng lặp"),
+            review.assign_report(d, ioc, report.id, world.agency_b.id),
             return_exceptions=True,
         )
         winners = [r for r in results if isinstance(r, Report)]
@@ -47,8 +47,8 @@ async def test_publish_versus_return(world: World):
     report = await world.report(Status.RESULT_SUBMITTED)
     before = await ReportEvent.filter(report_id=report.id).count()
     results = await asyncio.gather(
-        services.publish_result(d, ioc, report.id),
-        services.return_result(d, ioc, report.id, "Thiếu ảnh"),
+        review.publish_result(d, ioc, report.id),
+        review.return_result(d, ioc, report.id, "Thiếu ảnh"),
         return_exceptions=True,
     )
     assert sum(isinstance(r, Report) for r in results) == 1, results
@@ -61,10 +61,10 @@ async def test_a_stale_read_cannot_overwrite_a_newer_change(world: World):
     of the report is refused, and its event is not written."""
     report = await world.report(Status.PENDING_REVIEW)
     stale = await Report.get(id=report.id)
-    await services.assign_report(world.deps, world.ioc.viewer, report.id, world.agency_a.id)
+    await review.assign_report(world.deps, world.ioc.viewer, report.id, world.agency_a.id)
     with pytest.raises(Conflict):
         async with in_transaction() as conn:
-            await services.record_change(conn, stale, TABLE[Action.REJECT], world.ioc.viewer,
+            await changes.record_change(conn, stale, TABLE[Action.REJECT], world.ioc.viewer,
                                    world.deps.now(), note="Trùng lặp")
     fresh = await Report.get(id=report.id)
     assert fresh.status is Status.ASSIGNED
@@ -74,7 +74,7 @@ async def test_a_stale_read_cannot_overwrite_a_newer_change(world: World):
 async def test_events_become_visible_in_seq_order(world: World):
     """While one transaction holds a new event uncommitted, another event writer waits: so a
     reader never sees seq 11 committed while seq 10 is still to come (on PostgreSQL this is the
-    advisory lock in models.timeline; SQLite has a single writer anyway)."""
+    advisory lock in models.actions.changes; SQLite has a single writer anyway)."""
     report = await world.report(Status.ASSIGNED)
     fields = {"report_id": report.id, "at": world.deps.now(), "kind": EventKind.SUPPORTED}
     # The second writer must not inherit the first one's transaction (Tortoise keeps the

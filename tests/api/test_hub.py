@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from models import participation
+from models.actions import participation
 from models.enums import Status
-from models.report import ReportEvent
+from models.orm.reports import ReportEvent
 from realtime import channels
 from realtime.hub import Hub, Subscriber
 from tests.support.api import count_queries

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from models import calendar
 from models.enums import Role, Status
-from models.report import ExtensionRequest, Report, ReportEvent
+from models.orm.reports import ExtensionRequest, Report, ReportEvent
+from models.rules import calendar
 from tests.support.api import Api
 from tests.support.clock import FakeClock
 from tests.support.world import World, gid, make_person

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from models.agency import Category
 from models.enums import Status
-from models.report import Report
+from models.orm.directory import Category
+from models.orm.reports import Report
 from tests.support.api import Api, count_queries
 from tests.support.clock import FakeClock
 from tests.support.world import World, gid

@@ -13,9 +13,9 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 from demo.seed import seed
 from models.db import migrate, tortoise_config
 from models.enums import Status
-from models.feedback import Comment, Rating, Support
-from models.report import Report, ReportEvent
-from models.user import User
+from models.orm.accounts import User
+from models.orm.participation import Comment, Rating, Support
+from models.orm.reports import Report, ReportEvent
 from settings import Settings
 from tests.support.api import Api
 

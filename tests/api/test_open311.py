@@ -7,10 +7,9 @@ from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from models.calendar import TZ
 from models.enums import Channel, Status
-from models.report import Media, Report, ReportEvent
-from models.services import code_of
+from models.orm.reports import Media, Report, ReportEvent
+from models.rules.calendar import TZ
 from schema.relay import decode_id
 from tests.api.test_uploads import photo, uploaded
 from tests.support.api import Api, count_queries
@@ -232,4 +231,4 @@ async def test_only_an_admin_issues_keys_and_only_for_citizens(api: Api, world: 
 
 
 def _code(report: Report) -> str:
-    return code_of(report)
+    return report.code

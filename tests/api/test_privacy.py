@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from models import services
+from models.actions import review, submission
 from models.enums import Status
 from tests.support.api import Api
 from tests.support.world import Person, World, gid
@@ -57,15 +57,15 @@ def leaks(body: dict[str, Any], reporter: Person) -> list[str]:
 
 
 async def make_public_report(world: World) -> tuple[int, str]:
-    report = await services.submit_report(world.deps, world.citizen.viewer, services.NewReport(
+    report = await submission.submit_report(world.deps, world.citizen.viewer, submission.NewReport(
         description=SECRET_TEXT, title="Rác ở Lê Lợi"))
-    await services.assign_report(world.deps, world.ioc.viewer, report.id, world.agency_a.id,
+    await review.assign_report(world.deps, world.ioc.viewer, report.id, world.agency_a.id,
                                  description=PUBLIC_TEXT)
     # A merged duplicate by another citizen points at it: duplicateOf is one more path.
-    dup = await services.submit_report(world.deps, world.other_citizen.viewer,
-                                       services.NewReport(description="Rác Lê Lợi lần nữa"))
-    await services.merge_report(world.deps, world.ioc.viewer, dup.id, report.id)
-    return report.id, services.code_of(report)
+    dup = await submission.submit_report(world.deps, world.other_citizen.viewer,
+                                       submission.NewReport(description="Rác Lê Lợi lần nữa"))
+    await review.merge_report(world.deps, world.ioc.viewer, dup.id, report.id)
+    return report.id, report.code
 
 
 @pytest.mark.parametrize("path", list(PATHS))

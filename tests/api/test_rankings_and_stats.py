@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from models import calendar, participation, services
-from models.agency import Agency
+from models.actions import handling, participation, review, submission
 from models.enums import AgencyKind, AgencyLevel, Role, Satisfaction, Status
+from models.orm.directory import Agency
+from models.rules import calendar
 from tests.support.api import Api, count_queries
 from tests.support.clock import FakeClock
 from tests.support.world import Person, World, gid, make_agency, make_person
@@ -45,26 +46,26 @@ class Story:
 async def live(world: World, clock: FakeClock, story: Story) -> int:
     d, ioc, staff = world.deps, world.ioc.viewer, story.staff.viewer
     clock.now = story.submitted
-    r = await services.submit_report(d, world.citizen.viewer, services.NewReport(
+    r = await submission.submit_report(d, world.citizen.viewer, submission.NewReport(
         description="Phản ánh trong bộ dữ liệu xếp hạng", category_id=world.category.id))
     clock.advance(hours=1)
-    await services.assign_report(d, ioc, r.id, story.agency.id)
-    await services.accept_report(d, staff, r.id)
+    await review.assign_report(d, ioc, r.id, story.agency.id)
+    await handling.accept_report(d, staff, r.id)
     if story.extended:
-        _, req = await services.request_extension(d, staff, r.id, r.due_at.date()
+        _, req = await handling.request_extension(d, staff, r.id, r.due_at.date()
                                                   + timedelta(days=10), "Chờ vật tư")
-        await services.decide_extension(d, ioc, req.id, True, "Đồng ý")
+        await review.decide_extension(d, ioc, req.id, True, "Đồng ý")
     if story.published is None:
         return r.id
     clock.now = story.published - timedelta(hours=1)
-    await services.submit_result(d, staff, r.id, "Đã xử lý")
+    await handling.submit_result(d, staff, r.id, "Đã xử lý")
     clock.now = story.published
-    await services.publish_result(d, ioc, r.id)
+    await review.publish_result(d, ioc, r.id)
     if story.rating is not None:
         await participation.rate_report(d, world.citizen.viewer, r.id, story.rating, None)
     if story.reopened is not None:
         clock.now = story.reopened
-        await services.reopen_report(d, ioc, r.id, "Người dân phản ánh lại")
+        await review.reopen_report(d, ioc, r.id, "Người dân phản ánh lại")
     return r.id
 
 
@@ -102,7 +103,7 @@ async def dataset(world: World, clock: FakeClock) -> dict[str, Agency]:
     clock.now = MON_6_JUL
     await world.report(Status.REJECTED)
     duplicate = await world.report(Status.PENDING_REVIEW)
-    await services.merge_report(world.deps, world.ioc.viewer, duplicate.id, ids[-2])
+    await review.merge_report(world.deps, world.ioc.viewer, duplicate.id, ids[-2])
     clock.now = NOW
     return {"a": a, "b": b, "c": c, "d": d}
 

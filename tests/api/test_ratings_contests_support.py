@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from models import services
+from models.actions import handling, review
 from models.enums import Status
-from models.feedback import Rating, Support
-from models.report import Report
+from models.orm.participation import Rating, Support
+from models.orm.reports import Report
 from tests.support.api import Api
 from tests.support.clock import FakeClock
 from tests.support.world import World, gid
@@ -91,8 +91,8 @@ async def test_contest_reopen_republish_rerate(api: Api, world: World, clock: Fa
     new = await api.gql(STEP, {"id": rid}, world.staff_b.token)
     assert new["accept"]["errors"] == []
     d = world.deps
-    await services.submit_result(d, world.staff_b.viewer, report.id, "Đã xử lý lại triệt để.")
-    await services.publish_result(d, world.ioc.viewer, report.id)
+    await handling.submit_result(d, world.staff_b.viewer, report.id, "Đã xử lý lại triệt để.")
+    await review.publish_result(d, world.ioc.viewer, report.id)
     second = await rate(api, world.citizen.token, report.id, "SATISFIED")
     assert second["report"]["rating"]["satisfaction"] == "SATISFIED"
     cycles = await Rating.filter(report_id=report.id).order_by("cycle").values_list(

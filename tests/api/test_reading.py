@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from models import services
+from models.actions import handling, review, submission
 from models.enums import Status
 from tests.support.api import Api, count_queries
 from tests.support.clock import FakeClock
@@ -122,9 +122,9 @@ async def test_filters(api: Api, world: World, clock: FakeClock):
     a = await world.report(Status.ASSIGNED)
     clock.advance(days=3)
     b = await world.report(Status.IN_PROGRESS)
-    c = await services.submit_report(world.deps, world.citizen.viewer, services.NewReport(
-        description="Rác ngoài vùng", location=services.Location(10.77, 106.70)))
-    await services.assign_report(world.deps, world.ioc.viewer, c.id, world.agency_b.id)
+    c = await submission.submit_report(world.deps, world.citizen.viewer, submission.NewReport(
+        description="Rác ngoài vùng", location=submission.Location(10.77, 106.70)))
+    await review.assign_report(world.deps, world.ioc.viewer, c.id, world.agency_b.id)
     ga, gb, gc = (gid("Report", r.id) for r in (a, b, c))
     assert await ids(api, {"statuses": ["IN_PROGRESS"]}) == {gb}
     assert await ids(api, {"agencyIds": [gid("Agency", world.agency_b.id)]}) == {gc}
@@ -173,7 +173,7 @@ async def test_my_reports_inbox_and_review_queue(api: Api, world: World):
     assert {n["id"] for n in queue["reviewQueue"]["nodes"]} == {
         gid("Report", r.id) for r in (mine, waiting)}
     # An open extension request puts a report in the queue too.
-    await services.request_extension(world.deps, world.staff_a.viewer, working.id,
+    await handling.request_extension(world.deps, world.staff_a.viewer, working.id,
                                      working.due_at.date() + timedelta(days=5), "Chờ vật tư")
     queue = await api.gql("{ reviewQueue(first: 50) { totalCount } }", token=world.ioc.token)
     assert queue["reviewQueue"]["totalCount"] == 3
@@ -205,7 +205,7 @@ async def test_directory_and_nodes(api: Api, world: World):
 
 async def test_report_by_code(api: Api, world: World):
     report = await world.report(Status.ASSIGNED)
-    code = services.code_of(report)
+    code = report.code
     assert code.startswith("PA-2026-")
     data = await api.gql("query($c: String!) { report(code: $c) { id code } }", {"c": code.lower()})
     assert data["report"] == {"id": gid("Report", report.id), "code": code}

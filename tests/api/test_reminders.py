@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from models import calendar, services
+from models.actions import handling, review
+from models.actions.reminders import deadline_near, raise_reminders
 from models.enums import EventKind, Status
-from models.reminders import deadline_near, raise_reminders
-from models.report import ReportEvent
+from models.orm.reports import ReportEvent
+from models.rules import calendar
 from tests.support.api import Api
 from tests.support.clock import FakeClock
 from tests.support.world import World, gid
@@ -62,8 +63,8 @@ async def test_resolved_reports_get_no_reminder_and_a_reopened_one_gets_new_ones
     report = await world.report(Status.RESOLVED)
     clock.now = report.due_at
     assert (await raise_reminders(world.deps)).near == 0
-    await services.reopen_report(world.deps, world.ioc.viewer, report.id, "Chưa xong")
-    reopened = await services.accept_report(world.deps, world.staff_a.viewer, report.id)
+    await review.reopen_report(world.deps, world.ioc.viewer, report.id, "Chưa xong")
+    reopened = await handling.accept_report(world.deps, world.staff_a.viewer, report.id)
     clock.now = reopened.due_at
     assert (await raise_reminders(world.deps)).near == 1
     clock.advance(seconds=1)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from models import services
+from models.actions import review
 from models.enums import Status
 from response_cache import ResponseCache, classify
 from settings import Settings
@@ -84,7 +84,7 @@ async def test_a_change_elsewhere_is_visible_once_its_event_is_read(app: Starlet
     cache: ResponseCache = app.state.cache
     generation = cache.generation
     # As another process would: the use case directly, not through this app's HTTP layer.
-    await services.assign_report(world.deps, world.ioc.viewer, report.id, world.agency_a.id)
+    await review.assign_report(world.deps, world.ioc.viewer, report.id, world.agency_a.id)
     for _ in range(100):
         if cache.generation != generation:
             break

@@ -17,9 +17,9 @@ from PIL import Image, TiffImagePlugin
 from starlette.applications import Starlette
 
 from media.service import MediaService
-from models import services
+from models.actions import review
 from models.enums import Status
-from models.report import Media
+from models.orm.reports import Media
 from schema.relay import from_global_id
 from tests.support.api import Api
 from tests.support.clock import FakeClock
@@ -300,7 +300,7 @@ async def test_media_follow_the_report_s_visibility(api: Api, world: World, app:
     assert (await fetch(api, url.split("?")[0], world.staff_a.token))[0] == 404
     assert (await fetch(api, url.replace("signature=", "signature=0")))[0] == 404
     # Once public, a plain URL for everyone, cacheable for a year.
-    await services.assign_report(world.deps, world.ioc.viewer, from_global_id(report_id)[1],
+    await review.assign_report(world.deps, world.ioc.viewer, from_global_id(report_id)[1],
                                  world.agency_a.id)
     data = await api.gql(REPORT_MEDIA, {"id": report_id})
     public_url = data["report"]["media"][0]["url"]
@@ -320,7 +320,7 @@ async def test_result_media_is_public_once_published(api: Api, world: World):
     assert (await fetch(api, plain))[0] == 404  # not published yet
     assert (await fetch(api, plain, world.staff_a.token))[0] == 200
     assert (await fetch(api, plain, world.staff_b.token))[0] == 404
-    await services.publish_result(world.deps, world.ioc.viewer, report.id)
+    await review.publish_result(world.deps, world.ioc.viewer, report.id)
     assert (await fetch(api, plain))[0] == 200
 
 

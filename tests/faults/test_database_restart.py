@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from models.calendar import vietnam
 from models.db import database
 from models.deps import Deps
+from models.rules.calendar import vietnam
 from tests.conftest import forget_dialect_caches
 from tests.support.process import SECRET, Process, gql, health
 from tests.support.servers import Server, start_postgres

@@ -15,9 +15,9 @@ import asyncpg
 import httpx
 import pytest
 
-from models.calendar import vietnam
 from models.db import database
 from models.deps import Deps
+from models.rules.calendar import vietnam
 from tests.conftest import forget_dialect_caches
 from tests.support.process import SECRET, Process
 from tests.support.world import World, gid, make_world

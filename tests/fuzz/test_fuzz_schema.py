@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema, nodes
 
-from models import participation, services
-from models.calendar import vietnam
+from models.actions import participation, review, submission
 from models.db import database
 from models.deps import Deps
 from models.enums import Channel, Satisfaction, Status
+from models.rules.calendar import vietnam
 from schema.build import build_schema
 from tests.conftest import forget_dialect_caches
 from tests.support.process import SECRET, Process
@@ -47,15 +47,15 @@ async def populate(world: World) -> list[str]:
     rows = [await world.report(status) for status in (
         Status.PENDING_REVIEW, Status.REJECTED, Status.MERGED, Status.ASSIGNED,
         Status.IN_PROGRESS, Status.RESULT_SUBMITTED, Status.RESOLVED)]
-    edited = await services.submit_report(d, world.citizen.viewer,
-                                          services.NewReport(description=ORIGINAL))
-    rows.append(await services.assign_report(
+    edited = await submission.submit_report(d, world.citizen.viewer,
+                                          submission.NewReport(description=ORIGINAL))
+    rows.append(await review.assign_report(
         d, world.ioc.viewer, edited.id, world.agency_a.id,
         description="Rác thải tồn đọng trên kiệt 3"))
-    hotline = await services.submit_report(d, world.ioc.viewer, services.NewReport(
+    hotline = await submission.submit_report(d, world.ioc.viewer, submission.NewReport(
         description="Đèn đường hỏng trên đường Hùng Vương", channel=Channel.HOTLINE,
-        contact=services.Contact(name=CALLER[0], phone=CALLER[1])))
-    rows.append(await services.assign_report(d, world.ioc.viewer, hotline.id,
+        contact=submission.Contact(name=CALLER[0], phone=CALLER[1])))
+    rows.append(await review.assign_report(d, world.ioc.viewer, hotline.id,
                                              world.agency_b.id))
     resolved = rows[6]
     await participation.rate_report(d, world.citizen.viewer, resolved.id,

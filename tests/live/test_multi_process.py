@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from models.calendar import vietnam
 from models.db import database
 from models.deps import Deps
+from models.rules.calendar import vietnam
 from tests.conftest import forget_dialect_caches
 from tests.support.process import SECRET, Process, gql, health
 from tests.support.servers import Server, start_redis

@@ -9,7 +9,6 @@ from typing import Any
 from georeport import GeoReport
 
 from models.enums import Status
-from models.services import code_of
 from tests.live.conftest import Live
 from tests.support.world import World
 
@@ -31,13 +30,13 @@ async def test_georeport_client_reads_services_and_requests(live: Live, world: W
         assert definition["service_code"] == world.category.code
 
         requests = await call(client, "get_service_requests")
-        assert [r["service_request_id"] for r in requests] == [code_of(in_progress),
-                                                               code_of(resolved)]
+        assert [r["service_request_id"] for r in requests] == [in_progress.code,
+                                                               resolved.code]
         closed = await call(client, "get_service_requests", status="closed")
         # xmltodict gives a lone item as a dict, JSON a list of one.
         closed = [closed] if isinstance(closed, dict) else closed
-        assert [r["service_request_id"] for r in closed] == [code_of(resolved)]
-        one = await call(client, "get_service_request", code_of(resolved))
+        assert [r["service_request_id"] for r in closed] == [resolved.code]
+        one = await call(client, "get_service_request", resolved.code)
         assert one["status"] == "closed"
         assert one["agency_responsible"] == world.agency_a.name
         assert one["status_notes"] == "Đã thu gom rác và vệ sinh khu vực."

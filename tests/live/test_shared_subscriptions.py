@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from models import participation, services
+from models.actions import handling, participation
 from models.enums import Status
 from realtime.fanout import FanOut
 from tests.live.conftest import Live
@@ -79,7 +79,7 @@ async def test_a_late_member_gets_only_what_follows_and_after_replays_the_gap(
     first = await opened(live)
     op1 = await first.subscribe(PUBLIC)
     await settle(lambda: members(live) == 1)
-    await services.accept_report(world.deps, world.staff_a.viewer, report.id)
+    await handling.accept_report(world.deps, world.staff_a.viewer, report.id)
     [accepted] = await seqs(first, op1, 1)
     late = await opened(live)
     op2 = await late.subscribe(PUBLIC)

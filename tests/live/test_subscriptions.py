@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from models import participation, services
+from models.actions import handling, participation, review
 from models.enums import Status
-from models.report import ReportEvent
+from models.orm.reports import ReportEvent
 from settings import Settings
 from tests.live.conftest import Live
 from tests.support.world import World, gid
@@ -81,7 +81,7 @@ async def test_report_events_for_its_viewers(live: Live, world: World):
     error = await other.next(refused)
     assert error["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     await asyncio.sleep(0.2)
-    await services.reject_report(world.deps, world.ioc.viewer, report.id, "Trùng lặp")
+    await review.reject_report(world.deps, world.ioc.viewer, report.id, "Trùng lặp")
     event = (await mine.next(op))["data"]["reportEvents"]
     assert (event["kind"], event["note"], event["report"]["status"]) == (
         "REJECTED", "Trùng lặp", "REJECTED")
@@ -125,9 +125,9 @@ async def test_agency_feed_follows_the_assignment(live: Live, world: World):
     await participation.add_comment(world.deps, world.other_citizen.viewer, report.id, "Nhanh")
     assert await kinds(a, op_a, 1) == ["COMMENTED"]
     # Wrong agency: back to the IOC, then to agency B. A hears nothing more about it.
-    await services.decline_report(world.deps, world.staff_a.viewer, report.id, "Sai thẩm quyền")
+    await handling.decline_report(world.deps, world.staff_a.viewer, report.id, "Sai thẩm quyền")
     assert (await ioc.next(op_ioc))["data"]["iocFeed"]["kind"] == "DECLINED"
-    await services.assign_report(world.deps, world.ioc.viewer, report.id, world.agency_b.id)
+    await review.assign_report(world.deps, world.ioc.viewer, report.id, world.agency_b.id)
     assert await kinds(b, op_b, 1) == ["ASSIGNED"]
     await participation.add_comment(world.deps, world.citizen.viewer, report.id, "Cảm ơn")
     assert await kinds(b, op_b, 1) == ["COMMENTED"]
@@ -147,20 +147,20 @@ async def test_replay_after_a_disconnect_then_live_without_gap_or_duplicate(
     await first.acked()
     # From the last event on: nothing is missed however long subscribing takes on a busy CI.
     op = await sub(first, REPORT, "reportEvents", {"id": rid, "after": str(assigned.id)})
-    await services.accept_report(world.deps, world.staff_a.viewer, report.id)
+    await handling.accept_report(world.deps, world.staff_a.viewer, report.id)
     seen = (await first.next(op))["data"]["reportEvents"]
     assert seen["kind"] == "ACCEPTED"
     await first.close()
     # While nobody listens: three more events.
     await participation.add_comment(world.deps, world.other_citizen.viewer, report.id, "Một")
     await participation.support_report(world.deps, world.other_citizen.viewer, report.id)
-    await services.submit_result(world.deps, world.staff_a.viewer, report.id, "Xong")
+    await handling.submit_result(world.deps, world.staff_a.viewer, report.id, "Xong")
     again = await WsClient.open(live.ws)
     await again.acked()
     op = await sub(again, REPORT, "reportEvents", {"id": rid, "after": seen["cursor"]})
     replayed = [(await again.next(op))["data"]["reportEvents"] for _ in range(3)]
     assert [e["kind"] for e in replayed] == ["COMMENTED", "SUPPORTED", "RESULT_SUBMITTED"]
-    await services.publish_result(world.deps, world.ioc.viewer, report.id)
+    await review.publish_result(world.deps, world.ioc.viewer, report.id)
     live_event = (await again.next(op))["data"]["reportEvents"]
     assert live_event["kind"] == "PUBLISHED"
     seqs = [int(seen["seq"])] + [e["seq"] for e in replayed] + [live_event["seq"]]
@@ -213,7 +213,7 @@ async def test_the_seam_under_concurrent_writes(live: Live, world: World):
 
 
 async def test_deadline_reminders_reach_the_agency_and_the_ioc(live: Live, world: World):
-    from models.reminders import raise_reminders
+    from models.actions.reminders import raise_reminders
 
     report = await world.report(Status.IN_PROGRESS)
     agency = await WsClient.open(live.ws, world.staff_a.token)

@@ -102,8 +102,12 @@ async def test_the_wall_follows_a_report_live(live: Live, world: World, browser:
     for expected in (world.category.name, "phường Vĩnh Ninh", world.agency_a.name,
                      "Đã chuyển đơn vị", "vừa xong", "Hạn "):
         assert expected in text, (expected, text)
-    image = await page.wait_for_selector(f"{card} img")
-    assert await image.evaluate("img => img.complete && img.naturalWidth > 0")
+    await page.wait_for_selector(f"{card} img")
+    # The card shows at once; its photo arrives over a second request. A photo that never
+    # loads (refused, broken) leaves naturalWidth at 0 and fails here after the timeout.
+    await page.wait_for_function(
+        "s => { const i = document.querySelector(s); return i.complete && i.naturalWidth > 0 }",
+        arg=f"{card} img", timeout=5000)
     row = f'#ranking tr[data-agency="{world.agency_a.name}"] [data-role="handled"]'
     await page.wait_for_function(
         "s => document.querySelector(s)?.textContent === '0/1'", arg=row, timeout=5000)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from models import accounts, services
-from models.agency import Agency, Category
+from models.actions import accounts, handling, review, submission
 from models.deps import Deps
 from models.enums import AgencyKind, AgencyLevel, Role, Status
-from models.policy import Viewer
-from models.report import Report
+from models.orm.directory import Agency, Category
+from models.orm.reports import Report
+from models.rules.policy import Viewer
 from schema.relay import to_global_id
 
 _phones = itertools.count(1)
@@ -69,27 +69,28 @@ class World:
         """A report walked through the real lifecycle up to `status`."""
         d, ioc, staff = self.deps, self.ioc.viewer, self.staff_a.viewer
         reporter = by or self.citizen
-        r = await services.submit_report(d, reporter.viewer, services.NewReport(
+        r = await submission.submit_report(d, reporter.viewer, submission.NewReport(
             description=description, title=title, category_id=category_id or self.category.id,
-            location=services.Location(*place, "đường Lê Lợi, phường Vĩnh Ninh") if place else None,
+            location=(submission.Location(*place, "đường Lê Lợi, phường Vĩnh Ninh")
+                      if place else None),
         ))
         if status is Status.PENDING_REVIEW:
             return r
         if status is Status.REJECTED:
-            return await services.reject_report(d, ioc, r.id, "Không thuộc phạm vi tiếp nhận.")
+            return await review.reject_report(d, ioc, r.id, "Không thuộc phạm vi tiếp nhận.")
         if status is Status.MERGED:
             target = await self.report(Status.ASSIGNED)
-            return await services.merge_report(d, ioc, r.id, target.id)
-        r = await services.assign_report(d, ioc, r.id, self.agency_a.id)
+            return await review.merge_report(d, ioc, r.id, target.id)
+        r = await review.assign_report(d, ioc, r.id, self.agency_a.id)
         if status is Status.ASSIGNED:
             return r
-        r = await services.accept_report(d, staff, r.id)
+        r = await handling.accept_report(d, staff, r.id)
         if status is Status.IN_PROGRESS:
             return r
-        r = await services.submit_result(d, staff, r.id, "Đã thu gom rác và vệ sinh khu vực.")
+        r = await handling.submit_result(d, staff, r.id, "Đã thu gom rác và vệ sinh khu vực.")
         if status is Status.RESULT_SUBMITTED:
             return r
-        return await services.publish_result(d, ioc, r.id)
+        return await review.publish_result(d, ioc, r.id)
 
 
 async def make_world(deps: Deps) -> World:

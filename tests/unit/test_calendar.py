@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from models import calendar
-from models.calendar import TZ, WorkingCalendar, due_at
+from models.rules import calendar
+from models.rules.calendar import TZ, WorkingCalendar, due_at
 
 VN = calendar.vietnam()
 

@@ -7,11 +7,11 @@ import random
 
 import pytest
 
-from models import geo
+from models.rules import geo
 
 
 def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Written out independently of models.geo, which measures chords of unit vectors."""
+    """Written out independently of models.rules.geo, which measures chords of unit vectors."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2

@@ -8,7 +8,7 @@ import pytest
 
 from models.enums import Role, Status
 from models.errors import Forbidden, InvalidTransition
-from models.lifecycle import (
+from models.rules.lifecycle import (
     OPEN_STATUSES,
     PUBLIC_STATUSES,
     TABLE,

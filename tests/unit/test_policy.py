@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from models.enums import EventKind, Role, Status
-from models.policy import (
+from models.rules.policy import (
     ANONYMOUS,
     ReportFacts,
     Viewer,

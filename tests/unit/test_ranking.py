@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from models.errors import Invalid
-from models.period import between, current_quarter, quarter, resolve
-from models.ranking import AgencyCounts, rank
+from models.rules.period import between, current_quarter, quarter, resolve
+from models.rules.ranking import AgencyCounts, rank
 
 
 def counts(name: str, received: int, resolved: int, on_time: int, satisfied: int = 0,

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from models.accounts import check_password, normalize_phone
+from models.actions.accounts import check_password, normalize_phone
 from models.errors import Invalid
-from models.text import clean, fold
+from models.rules.text import clean, fold
 
 
 def test_fold_ignores_diacritics_case_and_d_stroke():

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from models.agency import Agency, Category
 from models.enums import (
     Channel,
     EventKind,
@@ -18,7 +18,24 @@ from models.enums import (
     Satisfaction,
     Status,
 )
-from models.user import User
+from models.orm.accounts import User
+from models.orm.directory import Agency, Category
+from models.rules.calendar import local_date
+from models.rules.policy import ReportFacts
+
+_CODE = re.compile(r"PA-(\d{4})-(\d{6,})")
+
+
+def report_code(report_id: int, submitted_at: datetime) -> str:
+    """The human-readable code, e.g. PA-2026-000123: the year of submission (Huế time) and the
+    number."""
+    return f"PA-{local_date(submitted_at).year}-{report_id:06d}"
+
+
+def parse_report_code(code: str) -> int | None:
+    """The number in a code; whether its year matches is the caller's check (`Report.code`)."""
+    match = _CODE.fullmatch(code.strip().upper())
+    return int(match.group(2)) if match else None
 
 
 class Report(Model):
@@ -77,6 +94,15 @@ class Report(Model):
     idempotency_key = fields.CharField(max_length=64, null=True)
     version = fields.IntField(default=0)  # optimistic lock: every change bumps it
     updated_at = fields.DatetimeField(auto_now=True)
+
+    @property
+    def code(self) -> str:
+        return report_code(self.id, self.submitted_at)
+
+    @property
+    def facts(self) -> ReportFacts:
+        """What the policy needs to decide who may see or do what."""
+        return ReportFacts(self.status, self.reporter_id, self.agency_id)
 
     class Meta:
         table = "report"

@@ -139,3 +139,8 @@ def authorize(action: Action, status: Status | None, actor: ActorFacts) -> Rule:
 def is_overdue(status: Status, due_at: datetime, now: datetime) -> bool:
     """Still waiting for someone and past its deadline."""
     return status in OPEN_STATUSES and now > due_at
+
+
+def is_on_time(published_at: datetime, due: datetime, extended: bool) -> bool:
+    """Frozen at publication. Reports whose deadline was extended count as late."""
+    return published_at <= due and not extended

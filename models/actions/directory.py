@@ -6,11 +6,11 @@ import re
 
 from tortoise.exceptions import IntegrityError
 
-from models.agency import Agency, Category
 from models.enums import AgencyKind, AgencyLevel, Role
 from models.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
-from models.policy import Viewer
-from models.text import clean
+from models.orm.directory import Agency, Category
+from models.rules.policy import Viewer
+from models.rules.text import clean
 
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9_.-]{1,31}")
 

@@ -12,16 +12,16 @@ from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.functions import Max
 from tortoise.queryset import QuerySet
 
-from models import geo
 from models.enums import ExtensionStatus, Status
 from models.errors import Forbidden, Invalid, Unauthenticated
-from models.feedback import Comment
-from models.lifecycle import AGENCY_STATUSES, OPEN_STATUSES, PUBLIC_STATUSES
-from models.pagination import Direction, SortKey
-from models.policy import Viewer, can_see_report, report_scope
-from models.report import ExtensionRequest, Report, ReportEvent
-from models.services import check_coordinates, facts
-from models.text import clean, fold
+from models.orm.participation import Comment
+from models.orm.reports import ExtensionRequest, Report, ReportEvent
+from models.queries.pagination import Direction, SortKey
+from models.rules import geo
+from models.rules.geo import check_coordinates
+from models.rules.lifecycle import AGENCY_STATUSES, OPEN_STATUSES, PUBLIC_STATUSES
+from models.rules.policy import Viewer, can_see_report, report_scope
+from models.rules.text import clean, fold
 
 MAX_SEARCH_TERMS = 8
 MAX_FILTER_IDS = 100
@@ -211,7 +211,7 @@ def review_queue(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Rep
 
 async def visible_report(viewer: Viewer, report_id: int) -> Report | None:
     report = await Report.get_or_none(id=report_id)
-    if report is None or not can_see_report(viewer, facts(report)):
+    if report is None or not can_see_report(viewer, report.facts):
         return None
     return report
 

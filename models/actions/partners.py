@@ -8,13 +8,13 @@ import hashlib
 import hmac
 import secrets
 
+from models.actions.directory import require_admin
 from models.deps import Deps
-from models.directory import require_admin
 from models.enums import Role
 from models.errors import Invalid, NotFound
-from models.policy import Viewer
-from models.text import clean
-from models.user import ApiKey, User
+from models.orm.accounts import ApiKey, User
+from models.rules.policy import Viewer
+from models.rules.text import clean
 
 KEY_PREFIX = "o311_"
 MAX_KEY_LENGTH = 100

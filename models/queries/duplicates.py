@@ -11,11 +11,11 @@ from operator import or_
 
 from tortoise.expressions import Q
 
-from models import geo
-from models.lifecycle import OPEN_STATUSES, PUBLIC_STATUSES
-from models.queries import box_q
-from models.report import Report
-from models.text import fold
+from models.orm.reports import Report
+from models.queries.reports import box_q
+from models.rules import geo
+from models.rules.lifecycle import OPEN_STATUSES, PUBLIC_STATUSES
+from models.rules.text import fold
 
 RADIUS_M = 150.0
 WINDOW = timedelta(days=30)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from models.text import fold
+from models.rules.text import fold
 
 WEIGHT_RESOLUTION = 0.3
 WEIGHT_ON_TIME = 0.4

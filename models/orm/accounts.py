@@ -11,7 +11,7 @@ from tortoise.models import Model
 from models.enums import Role
 
 if TYPE_CHECKING:
-    from models.agency import Agency
+    from models.orm.directory import Agency
 
 
 class User(Model):

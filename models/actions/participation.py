@@ -1,4 +1,5 @@
-"""What citizens add to a report in public: comments, ratings of the result, "me too" support.
+"""What people add to a report: comments and "me too" support from anyone signed in, and the
+reporter's answer to a published result (a rating, or a contest the IOC must look at).
 
 Like the lifecycle use cases, each writes its timeline event in the same transaction and
 publishes after commit. None of them bumps the report's version, so a comment never makes an
@@ -15,17 +16,24 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from models.actions.changes import (
+    MAX_REASON,
+    Conn,
+    Events,
+    act,
+    record_change,
+    require_signed_in,
+    write_event,
+)
 from models.deps import Deps
 from models.enums import EventKind, Role, Satisfaction
 from models.errors import Forbidden, InvalidTransition, NotFound, RateLimited
-from models.feedback import Comment, Rating, Support
-from models.lifecycle import PUBLIC_STATUSES, Action, Rule
-from models.policy import Viewer, can_see_report
-from models.report import Report, ReportEvent
-from models.services import Conn, Events, act, facts, record_change, require_signed_in
-from models.text import clean
-from models.timeline import write_event
-from models.user import User
+from models.orm.accounts import User
+from models.orm.participation import Comment, Rating, Support
+from models.orm.reports import Report, ReportEvent
+from models.rules.lifecycle import PUBLIC_STATUSES, Action, Rule
+from models.rules.policy import Viewer, can_see_report
+from models.rules.text import clean, required_text
 
 MAX_COMMENT = 2000
 MAX_RATING_NOTE = 1000
@@ -33,7 +41,7 @@ MAX_RATING_NOTE = 1000
 
 async def _public_report(conn: Conn, viewer: Viewer, report_id: int) -> Report:
     report = await Report.filter(id=report_id).using_db(conn).first()
-    if report is None or not can_see_report(viewer, facts(report)):
+    if report is None or not can_see_report(viewer, report.facts):
         raise NotFound("No such report.", field="id")
     if report.status not in PUBLIC_STATUSES:
         raise InvalidTransition("Only public reports take comments and support.")
@@ -124,7 +132,7 @@ async def hide_comment(deps: Deps, viewer: Viewer, comment_id: int, reason: str)
     return comment
 
 
-# --- ratings ------------------------------------------------------------------------------------
+# --- ratings and contests ---------------------------------------------------------------------
 
 
 async def rate_report(
@@ -148,6 +156,18 @@ async def rate_report(
                                     note=satisfaction.value)]
 
     return await act(deps, viewer, report_id, Action.RATE, step)
+
+
+async def contest_result(deps: Deps, viewer: Viewer, report_id: int, reason: str) -> Report:
+    note = required_text(reason, field="reason", max_length=MAX_REASON)
+
+    async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
+        if r.contested:
+            raise InvalidTransition("The result is already contested; the IOC will review it.")
+        return [await record_change(conn, r, rule, viewer, now, changes={"contested": True},
+                                    note=note)]
+
+    return await act(deps, viewer, report_id, Action.CONTEST, step)
 
 
 # --- support ------------------------------------------------------------------------------------

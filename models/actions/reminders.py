@@ -12,12 +12,12 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from models.calendar import WorkingCalendar, local_date
+from models.actions.changes import write_event
 from models.deps import Deps
 from models.enums import EventKind
-from models.lifecycle import OPEN_STATUSES
-from models.report import Report, ReportEvent
-from models.timeline import write_event
+from models.orm.reports import Report, ReportEvent
+from models.rules.calendar import WorkingCalendar, local_date
+from models.rules.lifecycle import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 # Far enough ahead to cover the longest run of days off (Tết) before a deadline.

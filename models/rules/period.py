@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from models.calendar import TZ
 from models.errors import Invalid
+from models.rules.calendar import TZ
 
 _QUARTER = re.compile(r"(\d{4})-Q([1-4])")
 MAX_DAYS = 3660  # ten years: enough for any report, small enough to refuse nonsense

@@ -1,4 +1,5 @@
-"""Who may see what. Pure predicates over small facts, used by services, queries and types."""
+"""Who may see what. Pure predicates over small facts, used by the use cases, the queries, the
+GraphQL types and every other surface (Open311, exports, media) alike."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import enum
 from dataclasses import dataclass
 
 from models.enums import EventKind, Role, Status
-from models.lifecycle import PUBLIC_STATUSES
+from models.rules.lifecycle import PUBLIC_STATUSES
 
 
 @dataclass(frozen=True)
@@ -54,18 +55,26 @@ def can_see_personal_data(viewer: Viewer, report: ReportFacts) -> bool:
     return viewer.is_center or (viewer.signed_in and viewer.user_id == report.reporter_id)
 
 
-def media_is_public(report: ReportFacts | None, is_result: bool, published: bool) -> bool:
+def result_published(report: ReportFacts) -> bool:
+    """The IOC approved the agency's result: its text and media are public. A reopened report's
+    old result is not (it stays on the timeline, in the PUBLISHED event)."""
+    return report.status is Status.RESOLVED
+
+
+def media_is_public(report: ReportFacts | None, is_result: bool) -> bool:
     """Evidence of a public report, and a result once published: anyone may see it."""
-    return report is not None and report.status in PUBLIC_STATUSES and (published or not is_result)
+    if report is None or report.status not in PUBLIC_STATUSES:
+        return False
+    return result_published(report) or not is_result
 
 
-def can_see_media(viewer: Viewer, owner_id: int, report: ReportFacts | None, is_result: bool,
-                  published: bool) -> bool:
-    if media_is_public(report, is_result, published) or viewer.is_center:
+def can_see_media(viewer: Viewer, owner_id: int, report: ReportFacts | None,
+                  is_result: bool) -> bool:
+    if media_is_public(report, is_result) or viewer.is_center:
         return True
     if report is None:  # uploaded, not attached yet: its owner only
         return viewer.signed_in and viewer.user_id == owner_id
-    if is_result and not published:
+    if is_result and not result_published(report):
         return can_see_unpublished_result(viewer, report)
     return can_see_report(viewer, report)
 

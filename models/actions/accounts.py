@@ -14,13 +14,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.agency import Agency
 from models.deps import Deps
 from models.enums import Role
 from models.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
-from models.policy import Viewer
-from models.text import clean
-from models.user import AuthToken, User
+from models.orm.accounts import AuthToken, User
+from models.orm.directory import Agency
+from models.rules.policy import Viewer
+from models.rules.text import clean
 
 _hasher = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 _PHONE_JUNK = re.compile(r"[\s.\-()]")

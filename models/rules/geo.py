@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from models.errors import Invalid
+
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
 BITS = 26  # per axis
 _STEPS = 1 << BITS
@@ -137,3 +139,11 @@ def in_box(latitude: float, longitude: float, box: Box) -> bool:
     if box.west <= box.east:
         return box.west <= longitude <= box.east
     return longitude >= box.west or longitude <= box.east
+
+
+def check_coordinates(latitude: float, longitude: float, prefix: str = "location") -> None:
+    """Refuse a position off the globe, naming the input field (`prefix`.latitude)."""
+    if not (math.isfinite(latitude) and -90 <= latitude <= 90):
+        raise Invalid("Latitude must be between -90 and 90.", field=f"{prefix}.latitude")
+    if not (math.isfinite(longitude) and -180 <= longitude <= 180):
+        raise Invalid("Longitude must be between -180 and 180.", field=f"{prefix}.longitude")

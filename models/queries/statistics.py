@@ -10,14 +10,14 @@ from tortoise.expressions import Q
 from tortoise.functions import Avg, Count
 from tortoise.queryset import QuerySet
 
-from models.agency import Agency
-from models.calendar import TZ
 from models.enums import AgencyKind, Satisfaction, Status
 from models.errors import Invalid
-from models.lifecycle import OPEN_STATUSES
-from models.period import Period, midnight
-from models.ranking import AgencyCounts, rate
-from models.report import Report
+from models.orm.directory import Agency
+from models.orm.reports import Report
+from models.rules.calendar import TZ
+from models.rules.lifecycle import OPEN_STATUSES
+from models.rules.period import Period, midnight
+from models.rules.ranking import AgencyCounts, rate
 
 EXCLUDED = [Status.REJECTED, Status.MERGED]
 RESOLVED = Status.RESOLVED

@@ -48,3 +48,15 @@ def clean(
     if len(text) > max_length:
         raise Invalid(f"{field} must be at most {max_length} characters.", field=field)
     return text
+
+
+def required_text(value: str | None, *, field: str, max_length: int) -> str:
+    """A required, possibly multi-line text: a description, a reason, a result."""
+    cleaned = clean(value, field=field, max_length=max_length, multiline=True)
+    assert cleaned is not None
+    return cleaned
+
+
+def search_text(title: str, description: str, address: str | None) -> str:
+    """What text search looks in: title, public text and address, folded."""
+    return fold(" ".join(part for part in (title, description, address) if part))
