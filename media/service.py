@@ -14,7 +14,7 @@ from starlette.responses import Response
 from tortoise.expressions import Q
 
 from media import images, video
-from media.multipart import Received, UploadLimits
+from media.sniff import Format
 from media.storage import Storage, new_key, thumbnail_key
 from models.actions.changes import require_signed_in
 from models.deps import Deps
@@ -25,6 +25,31 @@ from models.rules.policy import Viewer, can_see_media, media_is_public
 
 log = logging.getLogger(__name__)
 CLEANUP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    image_max_bytes: int
+    video_max_bytes: int
+    max_files: int
+    max_field_bytes: int
+
+    def for_format(self, fmt: Format) -> tuple[int, str]:
+        """The size limit for a type, and the setting that sets it."""
+        if fmt.is_video:
+            return self.video_max_bytes, "MEDIA_VIDEO_MAX_BYTES"
+        return self.image_max_bytes, "MEDIA_IMAGE_MAX_BYTES"
+
+
+@dataclass
+class Incoming:
+    """An uploaded file as the upload parser (web/graphql/multipart.py) stored, or refused, it
+    while it streamed in: its type is read from its first bytes, never from its name."""
+
+    path: Path
+    size: int = 0
+    format: Format | None = None
+    refused: str | None = None  # why nothing (more) of it was kept
 
 
 @dataclass(frozen=True)
@@ -63,7 +88,7 @@ class MediaService:
     async def upload(self, deps: Deps, viewer: Viewer, file: object) -> Media:
         require_signed_in(viewer)
         await deps.throttle.hit("uploadMedia", str(viewer.user_id))
-        if not isinstance(file, Received):
+        if not isinstance(file, Incoming):
             raise Invalid("Send the file as a multipart upload (GraphQL multipart request).",
                           field="file")
         if file.refused is not None:
@@ -77,7 +102,7 @@ class MediaService:
                 row = await self._store_image(file)
         return await Media.create(owner_id=viewer.user_id, created_at=deps.now(), **row)
 
-    async def _store_image(self, file: Received) -> dict[str, Any]:
+    async def _store_image(self, file: Incoming) -> dict[str, Any]:
         assert file.format is not None
         try:
             clean = await asyncio.to_thread(images.clean_image, file.path, file.format,
@@ -91,7 +116,7 @@ class MediaService:
                 "content_type": clean.content_type, "width": clean.width,
                 "height": clean.height, "size_bytes": len(clean.data)}
 
-    async def _store_video(self, file: Received) -> dict[str, Any]:
+    async def _store_video(self, file: Incoming) -> dict[str, Any]:
         assert file.format is not None
         target = file.path.with_suffix(".clean")
         try:

@@ -1,4 +1,4 @@
-"""The event bus between server processes, wrapping broadcaster (memory:// or redis://).
+"""The event bus between server processes, on broadcaster's public API (memory:// or redis://).
 
 Messages are only wake-up calls: the hub reads the events themselves from the database, so a
 lost message delays a delivery by at most one poll interval and never loses it. This wrapper
@@ -6,8 +6,8 @@ covers broadcaster's known weak spots:
 - payloads are JSON strings (the Redis backend hands back text, memory:// hands back objects);
 - its Redis backend never delivers with current redis-py (see realtime/redis_backend.py);
 - one subscription per process, opened at start-up (no race between first subscribers);
-- a watchdog: when Redis goes away, broadcaster's listener task dies quietly and the
-  subscription would hang forever; we notice, reconnect with backoff, and ask the hub to resync.
+- a watchdog: when Redis goes away our backend says so with a `LOST` message, and we reconnect
+  with backoff and ask the hub to resync (broadcaster itself would wait forever).
 """
 
 from __future__ import annotations
@@ -22,16 +22,9 @@ from broadcaster import Broadcast
 
 from models.orm.reports import ReportEvent
 from realtime.events import REPORT_EVENTS, encode
-from realtime.redis_backend import RedisPubSubBackend
+from realtime.redis_backend import LOST, RedisPubSubBackend
 
 log = logging.getLogger(__name__)
-
-
-def _listener_tasks(broadcast: Broadcast) -> list[asyncio.Task[Any]]:
-    """broadcaster's own listener task, and its Redis backend's (both die silently)."""
-    tasks = [getattr(broadcast, "_listener_task", None),
-             getattr(getattr(broadcast, "_backend", None), "_listener", None)]
-    return [t for t in tasks if isinstance(t, asyncio.Task)]
 
 
 def _broadcast_for(url: str) -> Broadcast:
@@ -90,7 +83,7 @@ class EventBus:
                 async with broadcast.subscribe(REPORT_EVENTS) as subscription:
                     self._broadcast, self.connected, backoff = broadcast, True, 0.2
                     self.on_notice()  # resync: anything may have happened while we were away
-                    await self._pump(broadcast, subscription)
+                    await self._pump(subscription)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -105,20 +98,9 @@ class EventBus:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
 
-    async def _pump(self, broadcast: Broadcast, subscription: Any) -> None:
+    async def _pump(self, subscription: Any) -> None:
         while True:
-            listeners = _listener_tasks(broadcast)
-            message = asyncio.ensure_future(subscription.get())
-            try:
-                done, _ = await asyncio.wait(
-                    {message, *listeners}, timeout=5, return_when=asyncio.FIRST_COMPLETED
-                )
-            finally:
-                if not message.done():
-                    message.cancel()
-                with contextlib.suppress(BaseException):
-                    await message  # retrieve its outcome, whatever it is
-            if message in done and message.exception() is None:
-                self.on_notice()
-            elif any(task in done for task in listeners) or message in done:
-                raise ConnectionError("the bus listener stopped")
+            event = await subscription.get()
+            if event.message == LOST:
+                raise ConnectionError("the bus lost its connection")
+            self.on_notice()

@@ -3,9 +3,12 @@
 The database is the source of truth. The hub keeps a high-water mark (the last `seq` it
 dispatched) and, whenever the bus says something happened — or every `poll_seconds` in case a
 notice was lost or the bus is down — reads the events above it, in `seq` order, once for the
-whole process. Each event's report is loaded once too, and one set of dataloaders is shared by
-every subscriber of the batch. Subscribers have bounded queues: one that stops reading is dropped
-rather than holding memory.
+whole process. Each event's report is loaded once too, for every subscriber of the batch.
+Subscribers have bounded queues: one that stops reading is dropped rather than holding memory.
+
+What a subscriber reads is an event stream (`EventSource.stream`): the hub's own replays what
+was missed and then goes live; `LiveFeed` and `Replay` are the two halves on their own, for a
+group of subscribers that share one execution (web/graphql/fanout.py).
 """
 
 from __future__ import annotations
@@ -13,30 +16,47 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
+from models.errors import Invalid, TooSlow
 from models.orm.reports import Report, ReportEvent
 from realtime.channels import Channel
-from resolvers.loaders import Loaders
 
 log = logging.getLogger(__name__)
 BATCH = 500
+MAX_REPLAY_SPAN = 100_000  # events; further behind, a client should reload instead
 
 
-@dataclass
+@dataclass(eq=False)
 class Batch:
+    """Events read together, with their reports as they are now. Identity matters: consumers
+    may keep per-batch state (shared dataloaders) keyed by the batch itself."""
+
     events: list[ReportEvent]
     reports: dict[int, Report]
-    loaders: Loaders
+
+
+Delivery = tuple[Batch, ReportEvent]
+# Called while a live stream has been idle for a while; raises to end it (a revoked token).
+Check = Callable[[], Awaitable[None]]
+
+
+class EventSource(Protocol):
+    def stream(self, channel: Channel, after: int | None,
+               check: Check | None = None) -> AsyncIterator[Delivery]: ...
 
 
 async def load_batch(events: list[ReportEvent]) -> Batch:
     reports = {r.id: r for r in await Report.filter(id__in={e.report_id for e in events})}
-    loaders = Loaders()
-    for report in reports.values():
-        loaders.report_by_id.prime(report.id, report)
-    return Batch(events, reports, loaders)
+    return Batch(events, reports)
+
+
+async def newest_seq() -> int:
+    """Live from now: what was committed before subscribing is not news."""
+    newest = await ReportEvent.all().order_by("-id").first().only("id")
+    return newest.id if newest else 0
 
 
 @dataclass(eq=False)
@@ -72,10 +92,10 @@ class Subscriber:
 
 class Hub:
     def __init__(self, poll_seconds: float = 1.0, queue_size: int = 1000,
-                 token_recheck_seconds: float = 5.0) -> None:
+                 check_seconds: float = 5.0) -> None:
         self.poll_seconds = poll_seconds
         self.queue_size = queue_size
-        self.token_recheck_seconds = token_recheck_seconds
+        self.check_seconds = check_seconds
         self.hwm = 0
         self.subscribers: set[Subscriber] = set()
         self.on_batch: list[Callable[[Batch], None]] = []
@@ -85,8 +105,7 @@ class Hub:
         self.dispatched = 0
 
     async def start(self) -> None:
-        last = await ReportEvent.all().order_by("-id").first().only("id")
-        self.hwm = last.id if last else 0
+        self.hwm = await newest_seq()
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
@@ -110,6 +129,45 @@ class Hub:
 
     def unregister(self, sub: Subscriber) -> None:
         self.subscribers.discard(sub)
+
+    async def stream(self, channel: Channel, after: int | None,
+                     check: Check | None = None) -> AsyncIterator[Delivery]:
+        """Every event above `after` that the channel admits, exactly once and in `seq` order:
+        join first, replay what was missed up to the mark, then go live. Without `after`, live
+        from now."""
+        sub = self.register(channel)
+        try:
+            if after is not None:
+                async for delivery in replay(channel, after, sub.start_seq):
+                    yield delivery
+                last = max(after, sub.start_seq)
+            else:
+                last = max(sub.start_seq, await newest_seq())
+            async for delivery in self.live(sub, last, check):
+                yield delivery
+        finally:
+            self.unregister(sub)
+
+    async def live(self, sub: Subscriber, last: int,
+                   check: Check | None) -> AsyncIterator[Delivery]:
+        """What the hub dispatches to `sub` above `last`."""
+        while True:
+            try:
+                async with asyncio.timeout(self.check_seconds if check else None):
+                    item = await sub.queue.get()
+            except TimeoutError:
+                assert check is not None
+                await check()
+                continue
+            if item is None:
+                if sub.dropped:
+                    raise TooSlow("Disconnected: this subscription fell too far behind.")
+                return
+            batch, events = item
+            for event in events:
+                if event.id > last:
+                    last = event.id
+                    yield batch, event
 
     async def _run(self) -> None:
         while True:
@@ -147,8 +205,10 @@ class Hub:
                 return
 
 
-async def replay(channel: Channel, after: int, until: int) -> AsyncIterator[Batch]:
+async def replay(channel: Channel, after: int, until: int) -> AsyncIterator[Delivery]:
     """Events in (after, until] that the channel admits, in order, page by page."""
+    if until - after > MAX_REPLAY_SPAN:
+        raise Invalid("Too far behind to replay; reload and subscribe afresh.", field="after")
     while after < until:
         qs = ReportEvent.filter(id__gt=after, id__lte=until)
         if channel.report_id is not None:
@@ -159,6 +219,45 @@ async def replay(channel: Channel, after: int, until: int) -> AsyncIterator[Batc
         if not events:
             return
         batch = await load_batch(events)
-        batch.events = [e for e in events if channel.admits(e, batch.reports.get(e.report_id))]
-        yield batch
+        for event in events:
+            if channel.admits(event, batch.reports.get(event.report_id)):
+                yield batch, event
         after = events[-1].id
+
+
+class LiveFeed:
+    """Live from the hub's mark, with no replay: what a group of subscribers sharing one
+    execution runs. It tells the group where it started (`started`, once registered) and which
+    event it delivered last (`seq`): each result the group computes belongs to that event."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.started: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self.seq: int | None = None
+
+    async def stream(self, channel: Channel, after: int | None,
+                     check: Check | None = None) -> AsyncIterator[Delivery]:
+        sub = self.hub.register(channel)
+        try:
+            if not self.started.done():
+                self.started.set_result(sub.start_seq)
+            async for batch, event in self.hub.live(sub, sub.start_seq, check):
+                self.seq = event.id
+                yield batch, event
+        finally:
+            self.hub.unregister(sub)
+
+
+class Replay:
+    """Only what a subscriber missed, up to `until` (a group's mark when it joined): the
+    group's live results take over from there."""
+
+    def __init__(self, until: int) -> None:
+        self.until = until
+
+    async def stream(self, channel: Channel, after: int | None,
+                     check: Check | None = None) -> AsyncIterator[Delivery]:
+        if after is None:
+            return
+        async for delivery in replay(channel, after, self.until):
+            yield delivery

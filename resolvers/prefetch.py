@@ -1,6 +1,6 @@
 """Load, for a whole page of reports at once, what the query asks of each report, before
 graphql-core walks the items: the per-item fields then resolve synchronously (see
-resolvers.loaders.now_or_later) instead of as one coroutine per field per item."""
+schema.loaders.now_or_later) instead of as one coroutine per field per item."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from models.orm.reports import Report as ReportRow
-from resolvers.context import Info
+from schema.context import Info
 
 Selection = SelectedField | FragmentSpread | InlineFragment
 

@@ -20,10 +20,10 @@ from models.orm.reports import parse_report_code
 from models.queries import reports as queries
 from models.queries.pagination import PageArgs, paginate
 from models.rules.policy import Viewer, can_see_extension_requests, can_see_report
-from resolvers.context import Info
 from resolvers.prefetch import prefetch
 from resolvers.statistics import StatisticsQuery
 from schema.account import ApiKey, User
+from schema.context import Info
 from schema.directory import Agency, Category
 from schema.enums import AgencyKind, AgencyLevel, ReportOrder
 from schema.feedback import Comment

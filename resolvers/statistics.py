@@ -10,7 +10,7 @@ import strawberry
 from models.errors import Invalid
 from models.queries import statistics
 from models.rules import period, ranking
-from resolvers.context import Info
+from schema.context import Info
 from schema.enums import AgencyKind
 from schema.relay import decode_id
 from schema.statistics import AgencyRanking, Stats
@@ -52,7 +52,7 @@ class StatisticsQuery:
         chosen = period.resolve(quarter, from_, to)
         category = decode_id(category_id, "Category", "categoryId") if category_id else None
         now = info.context.deps.now()
-        rows = await info.context.memo.get(
+        rows = await info.context.memo.get_or_compute(
             ("rankings", chosen, kind, category, min_received),
             lambda: ranking_rows(now, chosen, kind, category, min_received))
         await info.context.loaders.agency_by_id.load_many([r.agency_id for r in rows])
@@ -72,5 +72,5 @@ class StatisticsQuery:
         category = decode_id(category_id, "Category", "categoryId") if category_id else None
         agency = decode_id(agency_id, "Agency", "agencyId") if agency_id else None
         now = info.context.deps.now()
-        return await info.context.memo.get(("stats", chosen, category, agency),
+        return await info.context.memo.get_or_compute(("stats", chosen, category, agency),
                                            lambda: stats_of(now, chosen, category, agency))

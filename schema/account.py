@@ -9,7 +9,7 @@ import strawberry
 
 from models.orm.accounts import ApiKey as ApiKeyRow
 from models.orm.accounts import User as UserRow
-from resolvers.context import Info
+from schema.context import Info
 from schema.directory import Agency, load_agency
 from schema.enums import Role
 from schema.relay import Node, to_global_id

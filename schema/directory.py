@@ -8,7 +8,7 @@ import strawberry
 
 from models.orm.directory import Agency as AgencyRow
 from models.orm.directory import Category as CategoryRow
-from resolvers.context import Info
+from schema.context import Info
 from schema.enums import AgencyKind, AgencyLevel
 from schema.relay import Node, to_global_id
 

@@ -12,7 +12,7 @@ from models.orm.participation import Rating as RatingRow
 from models.queries.pagination import Page
 from models.rules import policy
 from models.rules.policy import ReportFacts
-from resolvers.context import Info
+from schema.context import Info
 from schema.directory import Agency, load_agency
 from schema.enums import AuthorBadge, Satisfaction
 from schema.relay import Node, PageInfo, to_global_id

@@ -11,10 +11,10 @@ from models.orm.directory import Agency as AgencyRow
 from models.queries import statistics
 from models.rules.period import Period
 from models.rules.ranking import RankedRow
-from resolvers.context import Info
-from resolvers.loaders import now_or_later
+from schema.context import Info
 from schema.directory import Agency, Category, load_category
 from schema.enums import ReportStatus
+from schema.loaders import now_or_later
 
 
 def _existing(row: AgencyRow | None) -> Agency:
@@ -117,7 +117,7 @@ class Stats:
                                   "have a start and an end and span at most 92 days.")
     async def daily(self, info: Info) -> list[DayCount]:
         chosen, category, agency = self.scope
-        rows = await info.context.memo.get(
+        rows = await info.context.memo.get_or_compute(
             ("daily", *self.scope),
             lambda: statistics.daily(chosen, category_id=category, agency_id=agency))
         return [DayCount(date=r.day, received=r.received, resolved=r.resolved) for r in rows]

@@ -19,11 +19,11 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from models.actions import accounts
 from models.db import migrate
 from server import create_app
-from settings import Settings
 from tests.support.api import Api
 from tests.support.clock import FakeClock
 from tests.support.servers import Server, start_postgres, start_redis
 from tests.support.world import World, make_world
+from web.settings import Settings
 
 accounts.use_cheap_password_hashing()
 

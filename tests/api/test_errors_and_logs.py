@@ -7,10 +7,10 @@ import logging
 import orjson
 import pytest
 
-import logs
 from resolvers import query
 from tests.support.api import Api
 from tests.support.world import World
+from web import logs
 
 
 async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(

@@ -9,10 +9,10 @@ import pytest
 from starlette.applications import Starlette
 
 from server import create_app
-from settings import Settings
 from tests.conftest import forget_dialect_caches
 from tests.support.api import Api
 from tests.support.clock import FakeClock
+from web.settings import Settings
 
 NESTED = """{ reports(first: 100) { edges { node { comments(first: 100) { totalCount } } } } }"""
 

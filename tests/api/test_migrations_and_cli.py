@@ -10,14 +10,14 @@ from pathlib import Path
 
 from tortoise.migrations.autodetector import MigrationAutodetector
 
-from demo.seed import seed
 from models.db import migrate, tortoise_config
 from models.enums import Status
 from models.orm.accounts import User
 from models.orm.participation import Comment, Rating, Support
 from models.orm.reports import Report, ReportEvent
-from settings import Settings
 from tests.support.api import Api
+from web.demo.seed import seed
+from web.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,10 +11,10 @@ from starlette.applications import Starlette
 
 from models.errors import RateLimited
 from models.throttle import RULES, Throttle
-from settings import Settings
 from tests.support.api import Api
 from tests.support.servers import Server
 from tests.support.world import World
+from web.settings import Settings
 
 SUBMIT = """mutation($d: String!) { submitReport(input: {description: $d}) {
   report { id } errors { code retryAfterSeconds } } }"""

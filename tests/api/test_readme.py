@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from demo.seed import seed
-from settings import Settings
 from tests.support.api import Api
+from web.demo.seed import seed
+from web.settings import Settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCK = re.compile(r"```graphql\n(.*?)```", re.S)

@@ -27,7 +27,7 @@ from models.db import database
 from models.deps import Deps
 from models.enums import Channel, Satisfaction, Status
 from models.rules.calendar import vietnam
-from schema.build import build_schema
+from resolvers.build import build_schema
 from tests.conftest import forget_dialect_caches
 from tests.support.process import SECRET, Process
 from tests.support.world import World, gid, make_world

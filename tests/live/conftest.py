@@ -12,12 +12,12 @@ import uvicorn
 from starlette.applications import Starlette
 
 from server import create_app
-from settings import Settings
 from tests.conftest import forget_dialect_caches
 from tests.support.api import Api
 from tests.support.clock import FakeClock
 from tests.support.servers import free_port
 from tests.support.world import World, make_world
+from web.settings import Settings
 
 
 @dataclass

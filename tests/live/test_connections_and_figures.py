@@ -10,10 +10,10 @@ from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
 from models.enums import Status
-from settings import Settings
 from tests.live.conftest import Live
 from tests.support.world import World
 from tests.support.ws import WsClient
+from web.settings import Settings
 
 STATS = "subscription { statsUpdated { period received processed } }"
 RANKINGS = """subscription { rankingsUpdated(quarter: "2026-Q4") { period

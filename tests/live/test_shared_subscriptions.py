@@ -8,10 +8,10 @@ from typing import Any
 
 from models.actions import handling, participation
 from models.enums import Status
-from realtime.fanout import FanOut
 from tests.live.conftest import Live
 from tests.support.world import World, gid
 from tests.support.ws import WsClient
+from web.graphql.fanout import FanOut
 
 PUBLIC = """subscription($after: String) { publicFeed(after: $after) { seq kind
   report { id reporter { phone } } } }"""

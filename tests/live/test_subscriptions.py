@@ -11,10 +11,10 @@ import pytest
 from models.actions import handling, participation, review
 from models.enums import Status
 from models.orm.reports import ReportEvent
-from settings import Settings
 from tests.live.conftest import Live
 from tests.support.world import World, gid
 from tests.support.ws import WsClient
+from web.settings import Settings
 
 EVENT = "seq cursor kind fromStatus toStatus note actorRole agency { name }"
 PUBLIC = f"""subscription($after: String) {{ publicFeed(after: $after) {{ {EVENT}

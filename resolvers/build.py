@@ -1,0 +1,62 @@
+"""The Schema object: the three roots, with the query limits and error masking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from resolvers.mutations import Mutation
+from resolvers.query import Query
+from resolvers.subscription import Subscription
+from schema.account import User
+from schema.directory import Agency, Category
+from schema.feedback import Comment
+from schema.limits import limit_extensions
+from schema.masking import AppSchema, ShapeErrors
+from schema.report import ExtensionRequest, Media, Report
+
+
+@dataclass(frozen=True)
+class SchemaOptions:
+    """What the deployment decides about the schema (web/settings.py maps its settings here)."""
+
+    introspection: bool = True
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_nodes: int = 50_000
+
+
+def build_schema(options: SchemaOptions | None = None) -> strawberry.Schema:
+    options = options or SchemaOptions()
+    # Parsing and validating cost more than executing a small query: both are cached (bounded
+    # LRUs shared across requests; the extensions are factories, never shared instances).
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512),
+        *limit_extensions(
+            max_depth=options.max_depth, max_aliases=options.max_aliases,
+            max_tokens=options.max_tokens, max_nodes=options.max_nodes,
+        ),
+    ]
+    if options.introspection:
+        extensions.append(ShapeErrors)
+    else:
+        class ShapeErrorsHidingSchema(ShapeErrors):
+            hide_schema = True
+
+        extensions += [DisableIntrospection, ShapeErrorsHidingSchema]
+    return AppSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=[Report, Agency, Category, User, ExtensionRequest, Media, Comment],
+        extensions=extensions,
+    )

@@ -1,0 +1,49 @@
+"""Accounts: register, sign in and out, staff accounts (models/actions/accounts.py)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from models.actions import accounts
+from resolvers.mutations.base import client_ip, limit, mutation
+from schema import inputs, payloads
+from schema.account import User
+from schema.context import Info
+from schema.relay import decode_id
+
+
+@strawberry.type
+class AccountMutation:
+    @mutation()
+    async def register(self, info: Info, input: inputs.RegisterInput) -> payloads.RegisterPayload:
+        await limit(info, "register", client_ip(info))
+        await accounts.register(input.phone, input.password, input.display_name)
+        token, user = await accounts.login(input.phone, input.password, info.context.deps,
+                                           client_ip(info))
+        return payloads.RegisterPayload(token=token, user=User.from_row(user))
+
+    @mutation()
+    async def login(self, info: Info, input: inputs.LoginInput) -> payloads.LoginPayload:
+        token, user = await accounts.login(input.phone, input.password, info.context.deps,
+                                           client_ip(info))
+        return payloads.LoginPayload(token=token, user=User.from_row(user))
+
+    @mutation(description="Revoke this request's token (or all of the user's tokens).")
+    async def logout(
+        self, info: Info, input: inputs.LogoutInput | None = None
+    ) -> payloads.LogoutPayload:
+        everywhere = bool(input and input.all_sessions)
+        c = info.context
+        return payloads.LogoutPayload(
+            ok=await accounts.logout(c.token, c.deps, all_sessions=everywhere))
+
+    @mutation()
+    async def create_staff_account(
+        self, info: Info, input: inputs.CreateStaffAccountInput
+    ) -> payloads.CreateStaffAccountPayload:
+        agency_id = decode_id(input.agency_id, "Agency", "agencyId") if input.agency_id else None
+        user = await accounts.create_staff_account(
+            info.context.viewer, phone=input.phone, password=input.password,
+            display_name=input.display_name, role=input.role, agency_id=agency_id,
+        )
+        return payloads.CreateStaffAccountPayload(user=User.from_row(user))

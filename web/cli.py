@@ -1,0 +1,133 @@
+"""Command line: `python server.py <command>`, configured by the same environment variables.
+
+`serve` hands uvicorn the app factory by name (`server:create_app`, from the checkout's root), so
+nothing here imports the server module and the wiring stays one level above the edge."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from models.actions import accounts
+from models.db import database, migrate
+from models.enums import Role
+from models.errors import DomainError
+from models.orm.directory import Agency
+from realtime.bus import EventBus
+from web import logs
+from web.services import make_deps
+from web.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]  # where server.py is
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    asyncio.run(migrate(settings.database_url))
+    uvicorn.run(
+        "server:create_app", factory=True, app_dir=str(ROOT), host=args.host or settings.host,
+        port=args.port or settings.port, workers=args.workers or settings.workers,
+        log_level=settings.log_level.lower(), ws_ping_interval=20, ws_ping_timeout=20,
+        # Off by default: compression state costs memory on every connection, for small frames.
+        ws_per_message_deflate=settings.ws_per_message_deflate,
+        log_config=None,  # keep our handlers (JSON lines in production)
+    )
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    asyncio.run(migrate(settings.database_url))
+    print("migrations applied")
+    return 0
+
+
+def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from web.demo.seed import seed
+
+    async def run() -> str:
+        await migrate(settings.database_url)
+        async with database(settings.database_url, global_fallback=False):
+            return await seed(settings, reports=args.reports)
+
+    print(asyncio.run(run()))
+    return 0
+
+
+def _create_user(settings: Settings, args: argparse.Namespace) -> int:
+    async def run() -> str:
+        await migrate(settings.database_url)
+        async with database(settings.database_url, global_fallback=False):
+            agency_id = None
+            if args.agency:
+                agency = await Agency.get_or_none(code=args.agency.upper())
+                if agency is None:
+                    raise DomainError(f"No agency with code {args.agency}.", field="agency")
+                agency_id = agency.id
+            user = await accounts.create_user(
+                phone=args.phone, password=args.password, display_name=args.name,
+                role=Role(args.role), agency_id=agency_id,
+            )
+            return f"created {user.role.value} {user.phone} (id {user.id})"
+
+    try:
+        print(asyncio.run(run()))
+    except DomainError as error:
+        field = f" ({error.field})" if error.field else ""
+        print(f"error{field}: {error.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _remind(settings: Settings, args: argparse.Namespace) -> int:
+    from models.actions.reminders import raise_reminders
+
+    async def run() -> str:
+        await migrate(settings.database_url)
+        async with database(settings.database_url, global_fallback=False):
+            # Events go to the configured bus, so live feeds on other processes see them.
+            bus = EventBus(settings.broadcast_url)
+            await bus.connect()
+            try:
+                done = await raise_reminders(make_deps(settings, bus.publish))
+            finally:
+                await bus.disconnect()
+            return f"reminders raised: {done.near} deadline near, {done.overdue} overdue"
+
+    print(asyncio.run(run()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python server.py", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="apply pending migrations, then serve")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(func=_serve)
+    sub.add_parser("migrate", help="apply pending migrations and exit").set_defaults(func=_migrate)
+    seed = sub.add_parser("seed-demo", help="load demo agencies, accounts and reports")
+    seed.add_argument("--reports", type=int, default=200)
+    seed.set_defaults(func=_seed_demo)
+    sub.add_parser("remind", help="raise due deadline reminders once and exit (for cron)"
+                   ).set_defaults(func=_remind)
+    user = sub.add_parser("create-user", help="create an account of any role")
+    user.add_argument("--phone", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--name", required=True)
+    user.add_argument("--role", required=True, choices=[r.value for r in Role])
+    user.add_argument("--agency", help="agency code, for AGENCY_STAFF")
+    user.set_defaults(func=_create_user)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    settings.check()
+    logs.setup(settings.log_level, json=settings.log_format == "json")
+    sys.exit(args.func(settings, args))

@@ -1,0 +1,170 @@
+"""`GET /export/reports.geojson` (public reports, anyone) and `GET /export/reports.csv` (every
+report, IOC only). Both stream in keyset batches, so memory stays flat whatever the number of
+reports, and neither carries personal data (reporter, caller contact, original text)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from models.deps import Deps
+from models.errors import DomainError
+from models.orm.directory import Agency, Category
+from models.orm.reports import report_code
+from models.queries import reports as queries
+from models.rules.calendar import TZ
+from models.rules.lifecycle import is_overdue
+from models.rules.policy import ANONYMOUS, Viewer
+from schema.relay import to_global_id
+from web.auth import viewer_of
+from web.exports.params import report_filter
+from web.responses import error_response
+
+BATCH = 1000
+COLUMNS = ("id", "title", "description", "status", "category_id", "agency_id", "channel",
+           "latitude", "longitude", "address", "submitted_at", "due_at", "resolved_at",
+           "on_time", "extended", "reopen_count", "contested", "support_count",
+           "comment_count", "satisfaction", "duplicate_of_id")
+CSV_HEADER = ("code", "id", "title", "description", "status", "category", "agency", "channel",
+              "latitude", "longitude", "address", "submitted_at", "due_at", "resolved_at",
+              "overdue", "on_time", "extended", "reopen_count", "contested", "support_count",
+              "comment_count", "satisfaction", "duplicate_of")
+
+
+def _local(value: datetime | None) -> str | None:
+    return value.astimezone(TZ).isoformat() if value else None
+
+
+async def _rows(viewer: Viewer, f: queries.ReportFilter, now: datetime
+                ) -> AsyncIterator[dict[str, Any]]:
+    last = 0
+    while True:
+        qs = queries.reports_for(viewer, f, now).filter(id__gt=last).order_by("id").limit(BATCH)
+        batch = await qs.values(*COLUMNS)
+        for row in batch:
+            yield row
+        if len(batch) < BATCH:
+            return
+        last = batch[-1]["id"]
+
+
+async def _names() -> tuple[dict[int, str], dict[int, str]]:
+    categories = dict(await Category.all().values_list("id", "name"))
+    agencies = dict(await Agency.all().values_list("id", "name"))
+    return categories, agencies
+
+
+def _prepare(request: Request, viewer: Viewer) -> tuple[Deps, queries.ReportFilter] | Response:
+    """The filter, checked: building the query raises its errors (nothing runs yet), so they
+    are answered before the first byte of the stream is sent."""
+    deps: Deps = request.app.state.deps
+    try:
+        f = report_filter(request.query_params)
+        queries.reports_for(viewer, f, deps.now())
+    except DomainError as error:
+        return error_response(400, error.message, error.code.value, field=error.field)
+    return deps, f
+
+
+async def reports_geojson(request: Request) -> Response:
+    prepared = _prepare(request, ANONYMOUS)
+    if isinstance(prepared, Response):
+        return prepared
+    deps, f = prepared
+    now = deps.now()
+    categories, agencies = await _names()
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b'{"type":"FeatureCollection","features":['
+        first = True
+        async for row in _rows(ANONYMOUS, f, now):
+            located = row["latitude"] is not None and row["longitude"] is not None
+            feature = {
+                "type": "Feature",
+                "id": to_global_id("Report", row["id"]),
+                "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]}
+                if located else None,
+                "properties": _public_properties(row, categories, agencies, now),
+            }
+            yield (b"" if first else b",") + orjson.dumps(feature)
+            first = False
+        yield b"]}"
+
+    return StreamingResponse(body(), media_type="application/geo+json", headers={
+        "Content-Disposition": 'inline; filename="reports.geojson"',
+        "X-Content-Type-Options": "nosniff"})
+
+
+def _public_properties(row: dict[str, Any], categories: dict[int, str], agencies: dict[int, str],
+                       now: datetime) -> dict[str, Any]:
+    return {
+        "code": report_code(row["id"], row["submitted_at"]),
+        "title": row["title"], "description": row["description"], "status": row["status"],
+        "category": categories.get(row["category_id"]), "agency": agencies.get(row["agency_id"]),
+        "address": row["address"], "submittedAt": _local(row["submitted_at"]),
+        "dueAt": _local(row["due_at"]), "resolvedAt": _local(row["resolved_at"]),
+        "overdue": is_overdue(row["status"], row["due_at"], now), "onTime": row["on_time"],
+        "extended": row["extended"], "supportCount": row["support_count"],
+        "commentCount": row["comment_count"], "satisfaction": row["satisfaction"],
+    }
+
+
+async def reports_csv(request: Request) -> Response:
+    viewer = viewer_of(request)
+    if not viewer.signed_in:
+        return error_response(401, "Sign in first.", "UNAUTHENTICATED")
+    if not viewer.is_center:
+        return error_response(403, "The CSV export is for the IOC.", "FORBIDDEN")
+    prepared = _prepare(request, viewer)
+    if isinstance(prepared, Response):
+        return prepared
+    deps, f = prepared
+    now = deps.now()
+    categories, agencies = await _names()
+
+    async def body() -> AsyncIterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+
+        def flush() -> bytes:
+            data = buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+            return data
+
+        writer.writerow(CSV_HEADER)
+        yield "\ufeff".encode() + flush()  # the BOM tells Excel the file is UTF-8
+        n = 0
+        async for row in _rows(viewer, f, now):
+            writer.writerow(_csv_line(row, categories, agencies, now))
+            n += 1
+            if n % 200 == 0:
+                yield flush()
+        yield flush()
+
+    return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="reports.csv"',
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def _csv_line(row: dict[str, Any], categories: dict[int, str], agencies: dict[int, str],
+              now: datetime) -> list[Any]:
+    text: Callable[[Any], Any] = lambda v: "" if v is None else v  # noqa: E731
+    duplicate = row["duplicate_of_id"]
+    return [text(v) for v in (
+        report_code(row["id"], row["submitted_at"]), to_global_id("Report", row["id"]),
+        row["title"], row["description"], row["status"], categories.get(row["category_id"]),
+        agencies.get(row["agency_id"]), row["channel"], row["latitude"], row["longitude"],
+        row["address"], _local(row["submitted_at"]), _local(row["due_at"]),
+        _local(row["resolved_at"]), is_overdue(row["status"], row["due_at"], now),
+        row["on_time"], row["extended"], row["reopen_count"], row["contested"],
+        row["support_count"], row["comment_count"], row["satisfaction"],
+        to_global_id("Report", duplicate) if duplicate else None,
+    )]

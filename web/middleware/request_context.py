@@ -1,0 +1,90 @@
+"""What every HTTP request carries before a route runs, set once:
+
+- a request id: the `X-Request-ID` it came with when well-formed, else a new one; it is on
+  every log line of the request, on the response, and in a masked error's extensions;
+- who is asking (web/auth.py), read by every route with `viewer_of(request)`;
+- a masked JSON answer for anything that fails before a response started: 503 with
+  `Retry-After` when the database is away (signing in needs it), 500 otherwise, never a bare
+  "Internal Server Error" nor a traceback.
+
+WebSocket connections get their request id here too; they sign in with `connection_init`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from models.db import unavailable
+from schema.masking import UNAVAILABLE_MESSAGE
+from web import logs
+from web.auth import Authenticator
+from web.middleware.body_limit import BodyTooLarge
+from web.responses import error_body, send_json
+
+log = logging.getLogger("hien_truong")
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{8,64}")
+
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            return bytes(value)
+    return None
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp, auth: Authenticator) -> None:
+        self.app = app
+        self.auth = auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        request_id = (incoming.decode() if incoming and _REQUEST_ID.fullmatch(incoming)
+                      else uuid.uuid4().hex)
+        logs.request_id.set(request_id)
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, send)
+            return
+        started = False
+        id_header = (b"x-request-id", request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": [*message.get("headers", []), id_header]}
+            await send(message)
+
+        try:
+            authorization = _header(scope, b"authorization")
+            state["signed"] = await self.auth.header(
+                authorization.decode("latin-1") if authorization is not None else None)
+            await self.app(scope, receive, send_with_id)
+        except BodyTooLarge:
+            raise  # BodyLimit answers 413
+        except Exception as error:
+            if started:
+                raise
+            await failed(send, error, request_id)
+
+
+async def failed(send: Send, error: Exception, request_id: str) -> None:
+    away = unavailable(error)
+    log.error("request failed before execution request_id=%s", request_id, exc_info=error)
+    status, code, message = (503, "UNAVAILABLE", UNAVAILABLE_MESSAGE) if away else (
+        500, "INTERNAL", "Unexpected error")
+    headers = [(b"x-request-id", request_id.encode())]
+    if away:
+        headers.append((b"retry-after", b"1"))
+    await send_json(send, status, error_body(message, code, data_null=True, requestId=request_id),
+                    headers)

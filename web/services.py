@@ -1,0 +1,57 @@
+"""The long-lived services of a process that the settings decide, for the server and the
+command line alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from media.service import MediaService, MediaSettings
+from media.storage import LocalStorage
+from models.actions.changes import MAX_MEDIA_PER_REPORT
+from models.deps import Deps, Publisher, utc_now
+from models.rules.calendar import vietnam
+from models.throttle import Throttle
+from resolvers.build import SchemaOptions
+from web.settings import Settings
+
+UPLOAD_OVERHEAD_BYTES = 1024 * 1024  # the operation, the map and multipart framing
+
+
+def make_deps(settings: Settings, publish: Publisher,
+              clock: Callable[[], datetime] | None = None) -> Deps:
+    return Deps(
+        calendar=vietnam(settings.extra_days_off, settings.extra_working_days),
+        publish=publish,
+        clock=clock or utc_now,
+        secret_key=settings.secret_key,
+        token_ttl_days=settings.token_ttl_days,
+        comment_interval_seconds=settings.comment_interval_seconds,
+        throttle=Throttle(settings.rate_limit_storage_uri, dict(settings.rate_limits)),
+    )
+
+
+def media_service(settings: Settings) -> MediaService:
+    root = Path(settings.media_dir)
+    return MediaService(LocalStorage(root), root / ".incoming", MediaSettings(
+        image_max_bytes=settings.media_image_max_bytes,
+        image_max_pixels=settings.media_image_max_pixels,
+        video_max_bytes=settings.media_video_max_bytes,
+        max_files=MAX_MEDIA_PER_REPORT,
+        max_field_bytes=settings.max_body_bytes,
+        unattached=timedelta(hours=settings.media_unattached_hours),
+        ffmpeg=settings.ffmpeg,
+    ))
+
+
+def upload_max_bytes(settings: Settings) -> int:
+    return settings.media_video_max_bytes + UPLOAD_OVERHEAD_BYTES
+
+
+def schema_options(settings: Settings) -> SchemaOptions:
+    return SchemaOptions(
+        introspection=settings.introspection, max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases, max_tokens=settings.max_tokens,
+        max_nodes=settings.max_query_nodes,
+    )
