@@ -30,14 +30,14 @@ import httpx
 
 from bench import fanout, writes
 from bench.city import City, build
+from bench.process import Process
+from bench.servers import start_postgres, start_redis
 from bench.tools import Figure, Report, Uvicorn, ensure_wrk, gql, login, wrk
+from bench.world import gid
 from models.db import migrate
 from models.queries.pagination import encode_cursor
 from models.queries.reports import ReportOrder
 from models.rules.lifecycle import PUBLIC_STATUSES
-from tests.support.process import Process
-from tests.support.servers import start_postgres, start_redis
-from tests.support.world import gid
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"

@@ -9,7 +9,7 @@ about 97% processed, half of them on time and half late after an extension, sati
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -102,10 +102,176 @@ class City:
 
 
 GEO_COLUMNS = ("geo_cell", "ux", "uy", "uz")
+IOC = 2  # the IOC operator's user id
+COLUMNS = {
+    "agency": ["id", "code", "name", "kind", "level", "created_at", "parent_id"],
+    "user_account": ["id", "phone", "password_hash", "display_name", "role", "is_active",
+                     "created_at", "last_comment_at", "agency_id"],
+    "report": ["id", "title", "description", "original_description", "search_text", "channel",
+               "contact_name", "contact_phone", "latitude", "longitude", *GEO_COLUMNS, "address",
+               "status", "submitted_at", "due_at", "extended", "resolved_at", "on_time",
+               "result_text", "result_submitted_at", "contested", "reopen_count", "working_days",
+               "satisfaction", "support_count", "comment_count", "near_reminded_cycle",
+               "overdue_reminded_cycle", "idempotency_key", "version", "updated_at", "agency_id",
+               "category_id", "duplicate_of_id", "reporter_id"],
+    "comment": ["id", "author_role", "body", "created_at", "hidden", "hidden_reason",
+                "hidden_at", "author_id", "author_agency_id", "parent_id", "report_id"],
+    "report_event": ["id", "at", "kind", "from_status", "to_status", "note", "actor_role",
+                     "actor_id", "agency_id", "comment_id", "report_id"],
+    "rating": ["id", "cycle", "satisfaction", "note", "rated_at", "report_id"],
+    "support": ["id", "created_at", "report_id", "user_id"],
+}
 
 
 def phone(n: int) -> str:
     return f"+8497{n:07d}"
+
+
+def agency_rows(agencies: int, created: datetime) -> list[tuple[Any, ...]]:
+    rows = []
+    for i in range(agencies):
+        if i < len(DEPARTMENTS):
+            name, kind, level = DEPARTMENTS[i], "GOVERNMENT", "PROVINCE"
+        elif i < len(DEPARTMENTS) + len(COMPANIES):
+            name, kind, level = COMPANIES[i - len(DEPARTMENTS)], "BUSINESS", "PROVINCE"
+        else:
+            ward = WARDS[i % len(WARDS)]
+            name, kind, level = f"UBND phường {ward} ({i})", "GOVERNMENT", "COMMUNE"
+        rows.append((i + 1, f"B{i + 1:03d}", name, kind, level, created, None))
+    return rows
+
+
+def user_rows(agencies: int, citizens: int, password: str,
+              created: datetime) -> list[tuple[Any, ...]]:
+    """Admin 1, IOC 2, one staff account per agency, then the citizens."""
+    users: list[tuple[Any, ...]] = [
+        (1, "+84900000001", password, "Quản trị", "ADMIN", True, created, None, None),
+        (IOC, "+84900000002", password, "Trung tâm IOC", "IOC_OPERATOR", True, created, None,
+         None),
+    ]
+    for a in range(agencies):
+        users.append((3 + a, f"+84910{a:06d}", password, f"Cán bộ {a + 1}", "AGENCY_STAFF",
+                      True, created, None, a + 1))
+    for c in range(citizens):
+        users.append((3 + agencies + c, phone(c), password, f"Người dân {c + 1}", "CITIZEN",
+                      True, created, None, None))
+    return users
+
+
+@dataclass
+class Rows:
+    """Everything written besides agencies and accounts, collected before one COPY per table."""
+
+    reports: list[tuple[Any, ...]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+    comments: list[tuple[Any, ...]] = field(default_factory=list)
+    ratings: list[tuple[Any, ...]] = field(default_factory=list)
+    supports: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def event(self, report: int, at: datetime, kind: str, before: str | None, after: str | None,
+              role: str | None, actor: int | None, agency: int | None,
+              comment: int | None = None) -> None:
+        self.events.append((len(self.events) + 1, at, kind, before, after, None, role, actor,
+                            agency, comment, report))
+
+
+@dataclass
+class Life:
+    """How one report's life went: its status now and what was frozen on the way."""
+
+    status: str
+    t: datetime  # the time of its last step
+    extended: bool | None = None
+    on_time: bool | None = None
+    resolved_at: datetime | None = None
+    result_at: datetime | None = None
+    result_text: str | None = None
+    satisfaction: str | None = None
+    working_days: int | None = None
+
+
+def live(rows: Rows, rng: random.Random, rid: int, submitted: datetime, due: datetime,
+         reporter: int, agency: int) -> Life:
+    """Walk one report through the lifecycle, writing its timeline (and rating)."""
+    staff = 2 + agency
+    age = (NOW - submitted).days
+    roll = rng.random()
+    status = (
+        "RESOLVED"
+        if age > 10 or roll < 0.5
+        else rng.choice(["PENDING_REVIEW", "ASSIGNED", "IN_PROGRESS", "RESULT_SUBMITTED"])
+    )
+    if status == "RESOLVED" and rng.random() < 0.03:
+        status = "REJECTED"
+    life = Life(status, submitted)
+    rows.event(rid, life.t, "SUBMITTED", None, "PENDING_REVIEW", "CITIZEN", reporter, None)
+    if status == "REJECTED":
+        life.t += timedelta(hours=3)
+        rows.event(rid, life.t, "REJECTED", "PENDING_REVIEW", "REJECTED", "IOC_OPERATOR", IOC,
+                   None)
+        life.resolved_at = life.t
+        return life
+    if status == "PENDING_REVIEW":
+        return life
+    life.t += timedelta(hours=2)
+    rows.event(rid, life.t, "ASSIGNED", "PENDING_REVIEW", "ASSIGNED", "IOC_OPERATOR", IOC, agency)
+    if status != "ASSIGNED":
+        life.t += timedelta(hours=5)
+        rows.event(rid, life.t, "ACCEPTED", "ASSIGNED", "IN_PROGRESS", "AGENCY_STAFF", staff,
+                   agency)
+    if status in ("RESULT_SUBMITTED", "RESOLVED"):
+        late = status == "RESOLVED" and rng.random() < 0.5
+        life.extended = late
+        if late:
+            rows.event(rid, life.t + timedelta(days=2), "EXTENSION_DECIDED", None, None,
+                       "IOC_OPERATOR", IOC, agency)
+        life.t = ((due + timedelta(days=rng.randint(1, 6))) if late
+                  else (submitted + (due - submitted) * rng.uniform(0.2, 0.95)))
+        life.result_text = "Đã xử lý xong, khu vực đã được vệ sinh."
+        life.result_at = life.t
+        rows.event(rid, life.t, "RESULT_SUBMITTED", "IN_PROGRESS", "RESULT_SUBMITTED",
+                   "AGENCY_STAFF", staff, agency)
+    if status == "RESOLVED":
+        publish(rows, rng, rid, life, reporter, agency)
+    return life
+
+
+def publish(rows: Rows, rng: random.Random, rid: int, life: Life, reporter: int,
+            agency: int) -> None:
+    life.t += timedelta(hours=4)
+    life.resolved_at = life.t
+    life.on_time = not life.extended
+    life.working_days = rng.randint(2, 7) if life.on_time else rng.randint(8, 14)
+    rows.event(rid, life.t, "PUBLISHED", "RESULT_SUBMITTED", "RESOLVED", "IOC_OPERATOR", IOC,
+               agency)
+    if rng.random() < 0.6:
+        life.satisfaction = rng.choices(["SATISFIED", "ACCEPTABLE", "UNSATISFIED"],
+                                        [57, 19, 25])[0]
+        rated = life.t + timedelta(hours=6)
+        rows.ratings.append((len(rows.ratings) + 1, 0, life.satisfaction, None, rated, rid))
+        rows.event(rid, rated, "RATED", None, None, "CITIZEN", reporter, None)
+
+
+def participate(rows: Rows, rng: random.Random, rid: int, submitted: datetime, reporter: int,
+                first_citizen: int, citizens: int) -> tuple[int, int]:
+    """Comments and "me too" support on a public report: how many of each."""
+    n_comments = rng.choice([0, 0, 0, 1, 2])
+    for _ in range(n_comments):
+        comment = len(rows.comments) + 1
+        author = first_citizen + rng.randrange(citizens)
+        at = submitted + timedelta(hours=rng.randint(3, 48))
+        rows.comments.append((comment, "CITIZEN", "Tôi cũng gặp tình trạng này.", at, False,
+                              None, None, author, None, None, rid))
+        rows.event(rid, at, "COMMENTED", None, None, "CITIZEN", author, None, comment)
+    n_support = rng.choice([0, 0, 1, 3])
+    for s in range(n_support):
+        rows.supports.append((len(rows.supports) + 1, submitted + timedelta(hours=5), rid,
+                              first_citizen + (reporter + s + 1) % citizens))
+    return n_comments, n_support
+
+
+async def copy(conn: asyncpg.Connection, table: str, records: list[tuple[Any, ...]]) -> None:
+    await conn.copy_records_to_table(table, records=records, columns=COLUMNS[table])
 
 
 async def build(
@@ -125,366 +291,50 @@ async def build(
     password = PasswordHasher.from_parameters(profiles.CHEAPEST).hash(BENCH_PASSWORD)
     categories = [r["id"] for r in await conn.fetch("SELECT id FROM category ORDER BY id")]
     created = NOW - timedelta(days=800)
-
-    agency_rows = []
-    for i in range(agencies):
-        if i < len(DEPARTMENTS):
-            name, kind, level = DEPARTMENTS[i], "GOVERNMENT", "PROVINCE"
-        elif i < len(DEPARTMENTS) + len(COMPANIES):
-            name, kind, level = COMPANIES[i - len(DEPARTMENTS)], "BUSINESS", "PROVINCE"
-        else:
-            ward = WARDS[i % len(WARDS)]
-            name, kind, level = f"UBND phường {ward} ({i})", "GOVERNMENT", "COMMUNE"
-        agency_rows.append((i + 1, f"B{i + 1:03d}", name, kind, level, created, None))
-    await conn.copy_records_to_table(
-        "agency",
-        records=agency_rows,
-        columns=["id", "code", "name", "kind", "level", "created_at", "parent_id"],
-    )
-
-    users: list[tuple[Any, ...]] = [
-        (1, "+84900000001", password, "Quản trị", "ADMIN", True, created, None, None),
-        (2, "+84900000002", password, "Trung tâm IOC", "IOC_OPERATOR", True, created, None, None),
-    ]
-    for a in range(agencies):
-        users.append(
-            (
-                3 + a,
-                f"+84910{a:06d}",
-                password,
-                f"Cán bộ {a + 1}",
-                "AGENCY_STAFF",
-                True,
-                created,
-                None,
-                a + 1,
-            )
-        )
-    first_citizen = 3 + agencies
-    for c in range(citizens):
-        users.append(
-            (
-                first_citizen + c,
-                phone(c),
-                password,
-                f"Người dân {c + 1}",
-                "CITIZEN",
-                True,
-                created,
-                None,
-                None,
-            )
-        )
-    await conn.copy_records_to_table(
-        "user_account",
-        records=users,
-        columns=[
-            "id",
-            "phone",
-            "password_hash",
-            "display_name",
-            "role",
-            "is_active",
-            "created_at",
-            "last_comment_at",
-            "agency_id",
-        ],
-    )
+    await copy(conn, "agency", agency_rows(agencies, created))
+    await copy(conn, "user_account", user_rows(agencies, citizens, password, created))
 
     # Busy agencies get most of the work, as in life (a few departments and companies).
     weights = [40 if i < 16 else 1 for i in range(agencies)]
-    report_rows: list[tuple[Any, ...]] = []
-    events: list[tuple[Any, ...]] = []
-    comments: list[tuple[Any, ...]] = []
-    ratings: list[tuple[Any, ...]] = []
-    supports: list[tuple[Any, ...]] = []
+    first_citizen = 3 + agencies
+    rows = Rows()
     due_cache: dict[Any, datetime] = {}
-    span = 730 * 86400
-    starts = sorted(NOW - timedelta(seconds=rng.randrange(span)) for _ in range(reports))
-    event_id = comment_id = 0
-
-    def event(
-        report: int,
-        at: datetime,
-        kind: str,
-        before: str | None,
-        after: str | None,
-        role: str | None,
-        actor: int | None,
-        agency: int | None,
-    ) -> None:
-        nonlocal event_id
-        event_id += 1
-        events.append((event_id, at, kind, before, after, None, role, actor, agency, None, report))
-
+    starts = sorted(NOW - timedelta(seconds=rng.randrange(730 * 86400)) for _ in range(reports))
     for rid, submitted in enumerate(starts, start=1):
         reporter = first_citizen + rng.randrange(citizens)
         agency = rng.choices(range(1, agencies + 1), weights)[0]
-        staff = 2 + agency
         category = rng.choice(categories)
         title = f"{rng.choice(PROBLEMS)} trên {rng.choice(STREETS)}"
         description = f"{title}, phường {rng.choice(WARDS)}. Đề nghị xử lý sớm."
         address = f"{rng.choice(STREETS)}, phường {rng.choice(WARDS)}, Huế"
-        day = submitted.date()
-        if day not in due_cache:
-            due_cache[day] = due_at(submitted, calendar)
-        due = due_cache[day]
-        age = (NOW - submitted).days
-        roll = rng.random()
-        status = (
-            "RESOLVED"
-            if age > 10 or roll < 0.5
-            else rng.choice(["PENDING_REVIEW", "ASSIGNED", "IN_PROGRESS", "RESULT_SUBMITTED"])
-        )
-        if status == "RESOLVED" and rng.random() < 0.03:
-            status = "REJECTED"
-        on_time = extended = None
-        resolved_at = result_at = satisfaction = working_days = None
-        result_text = None
-        t = submitted
-        event(rid, t, "SUBMITTED", None, "PENDING_REVIEW", "CITIZEN", reporter, None)
-        if status == "REJECTED":
-            t += timedelta(hours=3)
-            event(rid, t, "REJECTED", "PENDING_REVIEW", "REJECTED", "IOC_OPERATOR", 2, None)
-            resolved_at = t
-        elif status != "PENDING_REVIEW":
-            t += timedelta(hours=2)
-            event(rid, t, "ASSIGNED", "PENDING_REVIEW", "ASSIGNED", "IOC_OPERATOR", 2, agency)
-            if status != "ASSIGNED":
-                t += timedelta(hours=5)
-                event(rid, t, "ACCEPTED", "ASSIGNED", "IN_PROGRESS", "AGENCY_STAFF", staff, agency)
-            if status in ("RESULT_SUBMITTED", "RESOLVED"):
-                late = status == "RESOLVED" and rng.random() < 0.5
-                extended = late
-                if late:
-                    event(
-                        rid,
-                        t + timedelta(days=2),
-                        "EXTENSION_DECIDED",
-                        None,
-                        None,
-                        "IOC_OPERATOR",
-                        2,
-                        agency,
-                    )
-                t = (
-                    (due + timedelta(days=rng.randint(1, 6)))
-                    if late
-                    else (submitted + (due - submitted) * rng.uniform(0.2, 0.95))
-                )
-                result_text = "Đã xử lý xong, khu vực đã được vệ sinh."
-                result_at = t
-                event(
-                    rid,
-                    t,
-                    "RESULT_SUBMITTED",
-                    "IN_PROGRESS",
-                    "RESULT_SUBMITTED",
-                    "AGENCY_STAFF",
-                    staff,
-                    agency,
-                )
-            if status == "RESOLVED":
-                t += timedelta(hours=4)
-                resolved_at = t
-                on_time = not extended
-                working_days = rng.randint(2, 7) if on_time else rng.randint(8, 14)
-                event(
-                    rid, t, "PUBLISHED", "RESULT_SUBMITTED", "RESOLVED", "IOC_OPERATOR", 2, agency
-                )
-                if rng.random() < 0.6:
-                    satisfaction = rng.choices(
-                        ["SATISFIED", "ACCEPTABLE", "UNSATISFIED"], [57, 19, 25]
-                    )[0]
-                    ratings.append(
-                        (len(ratings) + 1, 0, satisfaction, None, t + timedelta(hours=6), rid)
-                    )
-                    event(
-                        rid, t + timedelta(hours=6), "RATED", None, None, "CITIZEN", reporter, None
-                    )
-        public = status not in ("PENDING_REVIEW", "REJECTED")
-        n_comments = rng.choice([0, 0, 0, 1, 2]) if public else 0
-        for _ in range(n_comments):
-            comment_id += 1
-            author = first_citizen + rng.randrange(citizens)
-            at = submitted + timedelta(hours=rng.randint(3, 48))
-            comments.append(
-                (
-                    comment_id,
-                    "CITIZEN",
-                    "Tôi cũng gặp tình trạng này.",
-                    at,
-                    False,
-                    None,
-                    None,
-                    author,
-                    None,
-                    None,
-                    rid,
-                )
-            )
-            events.append(
-                (
-                    event_id + 1,
-                    at,
-                    "COMMENTED",
-                    None,
-                    None,
-                    None,
-                    "CITIZEN",
-                    author,
-                    None,
-                    comment_id,
-                    rid,
-                )
-            )
-            event_id += 1
-        n_support = rng.choice([0, 0, 1, 3]) if public else 0
-        for s in range(n_support):
-            supports.append(
-                (
-                    len(supports) + 1,
-                    submitted + timedelta(hours=5),
-                    rid,
-                    first_citizen + (reporter + s + 1) % citizens,
-                )
-            )
+        if submitted.date() not in due_cache:
+            due_cache[submitted.date()] = due_at(submitted, calendar)
+        due = due_cache[submitted.date()]
+        life = live(rows, rng, rid, submitted, due, reporter, agency)
+        public = life.status not in ("PENDING_REVIEW", "REJECTED")
+        n_comments = n_support = 0
+        if public:
+            n_comments, n_support = participate(rows, rng, rid, submitted, reporter,
+                                                first_citizen, citizens)
         lat = 16.40 + rng.random() * 0.12
         lon = 107.53 + rng.random() * 0.12
         place = geo.located(lat, lon)
-        report_rows.append(
-            (
-                rid,
-                title,
-                description,
-                description,
-                search_text(title, description, address),
-                "APP",
-                None,
-                None,
-                lat,
-                lon,
-                *(place[c] for c in GEO_COLUMNS),
-                address,
-                status,
-                submitted,
-                due,
-                bool(extended),
-                resolved_at,
-                on_time,
-                result_text,
-                result_at,
-                False,
-                0,
-                working_days,
-                satisfaction,
-                n_support,
-                n_comments,
-                None,
-                None,
-                None,
-                1,
-                t,
-                agency if status not in ("PENDING_REVIEW", "REJECTED") else None,
-                category,
-                None,
-                reporter,
-            )
-        )
-    await conn.copy_records_to_table(
-        "report",
-        records=report_rows,
-        columns=[
-            "id",
-            "title",
-            "description",
-            "original_description",
-            "search_text",
-            "channel",
-            "contact_name",
-            "contact_phone",
-            "latitude",
-            "longitude",
-            *GEO_COLUMNS,
-            "address",
-            "status",
-            "submitted_at",
-            "due_at",
-            "extended",
-            "resolved_at",
-            "on_time",
-            "result_text",
-            "result_submitted_at",
-            "contested",
-            "reopen_count",
-            "working_days",
-            "satisfaction",
-            "support_count",
-            "comment_count",
-            "near_reminded_cycle",
-            "overdue_reminded_cycle",
-            "idempotency_key",
-            "version",
-            "updated_at",
-            "agency_id",
-            "category_id",
-            "duplicate_of_id",
-            "reporter_id",
-        ],
-    )
-    await conn.copy_records_to_table(
-        "comment",
-        records=comments,
-        columns=[
-            "id",
-            "author_role",
-            "body",
-            "created_at",
-            "hidden",
-            "hidden_reason",
-            "hidden_at",
-            "author_id",
-            "author_agency_id",
-            "parent_id",
-            "report_id",
-        ],
-    )
-    events.sort(key=lambda e: (e[1], e[0]))  # seq follows time, as it does when live
-    events = [(i, *e[1:]) for i, e in enumerate(events, start=1)]
-    await conn.copy_records_to_table(
-        "report_event",
-        records=events,
-        columns=[
-            "id",
-            "at",
-            "kind",
-            "from_status",
-            "to_status",
-            "note",
-            "actor_role",
-            "actor_id",
-            "agency_id",
-            "comment_id",
-            "report_id",
-        ],
-    )
-    await conn.copy_records_to_table(
-        "rating",
-        records=ratings,
-        columns=["id", "cycle", "satisfaction", "note", "rated_at", "report_id"],
-    )
-    await conn.copy_records_to_table(
-        "support", records=supports, columns=["id", "created_at", "report_id", "user_id"]
-    )
-    for table in (
-        "agency",
-        "user_account",
-        "report",
-        "report_event",
-        "comment",
-        "rating",
-        "support",
-    ):
+        rows.reports.append((
+            rid, title, description, description, search_text(title, description, address),
+            "APP", None, None, lat, lon, *(place[c] for c in GEO_COLUMNS), address, life.status,
+            submitted, due, bool(life.extended), life.resolved_at, life.on_time,
+            life.result_text, life.result_at, False, 0, life.working_days, life.satisfaction,
+            n_support, n_comments, None, None, None, 1, life.t, agency if public else None,
+            category, None, reporter,
+        ))
+    await copy(conn, "report", rows.reports)
+    await copy(conn, "comment", rows.comments)
+    # seq follows time, as it does when live
+    events = sorted(rows.events, key=lambda e: (e[1], e[0]))
+    await copy(conn, "report_event", [(i, *e[1:]) for i, e in enumerate(events, start=1)])
+    await copy(conn, "rating", rows.ratings)
+    await copy(conn, "support", rows.supports)
+    for table in COLUMNS:
         await conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"(SELECT coalesce(max(id), 1) FROM {table}))"

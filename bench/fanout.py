@@ -29,9 +29,9 @@ import httpx
 import orjson
 
 from bench.load import cpu_seconds, percentile
+from bench.process import Process
 from bench.tools import Uvicorn
 from bench.wsclient import TEXT, FrameClient, open_connection
-from tests.support.process import Process
 
 WALL_FEED = """subscription Wall { publicFeed { seq at kind toStatus
   report { id title status category { name } agency { name } commentCount supportCount } } }"""

@@ -24,12 +24,12 @@ from pathlib import Path
 import asyncpg
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
+from bench.servers import start_postgres
 from models.db import database, migrate
 from models.queries import reports as queries
 from models.queries.pagination import PageArgs, paginate
 from models.rules import geo
 from models.rules.policy import ANONYMOUS
-from tests.support.servers import start_postgres
 
 COLUMNS = ("id", "title", "description", "original_description", "search_text", "channel",
            "status", "submitted_at", "due_at", "extended", "contested", "reopen_count",

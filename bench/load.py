@@ -29,15 +29,15 @@ import httpx
 import orjson
 from websockets.asyncio.client import connect
 
+from bench.process import SECRET, Process
+from bench.servers import start_postgres, start_redis
+from bench.world import World, gid, make_person, make_world
 from models.db import database, migrate
 from models.deps import Deps
 from models.enums import Role
 from models.rules.calendar import vietnam
 from models.rules.lifecycle import PUBLIC_STATUSES
 from realtime.channels import IOC_KINDS
-from tests.support.process import SECRET, Process
-from tests.support.servers import start_postgres, start_redis
-from tests.support.world import World, gid, make_person, make_world
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PUBLIC_FEED = "subscription { publicFeed { seq at kind } }"

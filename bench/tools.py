@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 
 from bench.city import BENCH_PASSWORD
-from tests.support.process import ROOT
-from tests.support.servers import free_port
+from bench.process import ROOT
+from bench.servers import free_port
 
 HERE = Path(__file__).resolve().parent
 

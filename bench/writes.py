@@ -22,11 +22,11 @@ import httpx
 
 from bench.city import City, phone
 from bench.load import LIFECYCLE, percentile
+from bench.process import Process
 from bench.tools import Wrk, gql, login, wrk
 from models.enums import EventKind
 from models.orm.reports import ReportEvent
 from realtime.bus import EventBus
-from tests.support.process import Process
 
 SUBMIT = """mutation { submitReport(input: {description: "Đèn đường hỏng trước nhà số 5",
   location: {latitude: 16.4637, longitude: 107.5909}}) { report { id } errors { code } } }"""

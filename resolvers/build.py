@@ -16,12 +16,12 @@ from strawberry.extensions import (
 from resolvers.mutations import Mutation
 from resolvers.query import Query
 from resolvers.subscription import Subscription
-from schema.account import User
+from schema.accounts import User
 from schema.directory import Agency, Category
-from schema.feedback import Comment
 from schema.limits import limit_extensions
 from schema.masking import AppSchema, ShapeErrors
-from schema.report import ExtensionRequest, Media, Report
+from schema.participation import Comment
+from schema.reports import ExtensionRequest, Media, Report
 
 
 @dataclass(frozen=True)

@@ -22,14 +22,14 @@ from models.queries.pagination import PageArgs, paginate
 from models.rules.policy import Viewer, can_see_extension_requests, can_see_report
 from resolvers.prefetch import prefetch
 from resolvers.statistics import StatisticsQuery
-from schema.account import ApiKey, User
+from schema.accounts import ApiKey, User
 from schema.context import Info
 from schema.directory import Agency, Category
 from schema.enums import AgencyKind, AgencyLevel, ReportOrder
-from schema.feedback import Comment
 from schema.inputs import ReportFilter
+from schema.participation import Comment
 from schema.relay import MAX_NODES, Node, PageInfo, decode_id, decode_ids, from_global_id
-from schema.report import ExtensionRequest, Report, ReportConnection, ReportEdge
+from schema.reports import ExtensionRequest, Report, ReportConnection, ReportEdge
 
 Scope = Callable[[Viewer, queries.ReportFilter, datetime], QuerySet[ReportRow]]
 

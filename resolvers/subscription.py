@@ -19,7 +19,7 @@ from schema.declared import SHARED
 from schema.inputs import BBoxInput
 from schema.loaders import for_batch
 from schema.relay import decode_id, decode_ids
-from schema.report import ReportEvent
+from schema.reports import ReportEvent
 from schema.statistics import RankingTable, Stats
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.account import ApiKey, User
+from schema.accounts import ApiKey, User
 from schema.directory import Agency, Category
 from schema.errors import UserError
-from schema.feedback import Comment
-from schema.report import ExtensionRequest, Media, Report
+from schema.participation import Comment
+from schema.reports import ExtensionRequest, Media, Report
 
 
 @strawberry.type

@@ -16,13 +16,14 @@ import pytest
 from starlette.applications import Starlette
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
+from bench.servers import Server
+from bench.world import World, make_world
 from models.actions import accounts
 from models.db import migrate
 from server import create_app
 from tests.support.api import Api
 from tests.support.clock import FakeClock
-from tests.support.servers import Server, start_postgres, start_redis
-from tests.support.world import World, make_world
+from tests.support.servers import start_postgres, start_redis
 from web.settings import Settings
 
 accounts.use_cheap_password_hashing()

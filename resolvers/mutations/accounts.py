@@ -7,7 +7,7 @@ import strawberry
 from models.actions import accounts
 from resolvers.mutations.base import client_ip, limit, mutation
 from schema import inputs, payloads
-from schema.account import User
+from schema.accounts import User
 from schema.context import Info
 from schema.relay import decode_id
 

@@ -9,7 +9,7 @@ from resolvers.mutations.base import mutation
 from schema import inputs, payloads
 from schema.context import Info
 from schema.relay import decode_id, decode_ids
-from schema.report import ExtensionRequest, Report
+from schema.reports import ExtensionRequest, Report
 
 
 @strawberry.type

@@ -8,9 +8,9 @@ from models.actions import participation
 from resolvers.mutations.base import client_ip, limit, mutation
 from schema import inputs, payloads
 from schema.context import Info
-from schema.feedback import Comment
+from schema.participation import Comment
 from schema.relay import decode_id
-from schema.report import Report
+from schema.reports import Report
 
 
 @strawberry.type

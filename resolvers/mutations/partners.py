@@ -7,7 +7,7 @@ import strawberry
 from models.actions import partners
 from resolvers.mutations.base import mutation
 from schema import inputs, payloads
-from schema.account import ApiKey
+from schema.accounts import ApiKey
 from schema.context import Info
 from schema.relay import decode_id
 

@@ -9,7 +9,7 @@ from resolvers.mutations.base import limit, mutation
 from schema import inputs, payloads
 from schema.context import Info
 from schema.relay import decode_id, decode_ids
-from schema.report import Report
+from schema.reports import Report
 
 
 @strawberry.type

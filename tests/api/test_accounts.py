@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.world import World, gid
 from models.enums import Role
 from models.orm.accounts import AuthToken, User
 from tests.support.api import Api
 from tests.support.clock import FakeClock
-from tests.support.world import World, gid
 
 REGISTER = """mutation($input: RegisterInput!) { register(input: $input) {
   token user { id displayName phone role } errors { code field message } } }"""

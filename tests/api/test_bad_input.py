@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from bench.world import World, gid
 from models.enums import Status
 from models.orm.reports import Report, ReportEvent
 from tests.support.api import Api
-from tests.support.world import World, gid
 
 SUBMIT = """mutation($input: SubmitReportInput!) { submitReport(input: $input) {
   report { id } errors { code field message } } }"""

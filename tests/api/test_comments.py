@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bench.world import World, gid
 from models.enums import Status
 from models.orm.participation import Comment
 from models.orm.reports import Report, ReportEvent
 from tests.support.api import Api
 from tests.support.clock import FakeClock
-from tests.support.world import World, gid
 
 ADD = """mutation($input: AddCommentInput!) { addComment(input: $input) {
   comment { id body author { displayName badge agency { name } } parent { id } }

@@ -10,6 +10,7 @@ import contextvars
 import pytest
 from tortoise.transactions import in_transaction
 
+from bench.world import World
 from models.actions import changes, review
 from models.actions.changes import write_event
 from models.enums import EventKind, Status
@@ -17,7 +18,6 @@ from models.errors import Conflict, DomainError, InvalidTransition
 from models.orm.reports import Report, ReportEvent
 from models.rules.lifecycle import TABLE, Action
 from tests.support.api import Api
-from tests.support.world import World
 
 
 @pytest.mark.parametrize("rounds", [5])

@@ -7,9 +7,9 @@ import logging
 import orjson
 import pytest
 
+from bench.world import World
 from resolvers import query
 from tests.support.api import Api
-from tests.support.world import World
 from web import logs
 
 

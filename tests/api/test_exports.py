@@ -9,10 +9,10 @@ import io
 import orjson
 import pytest
 
+from bench.world import World, gid
 from models.enums import Status
 from tests.api.test_maps import CENTRE, offset
 from tests.support.api import Api
-from tests.support.world import World, gid
 
 
 async def test_geojson_has_public_reports_only_and_no_personal_data(api: Api, world: World):

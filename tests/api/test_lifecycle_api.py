@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from bench.world import World, gid, make_person
 from models.enums import Role, Status
 from models.orm.reports import ExtensionRequest, Report, ReportEvent
 from models.rules import calendar
 from tests.support.api import Api
 from tests.support.clock import FakeClock
-from tests.support.world import World, gid, make_person
 
 REPORT_FIELDS = """report { id status dueAt extended onTime agency { name } }
   errors { code field message }"""

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
+from bench.world import World, gid
 from models.enums import Status
 from models.orm.directory import Category
 from models.orm.reports import Report
 from tests.support.api import Api, count_queries
 from tests.support.clock import FakeClock
-from tests.support.world import World, gid
 from tests.unit.test_geo import haversine
 
 CENTRE = (16.4637, 107.5909)  # Huế, Lê Lợi street

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from tortoise.migrations.autodetector import MigrationAutodetector
 
+from bench.world import World
 from models.db import migrate, tortoise_config
 from models.enums import Status
 from models.orm.accounts import User
+from models.orm.directory import Category
 from models.orm.participation import Comment, Rating, Support
 from models.orm.reports import Report, ReportEvent
 from tests.support.api import Api
@@ -34,9 +36,41 @@ async def test_migrations_match_the_models(app: object, database_url: str):
     assert await detector.changes() == [], "run: tortoise -c models.db.TORTOISE_ORM makemigrations"
 
 
-async def test_migrating_again_is_a_no_op(app: object, database_url: str):
+SCHEMA_SQL = {
+    # Every table, index and trigger with the statement that makes it.
+    "sqlite": "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+              "ORDER BY type, name",
+    "postgres": "SELECT table_name, column_name, data_type, is_nullable, column_default "
+                "FROM information_schema.columns WHERE table_schema = 'public' "
+                "UNION ALL SELECT tablename, indexname, indexdef, '', '' FROM pg_indexes "
+                "WHERE schemaname = 'public' ORDER BY 1, 2",
+}
+
+
+async def snapshot() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], int, int]:
+    """The applied migrations, the schema, and how many reports and categories (the ones a
+    data migration adds) there are."""
+    from tortoise.context import get_current_context
+
+    ctx = get_current_context()
+    assert ctx is not None
+    conn = ctx.db()
+    _, applied = await conn.execute_query(
+        'SELECT "app", "name" FROM "tortoise_migrations" ORDER BY "app", "name"')
+    _, schema = await conn.execute_query(SCHEMA_SQL[conn.capabilities.dialect])
+    return ([tuple(r) for r in applied], [tuple(r) for r in schema],
+            await Report.all().count(), await Category.all().count())
+
+
+async def test_migrating_again_is_a_no_op(app: object, database_url: str, world: World):
+    await world.report(Status.ASSIGNED)
+    applied, schema, reports, categories = await snapshot()
+    assert [name for app_name, name in applied if app_name == "models"] == sorted(
+        path.stem for path in (ROOT / "migrations").glob("0*.py"))
+    assert len(schema) > 20
     await migrate(database_url)
     await migrate(database_url)
+    assert await snapshot() == (applied, schema, reports, categories)
 
 
 def run_cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:

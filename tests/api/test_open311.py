@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from bench.world import World, gid
 from models.enums import Channel, Status
 from models.orm.reports import Media, Report, ReportEvent
 from models.rules.calendar import TZ
@@ -14,7 +15,6 @@ from schema.relay import decode_id
 from tests.api.test_uploads import photo, uploaded
 from tests.support.api import Api, count_queries
 from tests.support.clock import FakeClock
-from tests.support.world import World, gid
 
 V2 = "/open311/v2"
 ISSUE = """mutation($input: IssueApiKeyInput!) { issueApiKey(input: $input) {

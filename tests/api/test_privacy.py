@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from bench.world import Person, World, gid
 from models.actions import review, submission
 from models.enums import Status
 from tests.support.api import Api
-from tests.support.world import Person, World, gid
 
 SECRET_TEXT = "Rác ở kiệt 7 Lê Lợi, nhà tôi số 9, gọi tôi nhé"
 PUBLIC_TEXT = "Rác tập kết trái phép ở kiệt 7 đường Lê Lợi"

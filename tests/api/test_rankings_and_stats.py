@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bench.world import Person, World, gid, make_agency, make_person
 from models.actions import handling, participation, review, submission
 from models.enums import AgencyKind, AgencyLevel, Role, Satisfaction, Status
 from models.orm.directory import Agency
 from models.rules import calendar
 from tests.support.api import Api, count_queries
 from tests.support.clock import FakeClock
-from tests.support.world import Person, World, gid, make_agency, make_person
 
 TZ = calendar.TZ
 RANKINGS = """query($q: String, $kind: AgencyKind, $min: Int!, $cat: ID) {

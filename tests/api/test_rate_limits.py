@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from bench.servers import Server
+from bench.world import World
 from models.errors import RateLimited
 from models.throttle import RULES, Throttle
 from tests.support.api import Api
-from tests.support.servers import Server
-from tests.support.world import World
 from web.settings import Settings
 
 SUBMIT = """mutation($d: String!) { submitReport(input: {description: $d}) {

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.world import World, gid
 from models.actions import handling, review
 from models.enums import Status
 from models.orm.participation import Rating, Support
 from models.orm.reports import Report
 from tests.support.api import Api
 from tests.support.clock import FakeClock
-from tests.support.world import World, gid
 
 RATE = """mutation($input: RateReportInput!) { rateReport(input: $input) {
   report { rating { satisfaction note } } errors { code field } } }"""

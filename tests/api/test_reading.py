@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from bench.world import World, gid
 from models.actions import handling, review, submission
 from models.enums import Status
 from tests.support.api import Api, count_queries
 from tests.support.clock import FakeClock
-from tests.support.world import World, gid
 
 PAGE = """query($first: Int, $after: String, $last: Int, $before: String, $filter: ReportFilter,
   $orderBy: ReportOrder) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+from bench.world import World, gid
 from models.actions import handling, review
 from models.actions.reminders import deadline_near, raise_reminders
 from models.enums import EventKind, Status
@@ -12,7 +13,6 @@ from models.orm.reports import ReportEvent
 from models.rules import calendar
 from tests.support.api import Api
 from tests.support.clock import FakeClock
-from tests.support.world import World, gid
 
 
 async def kinds(report_id: int) -> list[str]:

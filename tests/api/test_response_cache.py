@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from bench.world import World, gid
 from models.actions import review
 from models.enums import Status
 from realtime.cache import Cache
 from tests.support.api import Api, count_queries
-from tests.support.world import World, gid
 from web.middleware.response_cache import classify
 from web.settings import Settings
 

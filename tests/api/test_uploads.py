@@ -16,6 +16,7 @@ import pytest
 from PIL import Image, TiffImagePlugin
 from starlette.applications import Starlette
 
+from bench.world import World, gid
 from media.service import MediaService
 from models.actions import review
 from models.enums import Status
@@ -24,7 +25,6 @@ from schema.relay import from_global_id
 from tests.support.api import Api
 from tests.support.clock import FakeClock
 from tests.support.servers import need
-from tests.support.world import World, gid
 
 UPLOAD = """mutation($file: Upload!) { uploadMedia(input: {file: $file}) {
   media { id url thumbnailUrl kind width height contentType sizeBytes }

@@ -14,13 +14,14 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.process import SECRET, Process, gql, health
+from bench.servers import Server
+from bench.world import World, gid, make_world
 from models.db import database
 from models.deps import Deps
 from models.rules.calendar import vietnam
 from tests.conftest import forget_dialect_caches
-from tests.support.process import SECRET, Process, gql, health
-from tests.support.servers import Server, start_postgres
-from tests.support.world import World, gid, make_world
+from tests.support.servers import start_postgres
 from tests.support.ws import WsClient
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

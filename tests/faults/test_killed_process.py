@@ -15,12 +15,12 @@ import asyncpg
 import httpx
 import pytest
 
+from bench.process import SECRET, Process
+from bench.world import World, gid, make_world
 from models.db import database
 from models.deps import Deps
 from models.rules.calendar import vietnam
 from tests.conftest import forget_dialect_caches
-from tests.support.process import SECRET, Process
-from tests.support.world import World, gid, make_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -22,6 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema, nodes
 
+from bench.process import SECRET, Process
+from bench.world import World, gid, make_world
 from models.actions import participation, review, submission
 from models.db import database
 from models.deps import Deps
@@ -29,8 +31,6 @@ from models.enums import Channel, Satisfaction, Status
 from models.rules.calendar import vietnam
 from resolvers.build import build_schema
 from tests.conftest import forget_dialect_caches
-from tests.support.process import SECRET, Process
-from tests.support.world import World, gid, make_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -11,12 +11,12 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
+from bench.servers import free_port
+from bench.world import World, make_world
 from server import create_app
 from tests.conftest import forget_dialect_caches
 from tests.support.api import Api
 from tests.support.clock import FakeClock
-from tests.support.servers import free_port
-from tests.support.world import World, make_world
 from web.settings import Settings
 
 

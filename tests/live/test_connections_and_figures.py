@@ -9,9 +9,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
+from bench.world import World
 from models.enums import Status
 from tests.live.conftest import Live
-from tests.support.world import World
 from tests.support.ws import WsClient
 from web.settings import Settings
 

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from bench.process import SECRET, Process, gql, health
+from bench.servers import Server
+from bench.world import World, make_world
 from models.db import database
 from models.deps import Deps
 from models.rules.calendar import vietnam
 from tests.conftest import forget_dialect_caches
-from tests.support.process import SECRET, Process, gql, health
-from tests.support.servers import Server, start_redis
-from tests.support.world import World, make_world
+from tests.support.servers import start_redis
 from tests.support.ws import WsClient
 
 FEED = "subscription { publicFeed { seq kind report { title } } }"
@@ -36,7 +37,7 @@ def redis(tmp_path: Path) -> Iterator[Server]:
 
 
 async def make_public(url: str, world: World, text: str) -> None:
-    from tests.support.world import gid
+    from bench.world import gid
 
     data = await gid_submit(url, world, text)
     assigned = await gql(url, ASSIGN, {"id": data, "a": gid("Agency", world.agency_a.id)},

@@ -8,9 +8,9 @@ from typing import Any
 
 from georeport import GeoReport
 
+from bench.world import World
 from models.enums import Status
 from tests.live.conftest import Live
-from tests.support.world import World
 
 
 async def call(client: GeoReport, method: str, *args: Any, **kw: Any) -> Any:

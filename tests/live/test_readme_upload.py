@@ -12,9 +12,9 @@ import orjson
 import pytest
 from PIL import Image
 
+from bench.world import World
 from tests.live.conftest import Live
 from tests.support.servers import need
-from tests.support.world import World
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

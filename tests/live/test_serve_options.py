@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.support.process import Process
+from bench.process import Process
 
 
 @pytest.mark.parametrize("setting", ["", "true"])

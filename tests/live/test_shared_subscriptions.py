@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bench.world import World, gid
 from models.actions import handling, participation
 from models.enums import Status
 from tests.live.conftest import Live
-from tests.support.world import World, gid
 from tests.support.ws import WsClient
 from web.graphql.fanout import FanOut
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from bench.world import World, gid
 from models.actions import handling, participation, review
 from models.enums import Status
 from models.orm.reports import ReportEvent
 from tests.live.conftest import Live
-from tests.support.world import World, gid
 from tests.support.ws import WsClient
 from web.settings import Settings
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from bench.world import World, gid
 from tests.api.test_uploads import photo, uploaded
 from tests.live.conftest import Live
 from tests.support.servers import need
-from tests.support.world import World, gid
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # As root on a closed network: no sandbox, and none of Chromium's calls home.

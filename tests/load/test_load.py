@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bench.load import Config, run, save
+from bench.servers import Server
 from tests.conftest import forget_dialect_caches
-from tests.support.servers import Server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
+from bench.world import World
 from models.actions import participation
 from models.enums import Status
 from models.orm.reports import ReportEvent
 from realtime import channels
 from realtime.hub import Hub, Subscriber
 from tests.support.api import count_queries
-from tests.support.world import World
 
 
 async def test_a_slow_subscriber_is_dropped_and_the_others_keep_receiving(

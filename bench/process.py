@@ -1,4 +1,5 @@
-"""The server as a real OS process (`python server.py serve`), for fault and load tests."""
+"""The server as a real OS process (`python server.py serve`), for the benchmarks and for the
+fault, load and multi-process tests."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from typing import Any
 
 import httpx
 
-from tests.support.servers import free_port
+from bench.servers import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SECRET = "process-test-secret"
 
 

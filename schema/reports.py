@@ -17,12 +17,12 @@ from models.queries import reports as queries
 from models.queries.pagination import Page, PageArgs, encode_cursor, paginate
 from models.rules import policy
 from models.rules.lifecycle import is_overdue
-from schema.account import Person
+from schema.accounts import Person
 from schema.context import Info
 from schema.directory import Agency, Category, load_agency
 from schema.enums import Channel, EventKind, ExtensionStatus, MediaKind, ReportStatus, Role
-from schema.feedback import CommentConnection, Rating
 from schema.loaders import now_or_later
+from schema.participation import CommentConnection, Rating
 from schema.relay import Node, PageInfo, to_global_id
 
 

@@ -1,4 +1,5 @@
-"""Factories: a small world of accounts, agencies and reports, built through the domain."""
+"""Factories: a small world of accounts, agencies and reports, built through the real use cases,
+for the load benchmark and the tests."""
 
 from __future__ import annotations
 
