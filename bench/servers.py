@@ -131,12 +131,13 @@ def start_postgres() -> Server:
                   command=cmd, log=log, pid_file=data / "postmaster.pid")
 
 
-def start_redis(base: Path) -> Server:
+def start_redis(base: Path, port: int | None = None) -> Server:
+    """On a free port, or on `port` again (as an operator restarting Redis would)."""
     binary = shutil.which("redis-server")
     if binary is None:
         need("Redis")
     base.mkdir(parents=True, exist_ok=True)
-    port, log = free_port(), base / "redis.log"
+    port, log = port or free_port(), base / "redis.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",

@@ -30,7 +30,7 @@ class RedisPubSubBackend(BroadcastBackend):
         self._conn: redis.Redis | None = None
         self._pubsub: Any = None
         self._channels: set[str] = set()
-        self._lost: list[Event] = []
+        self._lost: list[Event] | None = None  # set once the connection is lost
 
     async def connect(self) -> None:
         self._conn = redis.Redis.from_url(self._url, socket_connect_timeout=2,
@@ -57,16 +57,15 @@ class RedisPubSubBackend(BroadcastBackend):
         await self._conn.publish(channel, message)
 
     async def next_published(self) -> Event:
+        if self._lost is None:
+            try:
+                return await self._next()
+            except Exception:
+                log.warning("Redis pub/sub connection lost", exc_info=True)
+                self._lost = [Event(channel, LOST) for channel in self._channels]
         if self._lost:
             return self._lost.pop()
-        try:
-            return await self._next()
-        except Exception:
-            log.warning("Redis pub/sub connection lost", exc_info=True)
-            self._lost = [Event(channel, LOST) for channel in self._channels]
-            if self._lost:
-                return self._lost.pop()
-        await asyncio.Future()  # nothing is subscribed: nobody is waiting to hear of it
+        await asyncio.Future()  # told already: wait to be disconnected
         raise AssertionError("unreachable")
 
     async def _next(self) -> Event:

@@ -4,7 +4,6 @@ and Redis stopped and started again mid-stream."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,7 +75,7 @@ async def test_events_cross_processes_and_survive_a_redis_restart(
         await make_public(b.http, world, "Hai: trong lúc Redis dừng")
         assert await health(a.http, "degraded") == {"status": "degraded", "database": "ok",
                                                     "broadcast": "unreachable"}
-        redis.process = start_redis_on(redis.port, tmp_path / "redis2")
+        redis.process = start_redis(tmp_path / "redis2", port=redis.port).process
         # ...and once the bus is back, process A resyncs from the database.
         second = (await client.next(op, within=20))["data"]["publicFeed"]
         assert second["report"]["title"].startswith("Hai")
@@ -92,15 +91,3 @@ async def test_events_cross_processes_and_survive_a_redis_restart(
     finally:
         a.stop()
         b.stop()
-
-
-def start_redis_on(port: int, base: Path) -> subprocess.Popen[bytes]:
-    """Redis again on the same port, as an operator restarting it would."""
-    import shutil
-
-    base.mkdir(parents=True, exist_ok=True)
-    binary = shutil.which("redis-server")
-    assert binary
-    return subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(base)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

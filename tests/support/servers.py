@@ -34,5 +34,5 @@ def start_postgres() -> Server:
     return _or_skip(servers.start_postgres)
 
 
-def start_redis(base: Path) -> Server:
-    return _or_skip(lambda: servers.start_redis(base))
+def start_redis(base: Path, port: int | None = None) -> Server:
+    return _or_skip(lambda: servers.start_redis(base, port))
