@@ -26,8 +26,8 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from bench.servers import start_postgres
 from models.db import database, migrate
-from models.queries import reports as queries
 from models.queries.pagination import PageArgs, paginate
+from models.queries.reports import Near, ReportFilter, ReportOrder, reports_for
 from models.rules import geo
 from models.rules.policy import ANONYMOUS
 
@@ -94,17 +94,17 @@ async def measure(url: str, backend: str, n: int) -> None:
     now = datetime(2026, 11, 23, tzinfo=UTC)
     async with database(url):
         for radius in (150, 500, 2000):
-            f = queries.ReportFilter(near=queries.Near(16.46, 107.59, radius))
+            f = ReportFilter(near=Near(16.46, 107.59, radius))
 
-            async def near(f: queries.ReportFilter = f) -> None:
-                qs = queries.reports_for(ANONYMOUS, f, now)
-                await paginate(qs, queries.ReportOrder.DISTANCE.value, PageArgs(first=50))
+            async def near(f: ReportFilter = f) -> None:
+                qs = reports_for(ANONYMOUS, f, now)
+                await paginate(qs, ReportOrder.DISTANCE.value, PageArgs(first=50))
 
             async def plain() -> None:
-                qs = queries.reports_for(ANONYMOUS, queries.ReportFilter(), now)
-                await paginate(qs, queries.ReportOrder.NEWEST.value, PageArgs(first=50))
+                qs = reports_for(ANONYMOUS, ReportFilter(), now)
+                await paginate(qs, ReportOrder.NEWEST.value, PageArgs(first=50))
 
-            within = await queries.reports_for(ANONYMOUS, f, now).count()
+            within = await reports_for(ANONYMOUS, f, now).count()
             a, b = await p50_ms(near), await p50_ms(plain)
             print(f"  {backend:8} {n:>9,} reports: 50 nearest within {radius:>5} m "
                   f"({within:>6,} inside) p50 {a:6.1f} ms | first page {b:5.1f} ms "

@@ -17,33 +17,44 @@ from models.orm.directory import Agency as AgencyRow
 from models.orm.directory import Category as CategoryRow
 from models.orm.reports import Report as ReportRow
 from models.orm.reports import parse_report_code
-from models.queries import reports as queries
 from models.queries.pagination import PageArgs, paginate
+from models.queries.reports import (
+    BBox,
+    Near,
+    ReportOrder,
+    agency_inbox,
+    check_order,
+    my_reports,
+    reports_for,
+    review_queue,
+    visible_report,
+)
+from models.queries.reports import ReportFilter as Filter
 from models.rules.policy import Viewer, can_see_extension_requests, can_see_report
 from resolvers.prefetch import prefetch
 from resolvers.statistics import StatisticsQuery
 from schema.accounts import ApiKey, User
 from schema.context import Info
 from schema.directory import Agency, Category
-from schema.enums import AgencyKind, AgencyLevel, ReportOrder
+from schema.enums import AgencyKind, AgencyLevel
 from schema.inputs import ReportFilter
 from schema.participation import Comment
 from schema.relay import MAX_NODES, Node, PageInfo, decode_id, decode_ids, from_global_id
 from schema.reports import ExtensionRequest, Report, ReportConnection, ReportEdge
 
-Scope = Callable[[Viewer, queries.ReportFilter, datetime], QuerySet[ReportRow]]
+Scope = Callable[[Viewer, Filter, datetime], QuerySet[ReportRow]]
 
 
-def to_domain_filter(f: ReportFilter | None) -> queries.ReportFilter:
+def to_domain_filter(f: ReportFilter | None) -> Filter:
     if f is None:
-        return queries.ReportFilter()
+        return Filter()
     bbox = None
     if f.bbox is not None:
-        bbox = queries.BBox(f.bbox.south, f.bbox.west, f.bbox.north, f.bbox.east)
+        bbox = BBox(f.bbox.south, f.bbox.west, f.bbox.north, f.bbox.east)
     near = None
     if f.near is not None:
-        near = queries.Near(f.near.latitude, f.near.longitude, f.near.radius_meters)
-    return queries.ReportFilter(
+        near = Near(f.near.latitude, f.near.longitude, f.near.radius_meters)
+    return Filter(
         near=near,
         statuses=f.statuses or (),
         category_ids=decode_ids(f.category_ids, "Category", "filter.categoryIds"),
@@ -57,12 +68,12 @@ def to_domain_filter(f: ReportFilter | None) -> queries.ReportFilter:
 
 
 async def report_connection(
-    info: Info, scope: Scope, filter: ReportFilter | None, order: queries.ReportOrder,
+    info: Info, scope: Scope, filter: ReportFilter | None, order: ReportOrder,
     args: PageArgs,
 ) -> ReportConnection:
     ctx = info.context
     domain_filter = to_domain_filter(filter)
-    queries.check_order(order, domain_filter)
+    check_order(order, domain_filter)
     qs = scope(ctx.viewer, domain_filter, ctx.deps.now())
     page = await paginate(qs, order.value, args)
     await prefetch(info, page.items)
@@ -81,7 +92,7 @@ async def report_connection(
     return ReportConnection(edges=edges, page_info=PageInfo.of(page), count=count)
 
 
-def _connection_field(scope: Scope, default_order: queries.ReportOrder, doc: str) -> object:
+def _connection_field(scope: Scope, default_order: ReportOrder, doc: str) -> object:
     async def resolve(
         info: Info,
         first: int | None = None,
@@ -96,7 +107,7 @@ def _connection_field(scope: Scope, default_order: queries.ReportOrder, doc: str
         args = PageArgs(first=first, after=after, last=last, before=before)
         if order_by is None:
             near = filter is not None and filter.near is not None
-            order_by = queries.ReportOrder.DISTANCE if near else default_order
+            order_by = ReportOrder.DISTANCE if near else default_order
         return await report_connection(info, scope, filter, order_by, args)
 
     return strawberry.field(resolver=resolve, description=doc)
@@ -171,7 +182,7 @@ class CoreQuery:
             if parsed is None:
                 raise Invalid("Malformed report code.", field="code")
             pk = parsed
-        row = await queries.visible_report(info.context.viewer, pk)
+        row = await visible_report(info.context.viewer, pk)
         if row is None:
             return None
         report = Report.from_row(row)
@@ -180,17 +191,17 @@ class CoreQuery:
         return report
 
     reports = _connection_field(
-        queries.reports_for, queries.ReportOrder.NEWEST, "Reports the caller may see."
+        reports_for, ReportOrder.NEWEST, "Reports the caller may see."
     )
     my_reports = _connection_field(
-        queries.my_reports, queries.ReportOrder.NEWEST, "The signed-in user's own reports."
+        my_reports, ReportOrder.NEWEST, "The signed-in user's own reports."
     )
     agency_inbox = _connection_field(
-        queries.agency_inbox, queries.ReportOrder.DUE_SOON,
+        agency_inbox, ReportOrder.DUE_SOON,
         "Agency staff: reports assigned to their agency, most urgent first.",
     )
     review_queue = _connection_field(
-        queries.review_queue, queries.ReportOrder.OLDEST,
+        review_queue, ReportOrder.OLDEST,
         "IOC: new reports, results to approve, contests and open extension requests.",
     )
 

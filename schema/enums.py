@@ -11,7 +11,7 @@ from typing import TypeAlias
 import strawberry
 
 from models import enums, errors
-from models.queries import reports as queries
+from models.queries.reports import ReportOrder
 from models.rules import policy
 
 strawberry.enum(enums.Status, name="ReportStatus")
@@ -23,7 +23,7 @@ strawberry.enum(enums.AgencyLevel, name="AgencyLevel")
 strawberry.enum(enums.ExtensionStatus, name="ExtensionStatus")
 strawberry.enum(enums.MediaKind, name="MediaKind")
 strawberry.enum(errors.ErrorCode, name="ErrorCode")
-strawberry.enum(queries.ReportOrder, name="ReportOrder")
+strawberry.enum(ReportOrder, name="ReportOrder")
 strawberry.enum(enums.Satisfaction, name="Satisfaction")
 strawberry.enum(policy.Badge, name="AuthorBadge")
 
@@ -36,6 +36,6 @@ AgencyLevel: TypeAlias = enums.AgencyLevel
 ExtensionStatus: TypeAlias = enums.ExtensionStatus
 MediaKind: TypeAlias = enums.MediaKind
 ErrorCode: TypeAlias = errors.ErrorCode
-ReportOrder: TypeAlias = queries.ReportOrder
+ReportOrder: TypeAlias = ReportOrder
 Satisfaction: TypeAlias = enums.Satisfaction
 AuthorBadge: TypeAlias = policy.Badge

@@ -19,8 +19,9 @@ from models.orm.accounts import User
 from models.orm.directory import Agency, Category
 from models.orm.participation import Comment, Rating, Support
 from models.orm.reports import ExtensionRequest, Media, Report, ReportEvent
+from models.queries.comments import first_comments
 from models.queries.duplicates import Hint, similar_nearby
-from models.queries.reports import first_comments, last_events
+from models.queries.reports import last_events
 from realtime.hub import Batch
 
 M = TypeVar("M", bound=Model)

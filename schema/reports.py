@@ -13,7 +13,7 @@ from models.orm.reports import ExtensionRequest as ExtensionRow
 from models.orm.reports import Media as MediaRow
 from models.orm.reports import Report as ReportRow
 from models.orm.reports import ReportEvent as EventRow
-from models.queries import reports as queries
+from models.queries.comments import COMMENTS_OLDEST_FIRST, comments_of
 from models.queries.pagination import Page, PageArgs, encode_cursor, paginate
 from models.rules import policy
 from models.rules.lifecycle import is_overdue
@@ -263,11 +263,11 @@ class Report(Node):
         size = args.size()
         if after is None:  # the common case, batched across every report on the page
             rows = await info.context.loaders.first_comments(size).load(self.row.id)
-            key = queries.COMMENTS_OLDEST_FIRST
+            key = COMMENTS_OLDEST_FIRST
             page = Page(items=rows[:size], cursors=[encode_cursor(key, r) for r in rows[:size]],
                         has_next=len(rows) > size, has_previous=False)
         else:
-            page = await paginate(queries.comments_of(self.row.id), queries.COMMENTS_OLDEST_FIRST,
+            page = await paginate(comments_of(self.row.id), COMMENTS_OLDEST_FIRST,
                                   args)
         return CommentConnection.from_page(page, self.row.id)
 

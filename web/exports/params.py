@@ -10,7 +10,7 @@ from starlette.datastructures import QueryParams
 
 from models.enums import Status
 from models.errors import Invalid
-from models.queries import reports as queries
+from models.queries.reports import BBox, Near, ReportFilter
 from schema.relay import decode_ids
 
 KNOWN = {"status", "categoryId", "agencyId", "text", "bbox", "near", "submittedAfter",
@@ -49,7 +49,7 @@ def _instant(params: QueryParams, name: str) -> datetime | None:
     return value
 
 
-def report_filter(params: QueryParams) -> queries.ReportFilter:
+def report_filter(params: QueryParams) -> ReportFilter:
     unknown = set(params) - KNOWN
     if unknown:
         raise Invalid(f"Unknown parameter {sorted(unknown)[0]!r}; known: {sorted(KNOWN)}.",
@@ -63,13 +63,13 @@ def report_filter(params: QueryParams) -> queries.ReportFilter:
         raise Invalid("overdue is true or false.", field="overdue")
     bbox = _floats(params, "bbox", 4)
     near = _floats(params, "near", 3)
-    return queries.ReportFilter(
+    return ReportFilter(
         statuses=statuses,
         category_ids=decode_ids(comma_list(params, "categoryId"), "Category", "categoryId"),
         agency_ids=decode_ids(comma_list(params, "agencyId"), "Agency", "agencyId"),
         text=params.get("text"),
-        bbox=queries.BBox(*bbox) if bbox else None,
-        near=queries.Near(*near) if near else None,
+        bbox=BBox(*bbox) if bbox else None,
+        near=Near(*near) if near else None,
         submitted_after=_instant(params, "submittedAfter"),
         submitted_before=_instant(params, "submittedBefore"),
         overdue=None if overdue is None else overdue == "true",

@@ -18,7 +18,7 @@ from models.deps import Deps
 from models.errors import DomainError
 from models.orm.directory import Agency, Category
 from models.orm.reports import report_code
-from models.queries import reports as queries
+from models.queries.reports import ReportFilter, reports_for
 from models.rules.calendar import TZ
 from models.rules.lifecycle import is_overdue
 from models.rules.policy import ANONYMOUS, Viewer
@@ -42,11 +42,11 @@ def _local(value: datetime | None) -> str | None:
     return value.astimezone(TZ).isoformat() if value else None
 
 
-async def _rows(viewer: Viewer, f: queries.ReportFilter, now: datetime
+async def _rows(viewer: Viewer, f: ReportFilter, now: datetime
                 ) -> AsyncIterator[dict[str, Any]]:
     last = 0
     while True:
-        qs = queries.reports_for(viewer, f, now).filter(id__gt=last).order_by("id").limit(BATCH)
+        qs = reports_for(viewer, f, now).filter(id__gt=last).order_by("id").limit(BATCH)
         batch = await qs.values(*COLUMNS)
         for row in batch:
             yield row
@@ -61,13 +61,13 @@ async def _names() -> tuple[dict[int, str], dict[int, str]]:
     return categories, agencies
 
 
-def _prepare(request: Request, viewer: Viewer) -> tuple[Deps, queries.ReportFilter] | Response:
+def _prepare(request: Request, viewer: Viewer) -> tuple[Deps, ReportFilter] | Response:
     """The filter, checked: building the query raises its errors (nothing runs yet), so they
     are answered before the first byte of the stream is sent."""
     deps: Deps = request.app.state.deps
     try:
         f = report_filter(request.query_params)
-        queries.reports_for(viewer, f, deps.now())
+        reports_for(viewer, f, deps.now())
     except DomainError as error:
         return error_response(400, error.message, error.code.value, field=error.field)
     return deps, f

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.responses import error_body, send_json
@@ -17,10 +19,14 @@ class BodyLimit:
         self.max_bytes = max_bytes
         self.upload_max_bytes = upload_max_bytes  # multipart bodies (uploads)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # What passes through is handed on, not awaited here: no frame of ours is held for the
+        # life of a WebSocket connection (thousands of them).
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or [])
         content_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
         limit = self.max_bytes

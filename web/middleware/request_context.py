@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Awaitable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -42,19 +43,21 @@ class RequestContext:
         self.app = app
         self.auth = auth
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
         incoming = _header(scope, b"x-request-id")
         request_id = (incoming.decode() if incoming and _REQUEST_ID.fullmatch(incoming)
                       else uuid.uuid4().hex)
         logs.request_id.set(request_id)
-        state = scope.setdefault("state", {})
-        state["request_id"] = request_id
+        scope.setdefault("state", {})["request_id"] = request_id
         if scope["type"] == "websocket":
-            await self.app(scope, receive, send)
-            return
+            # Handed on, not awaited: no frame of ours held for the connection's life.
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send, request_id)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+        state = scope["state"]
         started = False
         id_header = (b"x-request-id", request_id.encode())
 

@@ -13,7 +13,7 @@ parsing it again.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -89,10 +89,12 @@ class ResponseCache:
         for invalidate in self.on_write:
             invalidate()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] != "http" or scope["path"] != self.path:
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)  # handed on: no frame of ours held meanwhile
+        return self._graphql(scope, receive, send)
+
+    async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
         if is_multipart(scope):  # uploads: never cached, never buffered here, and they write
             try:
                 await self.app(scope, receive, send)

@@ -20,7 +20,7 @@ from models.enums import Channel, Role
 from models.errors import DomainError, ErrorCode, RateLimited
 from models.orm.directory import Agency, Category
 from models.orm.reports import Media, Report, parse_report_code
-from models.queries import reports as queries
+from models.queries.reports import visible_report, visible_to
 from models.rules.policy import ANONYMOUS, Viewer
 from web.auth import Authenticator
 from web.open311 import mapping
@@ -117,7 +117,7 @@ async def request_list(request: Request, fmt: str) -> Response:
     deps = _deps(request)
     viewer = await _viewer(request, request.query_params.get("api_key"), required=False)
     q = request_query(request.query_params, deps.now())
-    qs = Report.filter(queries.visible_to(viewer))
+    qs = Report.filter(visible_to(viewer))
     if q.codes:
         ids = [i for i in (parse_report_code(c) for c in q.codes) if i is not None]
         qs = qs.filter(id__in=ids)
@@ -144,7 +144,7 @@ async def request_one(request: Request, fmt: str) -> Response:
     viewer = await _viewer(request, request.query_params.get("api_key"), required=False)
     code = request.path_params["code"].strip().upper()
     number = parse_report_code(code)
-    report = await queries.visible_report(viewer, number) if number is not None else None
+    report = await visible_report(viewer, number) if number is not None else None
     if report is None or report.code != code:
         raise Open311Error(404, "No such service request.")
     return render(fmt, "service_requests", await _as_requests(request, [report], deps))
