@@ -20,9 +20,9 @@ from models.actions.changes import (
     withdraw_pending_extensions,
 )
 from models.deps import Deps
-from models.enums import ExtensionStatus
+from models.enums import EventKind, ExtensionStatus
 from models.errors import Conflict, Invalid, InvalidTransition, NotFound
-from models.orm.reports import ExtensionRequest, Report
+from models.orm.reports import ExtensionRequest, Report, ReportEvent
 from models.rules import calendar
 from models.rules.lifecycle import PUBLIC_STATUSES, Action, Rule, is_on_time
 from models.rules.policy import Viewer
@@ -126,6 +126,16 @@ async def return_result(deps: Deps, viewer: Viewer, report_id: int, reason: str)
     return await act(deps, viewer, report_id, Action.RETURN_RESULT, step)
 
 
+async def _cycle_began(conn: Conn, report: Report) -> datetime:
+    """When the current cycle began: the submission, or the last reopening (its own deadline
+    and its own working days start there)."""
+    if report.reopen_count == 0:
+        return report.submitted_at
+    reopened = await ReportEvent.filter(report_id=report.id, kind=EventKind.REOPENED).using_db(
+        conn).order_by("-id").first()
+    return reopened.at if reopened is not None else report.submitted_at
+
+
 async def publish_result(
     deps: Deps, viewer: Viewer, report_id: int, text: str | None = None
 ) -> Report:
@@ -133,12 +143,13 @@ async def publish_result(
 
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         text = edited or r.result_text
+        began = await _cycle_began(conn, r)
         changes = {
             "result_text": text,
             "resolved_at": now,
             "on_time": is_on_time(now, r.due_at, r.extended),
             "working_days": deps.calendar.working_days_between(
-                calendar.local_date(r.submitted_at), calendar.local_date(now)
+                calendar.local_date(began), calendar.local_date(now)
             ),
         }
         await withdraw_pending_extensions(conn, r.id, now)

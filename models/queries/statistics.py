@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from tortoise.expressions import Q
-from tortoise.functions import Avg, Count
+from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
 from models.enums import AgencyKind, Satisfaction, Status
@@ -31,7 +31,7 @@ def _in_period(qs: QuerySet[Report], period: Period) -> QuerySet[Report]:
     return qs
 
 
-def _counted(now: datetime) -> dict[str, Count | Avg]:
+def _counted(now: datetime) -> dict[str, Count | Sum]:
     # Annotation names must not shadow model fields (Tortoise then resolves `on_time=True` in a
     # filter as the annotation, recursively): hence the n_ prefix.
     return {
@@ -43,18 +43,15 @@ def _counted(now: datetime) -> dict[str, Count | Avg]:
         "n_satisfied": Count("id", _filter=Q(satisfaction=Satisfaction.SATISFIED)),
         "n_acceptable": Count("id", _filter=Q(satisfaction=Satisfaction.ACCEPTABLE)),
         "n_unsatisfied": Count("id", _filter=Q(satisfaction=Satisfaction.UNSATISFIED)),
-        "n_average_working_days": Avg("working_days", _filter=Q(status=RESOLVED)),
+        # Summed, not averaged in SQL: Tortoise converts an aggregate to its column's type,
+        # and an average of an integer column came back truncated (6.6 as 6).
+        "n_working_days": Sum("working_days", _filter=Q(status=RESOLVED)),
     }
 
 
 def _ints(row: dict[str, object]) -> dict[str, int]:
     return {k.removeprefix("n_"): int(v or 0) for k, v in row.items()  # type: ignore[call-overload]
-            if k.startswith("n_") and k != "n_average_working_days"}
-
-
-def _average(row: dict[str, object]) -> float | None:
-    value = row["n_average_working_days"]
-    return float(value) if value is not None else None  # type: ignore[arg-type]
+            if k.startswith("n_")}
 
 
 async def agency_counts(
@@ -74,8 +71,7 @@ async def agency_counts(
         await Agency.filter(id__in=[r["agency_id"] for r in rows]).values_list("id", "name")
     )
     return [
-        AgencyCounts(agency_id=r["agency_id"], name=names[r["agency_id"]], **_ints(r),
-                     average_working_days=_average(r))
+        AgencyCounts(agency_id=r["agency_id"], name=names[r["agency_id"]], **_ints(r))
         for r in rows
     ]
 
@@ -89,13 +85,17 @@ class Stats:
     satisfied: int
     acceptable: int
     unsatisfied: int
-    average_working_days: float | None
+    working_days: int  # summed over the processed (resolved) reports
     by_status: dict[Status, int]
     by_category: dict[int | None, int]
 
     @property
     def rated(self) -> int:
         return self.satisfied + self.acceptable + self.unsatisfied
+
+    @property
+    def average_working_days(self) -> float | None:
+        return self.working_days / self.processed if self.processed else None
 
     @property
     def processed_rate(self) -> float:
@@ -135,7 +135,7 @@ async def stats(
         every = every.filter(agency_id=agency_id)
     fields = _counted(now)
     row = (await every.exclude(status__in=EXCLUDED).annotate(**fields).values(*fields))[0]
-    totals, average = _ints(row), _average(row)
+    totals = _ints(row)
     by_status = await every.annotate(n=Count("id")).group_by("status").values_list("status", "n")
     by_category = await (
         every.exclude(status__in=EXCLUDED).annotate(n=Count("id")).group_by("category_id")
@@ -149,7 +149,7 @@ async def stats(
         satisfied=totals["satisfied"],
         acceptable=totals["acceptable"],
         unsatisfied=totals["unsatisfied"],
-        average_working_days=average,
+        working_days=totals["working_days"],
         by_status={Status(s): int(n) for s, n in by_status},
         by_category={c: int(n) for c, n in by_category},
     )

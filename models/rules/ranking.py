@@ -33,7 +33,12 @@ class AgencyCounts:
     satisfied: int
     acceptable: int
     unsatisfied: int
-    average_working_days: float | None
+    working_days: int  # summed over the resolved reports
+
+    @property
+    def average_working_days(self) -> float | None:
+        """The mean, unrounded: a wrong digit here is a wrong public judgement of an agency."""
+        return self.working_days / self.resolved if self.resolved else None
 
     @property
     def rated(self) -> int:

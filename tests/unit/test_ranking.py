@@ -16,7 +16,7 @@ def counts(name: str, received: int, resolved: int, on_time: int, satisfied: int
     return AgencyCounts(agency_id=agency_id or hash(name) % 1000, name=name, received=received,
                         resolved=resolved, on_time=on_time, late=resolved - on_time,
                         overdue_open=0, satisfied=satisfied, acceptable=acceptable,
-                        unsatisfied=unsatisfied, average_working_days=None)
+                        unsatisfied=unsatisfied, working_days=0)
 
 
 def test_score_formula():
