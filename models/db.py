@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,25 @@ from tortoise.migrations.executor import MigrationExecutor
 from models import MODEL_MODULES
 
 APP = "models"
+
+
+def _sqlite_text(value: datetime) -> str:
+    return (value.astimezone(UTC) if value.tzinfo else value).isoformat(" ")
+
+
+def _utc_on_sqlite() -> None:
+    """SQLite has no time-zone type: Tortoise writes an aware datetime as text with its own
+    offset and SQLite compares the texts. A deadline written as 23:59:59+07:00 then sorted after
+    20:00:00+00:00 of the same day, and a day cut at local midnight fell at 07:00. Every aware
+    datetime goes to SQLite in UTC instead (migration 0006 rewrote the ones already stored), so
+    text order is time order. Tortoise registers its own adapter when its SQLite backend is
+    imported: import it first, then replace it."""
+    import tortoise.backends.sqlite.executor  # noqa: F401
+
+    sqlite3.register_adapter(datetime, _sqlite_text)
+
+
+_utc_on_sqlite()
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
