@@ -12,12 +12,13 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 
 from bench.world import World
 from models.db import migrate, tortoise_config
-from models.enums import Status
+from models.enums import AgencyLevel, Status
 from models.orm.accounts import User
-from models.orm.directory import Category
+from models.orm.directory import Agency, Category
 from models.orm.participation import Comment, Rating, Support
 from models.orm.reports import Report, ReportEvent
 from tests.support.api import Api
+from tests.support.clock import FakeClock
 from web.demo.seed import seed
 from web.settings import Settings
 
@@ -136,6 +137,16 @@ async def test_demo_data_is_consistent(app: object, settings: Settings, api: Api
     assert await Support.all().count() > 10
     assert await Report.filter(reopen_count__gt=0).exists() or await Report.filter(
         contested=True).exists()
+    # Huế as organised since 1 July 2025: wards and communes under the city, no district.
+    agencies = await Agency.all()
+    assert not [a.name for a in agencies if a.level is AgencyLevel.DISTRICT]
+    assert not [a.name for a in agencies if re.search(r"\b(quận|huyện|thị xã)\b", a.name)]
+    assert not [a.name for a in agencies if a.parent_id is not None]
+    wards = [a.name for a in agencies if a.level is AgencyLevel.COMMUNE]
+    assert any(n.startswith("UBND phường ") for n in wards)
+    assert any(n.startswith("UBND xã ") for n in wards)
+    assert await Report.filter(agency_id__in=[a.id for a in agencies
+                                              if a.level is AgencyLevel.COMMUNE]).exists()
 
 
 def test_cli_remind_raises_each_reminder_once(tmp_path: Path):
@@ -148,3 +159,62 @@ def test_cli_remind_raises_each_reminder_once(tmp_path: Path):
     assert near + overdue > 0, first.stdout  # the demo has reports near or past their deadline
     again = run_cli("remind", database_url=url)
     assert "0 deadline near, 0 overdue" in again.stdout
+
+
+async def test_sqlite_dates_stored_with_an_offset_are_rewritten_in_utc(app: object, backend: str,
+                                                                      world: World):
+    """Migration 0006: on SQLite, a deadline stored as text with Huế's offset sorted after a
+    later instant in UTC; rewritten, text order is time order again (PostgreSQL: untouched)."""
+    import importlib
+    from types import SimpleNamespace
+
+    from tortoise.context import get_current_context
+
+    utc_migration = importlib.import_module("migrations.0006_utc_on_sqlite")
+    report = await world.report(Status.ASSIGNED)
+    ctx = get_current_context()
+    assert ctx is not None
+    conn = ctx.db()
+    if backend != "sqlite":
+        await utc_migration.to_utc(None, SimpleNamespace(client=conn))  # a no-op there
+        return
+    await conn.execute_query("UPDATE report SET due_at = '2026-12-03 23:59:59+07:00', "
+                             "submitted_at = '2026-12-03 20:00:00+00:00' WHERE id = ?",
+                             [report.id])
+    late = "SELECT count(*) AS n FROM report WHERE due_at < submitted_at"
+    assert (await conn.execute_query_dict(late))[0]["n"] == 0  # text order: wrong
+    await utc_migration.to_utc(None, SimpleNamespace(client=conn))
+    _, rows = await conn.execute_query("SELECT due_at FROM report WHERE id = ?", [report.id])
+    assert rows[0][0] == "2026-12-03 16:59:59+00:00"
+    assert (await conn.execute_query_dict(late))[0]["n"] == 1  # 16:59:59 UTC < 20:00 UTC
+
+
+async def test_working_days_of_reopened_reports_are_counted_from_the_reopening(
+    app: object, world: World, clock: FakeClock
+):
+    """Migration 0007 recomputes what an older version counted from the submission."""
+    import importlib
+    from types import SimpleNamespace
+
+    from tortoise.context import get_current_context
+
+    from models.actions import handling, participation, review
+
+    report = await world.report(Status.RESOLVED)
+    d, ioc, staff = world.deps, world.ioc.viewer, world.staff_a.viewer
+    await participation.contest_result(d, world.citizen.viewer, report.id, "Chưa xong.")
+    clock.advance(days=14)  # reopened two weeks (ten working days) after the submission
+    await review.reopen_report(d, ioc, report.id, "Làm lại.")
+    await handling.accept_report(d, staff, report.id)
+    await handling.submit_result(d, staff, report.id, "Xong hẳn.")
+    clock.advance(days=1)
+    again = await review.publish_result(d, ioc, report.id)
+    assert again.working_days == 1  # Monday 7 December to Tuesday 8 December
+    await Report.filter(id=report.id).update(working_days=11)  # as counted from submission
+    ctx = get_current_context()
+    assert ctx is not None
+    migration = importlib.import_module("migrations.0007_working_days_from_reopening")
+    models = {"models.Report": Report, "models.ReportEvent": ReportEvent}
+    apps = SimpleNamespace(get_model=models.__getitem__)
+    await migration.from_reopening(apps, SimpleNamespace(client=ctx.db()))
+    assert (await Report.get(id=report.id)).working_days == 1
