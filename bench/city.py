@@ -44,25 +44,25 @@ WARDS = [
     "Phú Thượng",
     "Thủy Vân",
 ]
-DEPARTMENTS = [
+DEPARTMENTS = [  # a city's departments as merged in 2025, and its police
     "Sở Xây dựng",
-    "Sở Giao thông vận tải",
-    "Sở Tài nguyên và Môi trường",
+    "Sở Nông nghiệp và Môi trường",
+    "Sở Văn hóa, Thể thao và Du lịch",
     "Sở Y tế",
     "Sở Giáo dục và Đào tạo",
     "Sở Công Thương",
-    "Sở Văn hóa và Thể thao",
-    "Sở Du lịch",
     "Sở Nội vụ",
+    "Sở Tài chính",
+    "Sở Khoa học và Công nghệ",
     "Sở Tư pháp",
-    "Công an tỉnh",
-    "Sở Lao động - Thương binh và Xã hội",
+    "Công an thành phố",
+    "Thanh tra thành phố",
 ]
 COMPANIES = [
     "Công ty Cổ phần Môi trường và Công trình đô thị Huế",
-    "Công ty Điện lực Thừa Thiên Huế",
-    "Công ty Cổ phần Cấp nước Thừa Thiên Huế",
-    "Viễn thông Thừa Thiên Huế",
+    "Công ty Điện lực Huế",
+    "Công ty Cổ phần Cấp nước Huế",
+    "VNPT Huế",
 ]
 STREETS = [
     "đường Lê Lợi",

@@ -60,9 +60,11 @@ class AgencyKind(enum.StrEnum):
 
 
 class AgencyLevel(enum.StrEnum):
-    PROVINCE = "PROVINCE"
+    PROVINCE = "PROVINCE"  # the province or centrally-run city: its departments, companies
+    # Historical data only: Vietnam's district level (quận, thị xã, huyện) was abolished on
+    # 1 July 2025; no agency can be created at it or moved to it.
     DISTRICT = "DISTRICT"
-    COMMUNE = "COMMUNE"
+    COMMUNE = "COMMUNE"  # wards (phường), communes (xã) and special zones
 
 
 class ExtensionStatus(enum.StrEnum):

@@ -19,7 +19,10 @@ strawberry.enum(enums.Role, name="Role")
 strawberry.enum(enums.EventKind, name="EventKind")
 strawberry.enum(enums.Channel, name="Channel")
 strawberry.enum(enums.AgencyKind, name="AgencyKind")
-strawberry.enum(enums.AgencyLevel, name="AgencyLevel")
+strawberry.enum(enums.AgencyLevel, name="AgencyLevel", description=(
+    "PROVINCE (the city and its departments, companies) or COMMUNE (wards and communes). "
+    "DISTRICT remains for historical data only: the district level was abolished on "
+    "1 July 2025."))
 strawberry.enum(enums.ExtensionStatus, name="ExtensionStatus")
 strawberry.enum(enums.MediaKind, name="MediaKind")
 strawberry.enum(errors.ErrorCode, name="ErrorCode")

@@ -29,6 +29,15 @@ def clean_code(code: str | None) -> str:
     return value
 
 
+def check_level(level: AgencyLevel) -> None:
+    """The district level (quận, thị xã, huyện) was abolished on 1 July 2025: agencies of it
+    remain only in historical data."""
+    if level is AgencyLevel.DISTRICT:
+        raise Invalid("There is no district level any more (since 1 July 2025): wards and "
+                      "communes are COMMUNE, city departments and companies PROVINCE.",
+                      field="level")
+
+
 def clean_name(name: str | None) -> str:
     value = clean(name, field="name", max_length=200, min_length=2)
     assert value is not None
@@ -57,6 +66,7 @@ async def create_agency(
 ) -> Agency:
     require_admin(viewer)
     code, name = clean_code(code), clean_name(name)
+    check_level(level)
     await _check_parent(None, parent_id)
     try:
         return await Agency.create(
@@ -78,7 +88,8 @@ async def update_agency(
         agency.name = clean_name(name)
     if kind is not None:
         agency.kind = kind
-    if level is not None:
+    if level is not None and level is not agency.level:
+        check_level(level)
         agency.level = level
     if clear_parent:
         agency.parent_id = None

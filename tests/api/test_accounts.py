@@ -129,25 +129,32 @@ async def test_admin_creates_staff_agencies_and_categories(api: Api, world: Worl
     assert missing_agency["createStaffAccount"]["errors"] == [
         {"code": "VALIDATION", "field": "agencyId"}]
 
-    parent = (await api.gql(CREATE_AGENCY, {"input": {
+    district = await api.gql(CREATE_AGENCY, {"input": {
         "code": "q-thuanhoa", "name": "UBND quận Thuận Hóa", "kind": "GOVERNMENT",
-        "level": "DISTRICT"}}, token))["createAgency"]
-    assert parent["agency"]["code"] == "Q-THUANHOA"
+        "level": "DISTRICT"}}, token)  # abolished on 1 July 2025
+    assert district["createAgency"]["errors"] == [{"code": "VALIDATION", "field": "level"}]
+    parent = (await api.gql(CREATE_AGENCY, {"input": {
+        "code": "snnmt", "name": "Sở Nông nghiệp và Môi trường", "kind": "GOVERNMENT",
+        "level": "PROVINCE"}}, token))["createAgency"]
+    assert parent["agency"]["code"] == "SNNMT"
     child = (await api.gql(CREATE_AGENCY, {"input": {
-        "code": "P-PHUHOI", "name": "UBND phường Phú Hội", "kind": "GOVERNMENT",
-        "level": "COMMUNE", "parentId": parent["agency"]["id"]}}, token))["createAgency"]
-    assert child["agency"]["parent"] == {"code": "Q-THUANHOA"}
+        "code": "CCBVMT", "name": "Chi cục Bảo vệ môi trường", "kind": "GOVERNMENT",
+        "level": "PROVINCE", "parentId": parent["agency"]["id"]}}, token))["createAgency"]
+    assert child["agency"]["parent"] == {"code": "SNNMT"}
     dup = await api.gql(CREATE_AGENCY, {"input": {
-        "code": "P-PHUHOI", "name": "Trùng", "kind": "GOVERNMENT", "level": "COMMUNE"}}, token)
+        "code": "CCBVMT", "name": "Trùng", "kind": "GOVERNMENT", "level": "PROVINCE"}}, token)
     assert dup["createAgency"]["errors"] == [{"code": "CONFLICT", "field": "code"}]
     cycle = await api.gql(UPDATE_AGENCY, {"input": {"id": parent["agency"]["id"],
                                                     "parentId": child["agency"]["id"]}}, token)
     assert cycle["updateAgency"]["errors"] == [{"code": "VALIDATION", "field": "parentId"}]
     renamed = await api.gql(UPDATE_AGENCY, {"input": {"id": child["agency"]["id"],
-                                                      "name": "UBND phường Phú Hội (mới)",
+                                                      "name": "Chi cục Môi trường (mới)",
                                                       "parentId": None}}, token)
-    assert renamed["updateAgency"]["agency"] == {"name": "UBND phường Phú Hội (mới)",
-                                                 "level": "COMMUNE", "parent": None}
+    assert renamed["updateAgency"]["agency"] == {"name": "Chi cục Môi trường (mới)",
+                                                 "level": "PROVINCE", "parent": None}
+    to_district = await api.gql(UPDATE_AGENCY, {"input": {"id": child["agency"]["id"],
+                                                          "level": "DISTRICT"}}, token)
+    assert to_district["updateAgency"]["errors"] == [{"code": "VALIDATION", "field": "level"}]
     category = await api.gql(CREATE_CATEGORY, {"input": {"code": "cay-xanh",
                                                          "name": "Cây xanh đô thị"}}, token)
     assert category["createCategory"]["category"] == {"code": "CAY-XANH",

@@ -5,33 +5,38 @@ from __future__ import annotations
 from models.enums import AgencyKind, AgencyLevel, Role
 
 G, B = AgencyKind.GOVERNMENT, AgencyKind.BUSINESS
-PROVINCE, DISTRICT, COMMUNE = AgencyLevel.PROVINCE, AgencyLevel.DISTRICT, AgencyLevel.COMMUNE
+PROVINCE, COMMUNE = AgencyLevel.PROVINCE, AgencyLevel.COMMUNE
 
+# Huế as it is organised since 1 July 2025: two levels of local government. The city's
+# departments (as merged in 2025) and police, then wards (phường) and communes (xã) reporting
+# directly to the city — no district, town or county in between — and the utility companies.
 # (code, name, kind, level, parent code)
 AGENCIES: list[tuple[str, str, AgencyKind, AgencyLevel, str | None]] = [
-    ("SXD", "Sở Xây dựng", G, PROVINCE, None),
-    ("STNMT", "Sở Tài nguyên và Môi trường", G, PROVINCE, None),
-    ("SGTVT", "Sở Giao thông vận tải", G, PROVINCE, None),
-    ("SDL", "Sở Du lịch", G, PROVINCE, None),
-    ("CATP", "Công an thành phố Huế", G, PROVINCE, None),
-    ("SYT", "Sở Y tế", G, PROVINCE, None),
-    ("SVHTT", "Sở Văn hóa và Thể thao", G, PROVINCE, None),
+    ("SXD", "Sở Xây dựng", G, PROVINCE, None),  # with transport since 2025
+    ("SNNMT", "Sở Nông nghiệp và Môi trường", G, PROVINCE, None),
+    ("SVHTTDL", "Sở Văn hóa, Thể thao và Du lịch", G, PROVINCE, None),
     ("SNV", "Sở Nội vụ", G, PROVINCE, None),
-    ("Q-THUANHOA", "UBND quận Thuận Hóa", G, DISTRICT, None),
-    ("Q-PHUXUAN", "UBND quận Phú Xuân", G, DISTRICT, None),
-    ("TX-HUONGTHUY", "UBND thị xã Hương Thủy", G, DISTRICT, None),
-    ("TX-HUONGTRA", "UBND thị xã Hương Trà", G, DISTRICT, None),
-    ("H-PHUVANG", "UBND huyện Phú Vang", G, DISTRICT, None),
-    ("H-PHONGDIEN", "UBND huyện Phong Điền", G, DISTRICT, None),
-    ("P-VINHNINH", "UBND phường Vĩnh Ninh", G, COMMUNE, "Q-THUANHOA"),
-    ("P-PHUHOI", "UBND phường Phú Hội", G, COMMUNE, "Q-THUANHOA"),
-    ("P-THUYXUAN", "UBND phường Thủy Xuân", G, COMMUNE, "Q-THUANHOA"),
-    ("P-DONGBA", "UBND phường Đông Ba", G, COMMUNE, "Q-PHUXUAN"),
-    ("P-KIMLONG", "UBND phường Kim Long", G, COMMUNE, "Q-PHUXUAN"),
-    ("HUEWACO", "Công ty Cổ phần Cấp nước Thừa Thiên Huế", B, PROVINCE, None),
-    ("PC-HUE", "Công ty Điện lực Thừa Thiên Huế", B, PROVINCE, None),
+    ("SYT", "Sở Y tế", G, PROVINCE, None),
+    ("SCT", "Sở Công Thương", G, PROVINCE, None),
+    ("SKHCN", "Sở Khoa học và Công nghệ", G, PROVINCE, None),
+    ("CATP", "Công an thành phố Huế", G, PROVINCE, None),
+    ("P-PHUXUAN", "UBND phường Phú Xuân", G, COMMUNE, None),
+    ("P-THUANHOA", "UBND phường Thuận Hóa", G, COMMUNE, None),
+    ("P-VYDA", "UBND phường Vỹ Dạ", G, COMMUNE, None),
+    ("P-ANCUU", "UBND phường An Cựu", G, COMMUNE, None),
+    ("P-KIMLONG", "UBND phường Kim Long", G, COMMUNE, None),
+    ("P-THUYXUAN", "UBND phường Thủy Xuân", G, COMMUNE, None),
+    ("P-HUONGTHUY", "UBND phường Hương Thủy", G, COMMUNE, None),
+    ("P-PHUBAI", "UBND phường Phú Bài", G, COMMUNE, None),
+    ("P-HUONGTRA", "UBND phường Hương Trà", G, COMMUNE, None),
+    ("P-THUANAN", "UBND phường Thuận An", G, COMMUNE, None),
+    ("X-PHUVANG", "UBND xã Phú Vang", G, COMMUNE, None),
+    ("X-QUANGDIEN", "UBND xã Quảng Điền", G, COMMUNE, None),
+    ("X-PHULOC", "UBND xã Phú Lộc", G, COMMUNE, None),
+    ("HUEWACO", "Công ty Cổ phần Cấp nước Huế", B, PROVINCE, None),
+    ("PC-HUE", "Công ty Điện lực Huế", B, PROVINCE, None),
     ("HEPCO", "Công ty Cổ phần Môi trường và Công trình đô thị Huế", B, PROVINCE, None),
-    ("VNPT-HUE", "VNPT Thừa Thiên Huế", B, PROVINCE, None),
+    ("VNPT-HUE", "VNPT Huế", B, PROVINCE, None),
 ]
 
 # (phone, password, display name, role, agency code): listed in the README.
@@ -40,7 +45,7 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, Role, str | None]] = [
     ("0900000002", "demo-ioc-2026", "Trần Thị Hoa (IOC)", Role.IOC_OPERATOR, None),
     ("0900000003", "demo-agency-2026", "Lê Văn Minh (HEPCO)", Role.AGENCY_STAFF, "HEPCO"),
     ("0900000004", "demo-agency-2026", "Phạm Thị Lan (Sở Xây dựng)", Role.AGENCY_STAFF, "SXD"),
-    ("0900000005", "demo-agency-2026", "Hồ Văn Nam (Thuận Hóa)", Role.AGENCY_STAFF, "Q-THUANHOA"),
+    ("0900000005", "demo-agency-2026", "Hồ Văn Nam (Thuận Hóa)", Role.AGENCY_STAFF, "P-THUANHOA"),
     ("0900000010", "demo-citizen-2026", "Nguyễn Văn An", Role.CITIZEN, None),
 ]
 
@@ -53,12 +58,12 @@ GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hương", "K
 STREETS = ["Lê Lợi", "Hùng Vương", "Trần Hưng Đạo", "Nguyễn Huệ", "Điện Biên Phủ", "Lý Thường Kiệt",
            "Bà Triệu", "Hà Nội", "Đống Đa", "Phan Đình Phùng", "Nguyễn Trãi", "Đinh Tiên Hoàng",
            "Chi Lăng", "Kim Long", "Nguyễn Sinh Cung", "Trường Chinh", "Tố Hữu", "Võ Văn Kiệt"]
-WARDS = ["Vĩnh Ninh", "Phú Hội", "Thủy Xuân", "Đông Ba", "Kim Long", "Phú Nhuận", "Xuân Phú",
-         "An Cựu", "Thuận Lộc", "Tây Lộc"]
+WARDS = ["Phú Xuân", "Thuận Hóa", "Vỹ Dạ", "An Cựu", "Kim Long", "Thủy Xuân", "Hương Thủy",
+         "Phú Bài", "Hương Trà", "Thuận An"]
 
 # Per category: which agencies usually handle it, and (title, description) templates.
 TEMPLATES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
-    "TTXD": (["SXD", "Q-THUANHOA", "Q-PHUXUAN", "P-VINHNINH"], [
+    "TTXD": (["SXD", "P-THUANHOA", "P-PHUXUAN", "P-VYDA"], [
         ("Xây dựng lấn chiếm vỉa hè", "Nhà số {n} đường {street} đang xây dựng lấn chiếm vỉa hè, "
          "vật liệu đổ tràn ra lòng đường gây nguy hiểm cho người đi bộ."),
         ("Công trình xây dựng không phép", "Tại kiệt {n} đường {street} có công trình đang xây "
@@ -66,7 +71,7 @@ TEMPLATES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
         ("Công trình gây nứt nhà liền kề", "Công trình đang thi công ở số {n} đường {street} làm "
          "nứt tường nhà bên cạnh, đề nghị cơ quan chức năng kiểm tra."),
     ]),
-    "VSMT": (["HEPCO", "STNMT", "P-PHUHOI", "P-DONGBA"], [
+    "VSMT": (["HEPCO", "SNNMT", "P-ANCUU", "P-KIMLONG"], [
         ("Rác thải tập kết trái phép", "Rác thải sinh hoạt tập kết trái phép ở đầu kiệt {n} "
          "đường {street}, bốc mùi hôi thối nhiều ngày chưa được thu gom."),
         ("Nước thải chảy tràn ra đường", "Nước thải từ cơ sở kinh doanh ở số {n} đường {street} "
@@ -74,7 +79,7 @@ TEMPLATES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
         ("Đốt rác gây khói bụi", "Có người thường xuyên đốt rác vào buổi tối gần số {n} đường "
          "{street}, khói bụi ảnh hưởng đến các hộ dân xung quanh."),
     ]),
-    "HTGT": (["SGTVT", "Q-THUANHOA", "TX-HUONGTHUY"], [
+    "HTGT": (["SXD", "P-THUANHOA", "P-HUONGTHUY"], [
         ("Ổ gà trên mặt đường", "Mặt đường {street} đoạn trước số nhà {n} xuất hiện nhiều ổ gà "
          "lớn, rất nguy hiểm cho người đi xe máy vào ban đêm."),
         ("Biển báo giao thông bị đổ", "Biển báo giao thông ở ngã tư {street} bị đổ sau mưa bão, "
@@ -82,7 +87,7 @@ TEMPLATES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
         ("Đèn tín hiệu giao thông hỏng", "Đèn tín hiệu giao thông tại nút giao đường {street} "
          "không hoạt động từ sáng nay, giao thông ùn tắc."),
     ]),
-    "HTDT": (["PC-HUE", "HEPCO", "HUEWACO", "Q-PHUXUAN"], [
+    "HTDT": (["PC-HUE", "HEPCO", "HUEWACO", "P-PHUXUAN"], [
         ("Đèn đường không sáng", "Cả dãy đèn chiếu sáng trên đường {street} đoạn từ số {n} "
          "không sáng nhiều đêm liền, người dân đi lại khó khăn."),
         ("Nắp cống bị vỡ", "Nắp cống trước số nhà {n} đường {street} bị vỡ, có thể gây tai nạn "
@@ -90,19 +95,19 @@ TEMPLATES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
         ("Cây xanh có nguy cơ ngã đổ", "Cây xanh lớn trước số {n} đường {street} bị nghiêng, "
          "rễ bật lên, có nguy cơ ngã đổ khi có gió lớn."),
     ]),
-    "ANTT": (["CATP", "P-KIMLONG", "P-VINHNINH"], [
+    "ANTT": (["CATP", "P-KIMLONG", "P-VYDA"], [
         ("Tụ tập gây mất trật tự", "Nhóm thanh niên thường tụ tập, nẹt pô xe máy vào ban đêm "
          "ở khu vực đường {street}, gây mất trật tự."),
         ("Hát karaoke gây ồn ào", "Hộ gia đình ở số {n} đường {street} hát karaoke quá 22 giờ, "
          "ảnh hưởng nghỉ ngơi của người dân."),
     ]),
-    "DLDV": (["SDL", "SVHTT"], [
+    "DLDV": (["SVHTTDL", "P-PHUXUAN"], [
         ("Chèo kéo khách du lịch", "Tình trạng chèo kéo, đeo bám khách du lịch ở khu vực "
          "đường {street} gần Đại Nội vẫn còn diễn ra."),
         ("Nhà hàng bán giá quá cao", "Nhà hàng ở số {n} đường {street} tính giá quá cao so với "
          "niêm yết, khách du lịch phản ánh không hài lòng."),
     ]),
-    "TTHC": (["SNV", "Q-THUANHOA", "P-PHUHOI"], [
+    "TTHC": (["SNV", "P-THUANHOA", "X-PHUVANG"], [
         ("Giải quyết hồ sơ chậm trễ", "Tôi nộp hồ sơ tại bộ phận một cửa đã quá hạn hẹn trả "
          "nhiều ngày nhưng chưa nhận được kết quả, cũng không được thông báo lý do."),
         ("Thái độ cán bộ chưa đúng mực", "Cán bộ tiếp dân có thái độ thiếu niềm nở, hướng dẫn "
