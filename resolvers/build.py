@@ -18,10 +18,11 @@ from resolvers.query import Query
 from resolvers.subscription import Subscription
 from schema.accounts import User
 from schema.directory import Agency, Category
-from schema.limits import limit_extensions
+from schema.limits import budgeted_execution, limit_extensions
 from schema.masking import AppSchema, ShapeErrors
+from schema.media import Media
 from schema.participation import Comment
-from schema.reports import ExtensionRequest, Media, Report
+from schema.reports import ExtensionRequest, Report
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class SchemaOptions:
     max_aliases: int = 30
     max_tokens: int = 5000
     max_nodes: int = 50_000
+    max_fields: int = 20_000  # fields one operation may execute (schema/limits.py)
+    max_seconds: float = 5.0  # wall-clock time one operation may take
 
 
 def build_schema(options: SchemaOptions | None = None) -> strawberry.Schema:
@@ -59,4 +62,5 @@ def build_schema(options: SchemaOptions | None = None) -> strawberry.Schema:
         subscription=Subscription,
         types=[Report, Agency, Category, User, ExtensionRequest, Media, Comment],
         extensions=extensions,
+        execution_context_class=budgeted_execution(options.max_fields, options.max_seconds),
     )

@@ -11,6 +11,8 @@ import strawberry
 from tortoise.queryset import QuerySet
 
 from models.actions import partners
+from models.actions.directory import MAX_AGENCIES, MAX_CATEGORIES
+from models.actions.partners import MAX_API_KEYS
 from models.errors import Invalid
 from models.orm.accounts import User as UserRow
 from models.orm.directory import Agency as AgencyRow
@@ -35,6 +37,7 @@ from resolvers.prefetch import prefetch
 from resolvers.statistics import StatisticsQuery
 from schema.accounts import ApiKey, User
 from schema.context import Info
+from schema.declared import max_items, sized_by
 from schema.directory import Agency, Category
 from schema.enums import AgencyKind, AgencyLevel
 from schema.inputs import ReportFilter
@@ -154,7 +157,8 @@ class CoreQuery:
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await _node(info, id)
 
-    @strawberry.field(description=f"Fetch up to {MAX_NODES} objects by global id.")
+    @strawberry.field(description=f"Fetch up to {MAX_NODES} objects by global id.",
+                      metadata=sized_by("ids"))
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_NODES:
             raise Invalid(f"At most {MAX_NODES} ids.", field="ids")
@@ -211,16 +215,18 @@ class CoreQuery:
     def server_time(self, info: Info) -> datetime:
         return info.context.deps.now()
 
-    @strawberry.field(description="Admin: the partners' Open311 keys, newest first.")
+    @strawberry.field(description="Admin: the partners' Open311 keys, newest first.",
+                      metadata=max_items(MAX_API_KEYS))
     async def api_keys(self, info: Info) -> list[ApiKey]:
         rows = await partners.list_api_keys(info.context.viewer)
         return [ApiKey.from_row(r, r.user) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(metadata=max_items(MAX_CATEGORIES))
     async def categories(self) -> list[Category]:
-        return [Category.from_row(c) for c in await CategoryRow.all().order_by("name")]
+        rows = await CategoryRow.all().order_by("name").limit(MAX_CATEGORIES)
+        return [Category.from_row(c) for c in rows]
 
-    @strawberry.field
+    @strawberry.field(metadata=max_items(MAX_AGENCIES))
     async def agencies(
         self, kind: AgencyKind | None = None, level: AgencyLevel | None = None
     ) -> list[Agency]:
@@ -229,7 +235,7 @@ class CoreQuery:
             qs = qs.filter(kind=kind)
         if level is not None:
             qs = qs.filter(level=level)
-        return [Agency.from_row(a) for a in await qs.order_by("name")]
+        return [Agency.from_row(a) for a in await qs.order_by("name").limit(MAX_AGENCIES)]
 
     @strawberry.field
     async def agency(self, info: Info, id: strawberry.ID) -> Agency | None:

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import strawberry
 
+from models.actions.directory import MAX_AGENCIES
 from models.errors import Invalid
 from models.queries import statistics
 from models.rules import period, ranking
 from schema.context import Info
+from schema.declared import max_items
 from schema.enums import AgencyKind
 from schema.relay import decode_id
 from schema.statistics import AgencyRanking, Stats
@@ -36,7 +38,8 @@ async def stats_of(now: datetime, chosen: period.Period, category: int | None = 
 
 @strawberry.type
 class StatisticsQuery:
-    @strawberry.field(description="Agencies ranked for a period (all time when none is given).")
+    @strawberry.field(description="Agencies ranked for a period (all time when none is given).",
+                      metadata=max_items(MAX_AGENCIES))
     async def agency_rankings(
         self,
         info: Info,

@@ -5,6 +5,9 @@ rather than the code (strawberry keeps `metadata` on the field definition).
   would each compute the same message for every event, so one execution can serve them all
   (web/graphql/sharing.py). Its `after` argument may differ: it only decides what a subscriber
   replays before joining.
+- `max_items(n)`: a plain list (not a connection) never holds more than `n` items, which the
+  server enforces; the query cost (schema/limits.py) counts it as `n`, or as its `first`/
+  `last` when it takes them. A test holds every list field to having one or the other.
 """
 
 from __future__ import annotations
@@ -15,9 +18,23 @@ from graphql import GraphQLField
 
 SHARED_EXECUTION = "sharedExecution"
 SHARED: dict[str, Any] = {SHARED_EXECUTION: True}
+MAX_ITEMS = "maxItems"
+SIZED_BY = "sizedBy"  # the list argument whose length the result's length is (nodes(ids))
+
+
+def max_items(n: int) -> dict[str, Any]:
+    return {MAX_ITEMS: n}
+
+
+def sized_by(argument: str) -> dict[str, Any]:
+    return {SIZED_BY: argument}
+
+
+def declared(field: GraphQLField, key: str) -> Any:
+    definition = (field.extensions or {}).get("strawberry-definition")
+    metadata = getattr(definition, "metadata", None) or {}
+    return metadata.get(key)
 
 
 def declares(field: GraphQLField, key: str) -> bool:
-    definition = (field.extensions or {}).get("strawberry-definition")
-    metadata = getattr(definition, "metadata", None) or {}
-    return bool(metadata.get(key))
+    return bool(declared(field, key))

@@ -1,5 +1,8 @@
 """Query limits (OWASP GraphQL cheat sheet): depth, aliases, tokens, and a GitHub-style node
-cost that multiplies `first`/`last` down nested connections.
+cost that multiplies real bounds down the nesting: a connection's `first`/`last`, a plain list's
+declared maximum (schema/declared.py: `max_items`, which the server enforces) or its own
+`first`/`last`, and `nodes(ids)` by the number of ids. A list that repeats inside itself (a
+report's timeline, each event's report, its timeline...) multiplies like any other.
 
 Each limiter is built as a class (`limit_extensions`), so strawberry makes a fresh instance per
 request: a shared instance would race between concurrent requests.
@@ -7,8 +10,11 @@ request: a shared instance would race between concurrent requests.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from graphql import (
     FieldNode,
@@ -22,6 +28,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -32,28 +39,42 @@ from graphql.validation import ASTValidationRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from models.queries.pagination import DEFAULT_PAGE, MAX_PAGE
+from schema.declared import MAX_ITEMS, SIZED_BY, declared
 
-# Plain lists (a report's timeline, media) are not paged: count them as this many items each.
-LIST_ESTIMATE = 10
+# A plain list that declares no maximum (a test keeps there from being any) counts as this many.
+LIST_ESTIMATE = 100
+
+
+def _value(node: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
+    for argument in node.arguments or ():
+        if argument.name.value == name:
+            value = argument.value
+            if isinstance(value, VariableNode):
+                return variables.get(value.name.value)
+            if isinstance(value, IntValueNode):
+                return int(value.value)
+            if isinstance(value, ListValueNode):
+                return value.values
+    return None
 
 
 def _page_size(node: FieldNode, field: GraphQLField, variables: Mapping[str, Any]) -> int | None:
-    """How many items a connection field asks for; None for fields that are not connections."""
-    if "first" not in field.args and "last" not in field.args:
-        return None
-    for argument in node.arguments or ():
-        if argument.name.value not in ("first", "last"):
-            continue
-        value = argument.value
-        if isinstance(value, IntValueNode):
-            return max(0, min(int(value.value), MAX_PAGE))
-        if isinstance(value, VariableNode):
-            raw = variables.get(value.name.value)
-            if isinstance(raw, int):
-                return max(0, min(raw, MAX_PAGE))
-    return DEFAULT_PAGE
+    """How many items a field may return; None for fields that are not lists."""
+    sized_by = declared(field, SIZED_BY)
+    if sized_by is not None:
+        items = _value(node, sized_by, variables)
+        return len(items) if isinstance(items, list | tuple) else 0
+    cap: int | None = declared(field, MAX_ITEMS)
+    if "first" in field.args or "last" in field.args:
+        for name in ("first", "last"):
+            asked = _value(node, name, variables)
+            if isinstance(asked, int):
+                return max(0, min(asked, cap or MAX_PAGE))
+        return cap or DEFAULT_PAGE
+    return cap
 
 
 def _is_plain_list(field: GraphQLField, parent: GraphQLNamedType) -> bool:
@@ -138,6 +159,93 @@ class QueryCost(SchemaExtension):
         if self.requested is None:
             return {}
         return {"cost": {"requestedNodes": self.requested, "limit": self.limit}}
+
+
+class OperationTooLarge(GraphQLError):
+    """Raised once an operation has done what one request may do: the whole operation is
+    refused (no partial answer full of errors), and nothing more of it runs."""
+
+
+_TURNS: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = WeakKeyDictionary()
+
+
+class BudgetedExecution(StrawberryGraphQLCoreExecutionContext):
+    """A per-operation guard that no document can talk around, behind the cost estimate:
+
+    - at most `max_fields` fields executed and `max_seconds` of wall-clock time per operation
+      (or per event of a subscription), else the whole operation is refused;
+    - turns: graphql-core completes whatever is already loaded in one synchronous stretch,
+      which holds the event loop (and every other request of the process) meanwhile. Once an
+      operation has executed `STRETCH` fields since it last let go, the next list it meets is
+      completed later, in a turn: one turn at a time in the whole process (whichever
+      operation it belongs to), each after the event loop has served everyone else."""
+
+    max_fields = 20_000
+    max_seconds = 5.0
+    STRETCH = 1_000  # fields, about 8 ms here
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._start()
+
+    def _start(self) -> None:
+        self._fields = self._since_turn = 0
+        self._deadline = time.monotonic() + self.max_seconds
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        executor = cast("BudgetedExecution", super().build_per_event_executor(payload))
+        executor._start()
+        return executor
+
+    def execute_field(self, parent_type: Any, source: Any, field_details_list: Any, path: Any,
+                      position_context: Any) -> Any:
+        self._fields += 1
+        self._since_turn += 1
+        if self._fields & 255 == 0 and time.monotonic() > self._deadline:
+            raise OperationTooLarge(
+                f"This operation ran over {self.max_seconds:g} s; ask for less at once.",
+                extensions={"code": "OPERATION_TOO_LARGE"})
+        if self._fields > self.max_fields:
+            raise OperationTooLarge(
+                f"This operation resolves over {self.max_fields} fields; ask for smaller pages.",
+                extensions={"code": "OPERATION_TOO_LARGE"})
+        return super().execute_field(parent_type, source, field_details_list, path,
+                                     position_context)
+
+    def handle_field_error(self, raw_error: Exception, return_type: Any,
+                           field_details_list: Any, path: Any) -> None:
+        if isinstance(raw_error, OperationTooLarge):
+            raise raw_error  # past every field up to the operation: no partial answer
+        super().handle_field_error(raw_error, return_type, field_details_list, path)
+
+    def complete_list_value(self, return_type: Any, field_details_list: Any, info: Any,
+                            path: Any, result: Any, position_context: Any) -> Any:
+        if self._since_turn < self.STRETCH or not isinstance(result, list | tuple):
+            return super().complete_list_value(return_type, field_details_list, info, path,
+                                               result, position_context)
+        return self._in_a_later_turn(return_type, field_details_list, info, path, result,
+                                     position_context)
+
+    async def _in_a_later_turn(self, *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        turns = _TURNS.get(loop)
+        if turns is None:
+            turns = _TURNS[loop] = asyncio.Lock()
+        async with turns:  # one turn at a time, whichever operation it belongs to
+            await asyncio.sleep(0)  # the event loop serves everyone else first
+            self._since_turn = 0
+            completed = super().complete_list_value(*args)
+        if self.is_awaitable(completed):
+            completed = await completed
+        return completed
+
+
+def budgeted_execution(max_fields: int, max_seconds: float) -> type[BudgetedExecution]:
+    class Budget(BudgetedExecution):
+        pass
+
+    Budget.max_fields, Budget.max_seconds = max_fields, max_seconds
+    return Budget
 
 
 def limit_extensions(*, max_depth: int, max_aliases: int, max_tokens: int,

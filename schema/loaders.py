@@ -21,7 +21,7 @@ from models.orm.participation import Comment, Rating, Support
 from models.orm.reports import ExtensionRequest, Media, Report, ReportEvent
 from models.queries.comments import first_comments
 from models.queries.duplicates import Hint, similar_nearby
-from models.queries.reports import last_events
+from models.queries.reports import last_events, latest_events
 from realtime.hub import Batch
 
 M = TypeVar("M", bound=Model)
@@ -144,8 +144,13 @@ class Loaders:
         return _by_id(ExtensionRequest)
 
     @cached_property
-    def events_by_report_id(self) -> DataLoader[int, list[ReportEvent]]:
-        return _grouped(ReportEvent, "report_id")
+    def latest_events_by_report_id(self) -> DataLoader[int, list[ReportEvent]]:
+        """A timeline without arguments: its latest events (at most 100)."""
+        async def load(ids: list[int]) -> Sequence[list[ReportEvent]]:
+            grouped = await latest_events(ids)
+            return [grouped[i] for i in ids]
+
+        return DataLoader(load_fn=load)
 
     @cached_property
     def last_event_by_report_id(self) -> DataLoader[int, ReportEvent | None]:

@@ -5,17 +5,25 @@ from __future__ import annotations
 import strawberry
 
 from schema.accounts import ApiKey, User
+from schema.declared import max_items
 from schema.directory import Agency, Category
 from schema.errors import UserError
+from schema.media import Media
 from schema.participation import Comment
-from schema.reports import ExtensionRequest, Media, Report
+from schema.reports import ExtensionRequest, Report
+
+
+def errors_field() -> list[UserError]:
+    """A mutation fails with one expected error (the use case raises it); ten bound the list."""
+    errors: list[UserError] = strawberry.field(default_factory=list, metadata=max_items(10))
+    return errors
 
 
 @strawberry.type
 class AuthPayload:
     token: str | None = None
     user: User | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type(name="RegisterPayload")
@@ -31,13 +39,13 @@ class LoginPayload(AuthPayload):
 @strawberry.type
 class LogoutPayload:
     ok: bool = False
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
 class ReportPayload:
     report: Report | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 # One named payload per report mutation, as the contract says; they share one shape.
@@ -90,7 +98,7 @@ class PublishResultPayload(ReportPayload):
 class ExtensionPayload:
     extension_request: ExtensionRequest | None = None
     report: Report | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
@@ -106,13 +114,13 @@ class DecideExtensionPayload(ExtensionPayload):
 @strawberry.type
 class CreateStaffAccountPayload:
     user: User | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
 class AgencyPayload:
     agency: Agency | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
@@ -128,13 +136,13 @@ class UpdateAgencyPayload(AgencyPayload):
 @strawberry.type
 class CreateCategoryPayload:
     category: Category | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
 class CommentPayload:
     comment: Comment | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
@@ -180,7 +188,7 @@ class WithdrawSupportPayload(ReportPayload):
 @strawberry.type
 class UploadMediaPayload:
     media: Media | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
@@ -188,10 +196,10 @@ class IssueApiKeyPayload:
     api_key: ApiKey | None = None
     key: str | None = strawberry.field(
         default=None, description="The key, shown this once: give it to the partner.")
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
 class RevokeApiKeyPayload:
     api_key: ApiKey | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()

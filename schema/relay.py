@@ -1,4 +1,5 @@
-"""Relay conventions: the Node interface, opaque global ids, page info."""
+"""Relay conventions: the Node interface, opaque global ids, page info, and the arguments of
+a bounded list that pages by event cursors (a report's timeline)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import strawberry
 
 from models.errors import Invalid
 from models.queries.pagination import Page
+from models.queries.reports import TIMELINE_PAGE
 
 MAX_NODES = 100
 
@@ -68,3 +70,24 @@ class PageInfo:
             start_cursor=page.cursors[0] if page.cursors else None,
             end_cursor=page.cursors[-1] if page.cursors else None,
         )
+
+
+def _seq(cursor: str | None, field: str) -> int | None:
+    if cursor is None:
+        return None
+    if not cursor.isdigit() or len(cursor) > 19:
+        raise Invalid("Give the cursor of an event of this timeline.", field=field)
+    return int(cursor)
+
+
+def timeline_args(first: int | None, after: str | None, last: int | None,
+                  before: str | None) -> dict[str, int | None]:
+    if first is not None and last is not None:
+        raise Invalid("Give either first or last, not both.", field="first")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 1 <= value <= TIMELINE_PAGE:
+            raise Invalid(f"{name} must be between 1 and {TIMELINE_PAGE}.", field=name)
+    if first is None and last is None:
+        first, last = (TIMELINE_PAGE, None) if after is not None else (None, TIMELINE_PAGE)
+    return {"first": first, "after": _seq(after, "after"), "last": last,
+            "before": _seq(before, "before")}

@@ -7,23 +7,26 @@ from typing import Self
 
 import strawberry
 
-from media.urls import media_url
-from models.deps import Deps
+from models.actions.changes import MAX_MEDIA_PER_REPORT
+from models.actions.handling import MAX_EXTENSION_REQUESTS
 from models.orm.reports import ExtensionRequest as ExtensionRow
-from models.orm.reports import Media as MediaRow
 from models.orm.reports import Report as ReportRow
 from models.orm.reports import ReportEvent as EventRow
 from models.queries.comments import COMMENTS_OLDEST_FIRST, comments_of
+from models.queries.duplicates import MAX_HINTS
 from models.queries.pagination import Page, PageArgs, encode_cursor, paginate
+from models.queries.reports import TIMELINE_PAGE, events_page
 from models.rules import policy
 from models.rules.lifecycle import is_overdue
 from schema.accounts import Person
 from schema.context import Info
+from schema.declared import max_items
 from schema.directory import Agency, Category, load_agency
-from schema.enums import Channel, EventKind, ExtensionStatus, MediaKind, ReportStatus, Role
+from schema.enums import Channel, EventKind, ExtensionStatus, ReportStatus, Role
 from schema.loaders import now_or_later
+from schema.media import Media
 from schema.participation import CommentConnection, Rating
-from schema.relay import Node, PageInfo, to_global_id
+from schema.relay import Node, PageInfo, timeline_args, to_global_id
 
 
 @strawberry.type
@@ -34,36 +37,11 @@ class Location:
 
 
 @strawberry.type
-class Media(Node):
-    kind: MediaKind
-    url: str = strawberry.field(description="Relative to the server. Signed and valid for an "
-                                "hour or two unless the report is public.")
-    thumbnail_url: str | None = strawberry.field(description="320 px WebP (a video's first "
-                                                 "frame).")
-    content_type: str
-    width: int | None
-    height: int | None
-    size_bytes: int
-
-    @classmethod
-    def from_row(cls, row: MediaRow, *, public: bool, deps: Deps) -> Self:
-        def url(key: str) -> str:
-            return media_url(key, public=public, secret=deps.secret_key, now=deps.now())
-
-        return cls(
-            id=to_global_id("Media", row.id), kind=row.kind, url=url(row.storage_key),
-            thumbnail_url=url(row.thumbnail_key) if row.thumbnail_key else None,
-            content_type=row.content_type, width=row.width, height=row.height,
-            size_bytes=row.size_bytes,
-        )
-
-
-@strawberry.type
 class ReportResult:
     text: str | None
     submitted_at: datetime | None
     published_at: datetime | None
-    media: list[Media]
+    media: list[Media] = strawberry.field(metadata=max_items(MAX_MEDIA_PER_REPORT))
 
 
 @strawberry.type
@@ -82,16 +60,24 @@ class ReportEvent:
     def cursor(self) -> str:
         return str(self.seq)
 
+    # Synchronous once loaded (see now_or_later): a timeline of 100 events would otherwise be
+    # 200 coroutines, all run back to back by the event loop.
     @strawberry.field
-    async def agency(self, info: Info) -> Agency | None:
-        return await load_agency(info, self.agency_id)
+    def agency(self, info: Info) -> Agency | None:
+        if self.agency_id is None:
+            return None
+        return now_or_later(info.context.loaders.agency_by_id, self.agency_id, Agency.maybe)
 
     @strawberry.field
-    async def report(self, info: Info) -> Report | None:
-        row = await info.context.loaders.report_by_id.load(self.report_id)
-        if row is None or not policy.can_see_report(info.context.viewer, row.facts):
-            return None
-        return Report.from_row(row)
+    def report(self, info: Info) -> Report | None:
+        viewer = info.context.viewer
+
+        def visible(row: ReportRow | None) -> Report | None:
+            if row is None or not policy.can_see_report(viewer, row.facts):
+                return None
+            return Report.from_row(row)
+
+        return now_or_later(info.context.loaders.report_by_id, self.report_id, visible)
 
     @classmethod
     def from_row(cls, row: EventRow, show_note: bool) -> Self:
@@ -187,7 +173,7 @@ class Report(Node):
             return None
         return now_or_later(info.context.loaders.agency_by_id, self.row.agency_id, Agency.maybe)
 
-    @strawberry.field
+    @strawberry.field(metadata=max_items(MAX_MEDIA_PER_REPORT))
     def media(self, info: Info) -> list[Media]:
         public = policy.media_is_public(self.row.facts, is_result=False)
         deps = info.context.deps
@@ -237,10 +223,19 @@ class Report(Node):
                    for m in media if m.is_result],
         )
 
-    @strawberry.field(description="Every step of the report, oldest first.")
-    async def timeline(self, info: Info) -> list[ReportEvent]:
+    @strawberry.field(description="The report's steps, oldest first: without arguments its "
+                      "latest 100; first/after (from the start) and last/before (back from the "
+                      "newest) page through it, 1 to 100 at a time, `after`/`before` being an "
+                      "event's cursor.", metadata=max_items(TIMELINE_PAGE))
+    async def timeline(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+    ) -> list[ReportEvent]:
         viewer, f = info.context.viewer, self.row.facts
-        rows = await info.context.loaders.events_by_report_id.load(self.row.id)
+        if first is None and last is None and after is None and before is None:
+            rows = await info.context.loaders.latest_events_by_report_id.load(self.row.id)
+        else:
+            rows = await events_page(self.row.id, **timeline_args(first, after, last, before))
         return [ReportEvent.from_row(e, policy.can_see_event_note(viewer, e.kind, f)) for e in rows]
 
     @strawberry.field(description="The latest step (what a wall or a list shows), without "
@@ -326,7 +321,8 @@ class Report(Node):
             return None
         return self.row.original_description
 
-    @strawberry.field(description="IOC and the assigned agency only; null for everyone else.")
+    @strawberry.field(description="IOC and the assigned agency only; null for everyone else.",
+                      metadata=max_items(MAX_EXTENSION_REQUESTS))
     async def extension_requests(self, info: Info) -> list[ExtensionRequest] | None:
         if not policy.can_see_extension_requests(info.context.viewer, self.row.facts):
             return None
@@ -335,7 +331,8 @@ class Report(Node):
 
     @strawberry.field(description="IOC only (null for everyone else): open public reports within "
                       "150 m in the same category from the last 30 days, closest and most alike "
-                      "first, each with distanceMeters, ready for mergeReport.")
+                      "first, each with distanceMeters, ready for mergeReport.",
+                      metadata=max_items(MAX_HINTS))
     async def similar_nearby(self, info: Info) -> list[Report] | None:
         if not policy.can_see_duplicate_hints(info.context.viewer):
             return None

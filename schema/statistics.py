@@ -7,11 +7,14 @@ from typing import Self
 
 import strawberry
 
+from models.actions.directory import MAX_AGENCIES, MAX_CATEGORIES
 from models.orm.directory import Agency as AgencyRow
 from models.queries import statistics
+from models.queries.statistics import MAX_DAILY_DAYS
 from models.rules.period import Period
 from models.rules.ranking import RankedRow
 from schema.context import Info
+from schema.declared import max_items
 from schema.directory import Agency, Category, load_category
 from schema.enums import ReportStatus
 from schema.loaders import now_or_later
@@ -65,7 +68,7 @@ class AgencyRanking:
 @strawberry.type
 class RankingTable:
     period: str
-    rows: list[AgencyRanking]
+    rows: list[AgencyRanking] = strawberry.field(metadata=max_items(MAX_AGENCIES))
 
 
 @strawberry.type
@@ -109,12 +112,14 @@ class Stats:
     acceptable_rate: float
     unsatisfied_rate: float
     average_working_days: float | None
-    by_status: list[StatusCount]
-    by_category: list[CategoryCount]
+    by_status: list[StatusCount] = strawberry.field(metadata=max_items(len(ReportStatus)))
+    by_category: list[CategoryCount] = strawberry.field(
+        metadata=max_items(MAX_CATEGORIES + 1))  # and reports without one
     scope: strawberry.Private[tuple[Period, int | None, int | None]]
 
     @strawberry.field(description="Day by day over the period, for a chart: the period must "
-                                  "have a start and an end and span at most 92 days.")
+                                  "have a start and an end and span at most 92 days.",
+                      metadata=max_items(MAX_DAILY_DAYS))
     async def daily(self, info: Info) -> list[DayCount]:
         chosen, category, agency = self.scope
         rows = await info.context.memo.get_or_compute(

@@ -20,10 +20,12 @@ UPLOAD_OVERHEAD_BYTES = 1024 * 1024  # the operation, the map and multipart fram
 
 
 def make_deps(settings: Settings, publish: Publisher,
-              clock: Callable[[], datetime] | None = None) -> Deps:
+              clock: Callable[[], datetime] | None = None,
+              changed: Callable[[], None] | None = None) -> Deps:
     return Deps(
         calendar=vietnam(settings.extra_days_off, settings.extra_working_days),
         publish=publish,
+        changed=changed or (lambda: None),
         clock=clock or utc_now,
         secret_key=settings.secret_key,
         token_ttl_days=settings.token_ttl_days,
@@ -53,5 +55,6 @@ def schema_options(settings: Settings) -> SchemaOptions:
     return SchemaOptions(
         introspection=settings.introspection, max_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases, max_tokens=settings.max_tokens,
-        max_nodes=settings.max_query_nodes,
+        max_nodes=settings.max_query_nodes, max_fields=settings.max_operation_fields,
+        max_seconds=settings.max_operation_seconds,
     )

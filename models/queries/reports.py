@@ -225,3 +225,45 @@ async def last_events(report_ids: Sequence[int]) -> dict[int, ReportEvent]:
         newest=Max("id")).values("newest")
     rows = await ReportEvent.filter(id__in=Subquery(newest))
     return {row.report_id: row for row in rows}
+
+
+# --- timelines ----------------------------------------------------------------------------------
+
+TIMELINE_PAGE = 100  # events a timeline holds without arguments, and at most with them
+
+
+async def latest_events(report_ids: Sequence[int], n: int = TIMELINE_PAGE
+                        ) -> dict[int, list[ReportEvent]]:
+    """The latest `n` events of each report, oldest first, in two queries whatever the number
+    of reports: a window function over the (report_id, id) index picks the ids."""
+    if not report_ids:
+        return {}
+    conn = ReportEvent._meta.db
+    postgres = conn.capabilities.dialect == "postgres"
+    marks = ", ".join(f"${i + 1}" if postgres else "?" for i in range(len(report_ids)))
+    limit = f"${len(report_ids) + 1}" if postgres else "?"
+    sql = (
+        "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY report_id ORDER BY id DESC) "
+        f"AS n FROM report_event WHERE report_id IN ({marks})) AS ranked WHERE n <= {limit}"
+    )
+    rows = await conn.execute_query_dict(sql, [*report_ids, n])
+    grouped: dict[int, list[ReportEvent]] = {i: [] for i in report_ids}
+    for event in await ReportEvent.filter(id__in=[r["id"] for r in rows]).order_by("id"):
+        grouped[event.report_id].append(event)
+    return grouped
+
+
+async def events_page(report_id: int, *, first: int | None = None, after: int | None = None,
+                      last: int | None = None, before: int | None = None) -> list[ReportEvent]:
+    """A page of one report's timeline, oldest first: `first` events after the cursor `after`
+    (from the start without it), or the `last` ones before `before` (up to the newest)."""
+    qs = ReportEvent.filter(report_id=report_id)
+    if after is not None:
+        qs = qs.filter(id__gt=after)
+    if before is not None:
+        qs = qs.filter(id__lt=before)
+    if first is not None:
+        return list(await qs.order_by("id").limit(first))
+    rows = list(await qs.order_by("-id").limit(last or TIMELINE_PAGE))
+    rows.reverse()
+    return rows

@@ -34,14 +34,14 @@ async def test_too_costly_queries_are_refused_before_running(api: Api):
                                          " displayName } } } }"))
     # 100 + 100 x 100 = 10,100: allowed.
     assert "errors" not in body
-    # 100 reports, their timelines (a plain list counts as 10 each: 1,000 events), and for each
-    # event's report 100 comments: 100 + 1,000 + 100,000.
+    # 100 reports, their timelines (the latest 100 events each: 10,000), and for each event's
+    # report 100 comments: 100 + 10,000 + 1,000,000.
     deeper = """{ reports(first: 100) { nodes { timeline { report {
       comments(first: 100) { totalCount } } } } } }"""
     refused = await api.post(deeper)
     assert refused["data"] is None
     assert refused["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
-    assert refused["extensions"]["cost"]["requestedNodes"] == 101_100
+    assert refused["extensions"]["cost"]["requestedNodes"] == 1_010_100
 
 
 async def test_depth_and_alias_limits(api: Api):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -153,8 +154,9 @@ async def test_no_crash_and_no_leak_whoever_asks(pg_url: str, tmp_path: Path, mo
         ids = await populate(world)
     server = Process(pg_url, "memory://", tmp_path / "server.log", COMMENT_INTERVAL_SECONDS="0",
                      RATE_LIMITS="requests_ip=0, submitReport=0, supportReport=0, "
+                                 "withdrawSupport=0, rateReport=0, contestResult=0, "
                                  "addComment=0, register=0, login_failure_phone=0, "
-                                 "login_failure_ip=0")
+                                 "login_failure_phone_ip=0, login_failure_ip=0")
     try:
         await server.ready()
         hidden = secrets(world)
@@ -173,3 +175,68 @@ async def test_no_crash_and_no_leak_whoever_asks(pg_url: str, tmp_path: Path, mo
     finally:
         server.stop()
 
+
+
+BUDGET_FIELDS = ["report", "reports", "nodes", "node", "myReports", "agencyRankings", "stats",
+                 "categories", "agencies"]
+
+
+async def test_no_generated_query_exceeds_the_budget(pg_url: str, tmp_path: Path):
+    """The cost and time dimension: generated queries (valid ones, so they run) aimed at a
+    report with hundreds of events and at its neighbours. None is a 500, none runs past the
+    per-operation time budget, none answers with more than the response cap."""
+    from datetime import timedelta
+
+    from models.enums import EventKind, Role
+    from models.orm.reports import ReportEvent
+
+    forget_dialect_caches()
+    async with database(pg_url, global_fallback=False):
+        world = await make_world(Deps(calendar=vietnam(), secret_key=SECRET))
+        ids = await populate(world)
+        worst = await world.report(Status.RESOLVED)
+        await ReportEvent.bulk_create([
+            ReportEvent(report_id=worst.id, at=worst.submitted_at + timedelta(seconds=i),
+                        kind=EventKind.RATED, note="SATISFIED", actor_id=world.citizen.id,
+                        actor_role=Role.CITIZEN) for i in range(400)])
+        ids = [gid("Report", worst.id)] * 4 + ids
+    server = Process(pg_url, "memory://", tmp_path / "server.log", RATE_LIMITS="requests_ip=0",
+                     MAX_OPERATION_SECONDS="2")
+    try:
+        await server.ready()
+        slowest, sent = await asyncio.to_thread(fuzz_budget, server.http, ids)
+        assert sent >= len(BUDGET_FIELDS) * EXAMPLES * 0.8
+        assert slowest < 2 + 1.5  # the budget, and what follows it (encoding, the network)
+        assert "Traceback" not in server.log.read_text()
+    finally:
+        server.stop()
+
+
+def fuzz_budget(url: str, ids: list[str]) -> tuple[float, int]:
+    schema = build_schema()._schema
+    scalars = {
+        "ID": st.sampled_from(ids).map(nodes.String),
+        "Date": st.dates().map(str).map(nodes.String),
+        "DateTime": st.datetimes().map(lambda d: d.isoformat() + "Z").map(nodes.String),
+        "Upload": st.text(max_size=5).map(nodes.String),
+    }
+    slowest, sent = 0.0, 0
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for root in BUDGET_FIELDS:
+            @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+                      suppress_health_check=list(HealthCheck))
+            @given(from_schema(schema, fields=[root], custom_scalars=scalars,
+                               mode=Mode.POSITIVE))
+            def check(query: str) -> None:
+                nonlocal slowest, sent
+                started = time.monotonic()
+                response = client.post("/graphql", json={"query": query})
+                slowest = max(slowest, time.monotonic() - started)
+                sent += 1
+                assert response.status_code < 500, response.text
+                assert len(response.content) <= 4 * 1024 * 1024
+                for error in response.json().get("errors") or []:
+                    assert (error.get("extensions") or {}).get("code") != "INTERNAL", error
+
+            check()
+    return slowest, sent

@@ -3,6 +3,7 @@ context, the upload rules, WebSocket connection limits and sign-in by `connectio
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Hashable
 from datetime import timedelta
@@ -10,12 +11,15 @@ from typing import Any
 
 import orjson
 import strawberry
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from media.service import MediaService
@@ -29,7 +33,8 @@ from web.graphql import uploads
 from web.graphql.fanout import FanOut
 from web.graphql.sharing import Planner
 from web.graphql.transport import SharingTransportWS, TextWebSocketAdapter
-from web.middleware.response_cache import parsed_body
+from web.middleware.response_cache import operation_type, parsed_body
+from web.responses import error_body
 from web.settings import Settings
 
 
@@ -51,6 +56,8 @@ class GraphQLApp(GraphQL[Context, None]):
             multipart_uploads_enabled=True,  # uploadMedia; CSRF rule in uploads.refused
         )
         self.settings = settings
+        self.ws_max_message_bytes = settings.ws_max_message_bytes
+        self.max_response_bytes = settings.max_response_bytes
         self.deps = deps
         self.auth = auth
         self.hub = hub
@@ -58,7 +65,8 @@ class GraphQLApp(GraphQL[Context, None]):
         self.memo = memo
         self.media = media
         # Which subscriptions share one execution: declared on their fields, read here.
-        self.planner = Planner(schema._schema) if settings.ws_share_subscriptions else None
+        self.planner = (Planner(schema._schema, max_tokens=settings.max_tokens)
+                        if settings.ws_share_subscriptions else None)
         self.fanout = FanOut(lambda: LiveFeed(hub), queue_size=settings.ws_queue_size)
         self.sockets_per_ip: Counter[str] = Counter()
         self.sockets_per_user: Counter[int] = Counter()
@@ -96,6 +104,20 @@ class GraphQLApp(GraphQL[Context, None]):
             if user is not None:
                 self.sockets_per_user[user] -= 1
 
+    async def execute_single(
+        self, request: Request, request_adapter: Any, sub_response: Response,
+        context: Context, root_value: None, request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Subscriptions live on the WebSocket: over HTTP they are refused plainly (400,
+        VALIDATION) rather than run halfway."""
+        if operation_type(request_data.query, request_data.operation_name) == "subscription":
+            sub_response.status_code = 400
+            return ExecutionResult(data=None, errors=[GraphQLError(
+                "Subscriptions run over a WebSocket at /graphql (graphql-transport-ws), not "
+                "over HTTP.", extensions={"code": "VALIDATION"})])
+        return await super().execute_single(request, request_adapter, sub_response, context,
+                                            root_value, request_data)
+
     def decode_json(self, data: str | bytes) -> object:
         # The response-cache middleware parsed this very body already (with orjson, which
         # refuses what strawberry's own parser takes, such as 1e999: that one is parsed here).
@@ -104,9 +126,18 @@ class GraphQLApp(GraphQL[Context, None]):
             return parsed[1]
         return super().decode_json(data)
 
-    def encode_json(self, data: object) -> bytes:
-        # orjson: faster, and Vietnamese text goes out as UTF-8 rather than \u escapes.
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> bytes | str:
+        # orjson: faster, and Vietnamese text goes out as UTF-8 rather than \u escapes. A lone
+        # surrogate echoed back in a validation message is not UTF-8: stdlib json escapes it.
+        try:
+            body: bytes | str = orjson.dumps(data)
+        except TypeError:
+            body = json.dumps(data, ensure_ascii=True)
+        if len(body) > self.max_response_bytes:
+            return error_body(f"The answer is over {self.max_response_bytes} bytes; ask for "
+                              "smaller pages or fewer fields.", "RESPONSE_TOO_LARGE",
+                              data_null=True)
+        return body
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None

@@ -65,9 +65,11 @@ class _Uses(Visitor):
 
 
 class Planner:
-    def __init__(self, schema: GraphQLSchema, maxsize: int = 256) -> None:
+    def __init__(self, schema: GraphQLSchema, maxsize: int = 256,
+                 max_tokens: int = 5000) -> None:
         self.schema = schema
         self.maxsize = maxsize
+        self.max_tokens = max_tokens
         root = schema.subscription_type
         self.shared_fields = frozenset(
             name for name, field in (root.fields.items() if root else ())
@@ -103,9 +105,9 @@ class Planner:
 
     def _analyse(self, query: str) -> Shape | None:
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=self.max_tokens)
         except GraphQLError:
-            return None
+            return None  # the ordinary path reports the error
         if validate(self.schema, document):
             return None
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
