@@ -34,7 +34,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(), ws_ping_interval=20, ws_ping_timeout=20,
         # Off by default: compression state costs memory on every connection, for small frames.
         ws_per_message_deflate=settings.ws_per_message_deflate,
+        ws_max_size=settings.ws_max_size,  # uvicorn's own default is 16 MiB
         log_config=None,  # keep our handlers (JSON lines in production)
+        # uvicorn would otherwise believe X-Forwarded-For from any local process.
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     return 0
 

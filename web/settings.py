@@ -14,6 +14,8 @@ from starlette.config import Config
 from models.rules.calendar import parse_dates
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
+# Off outside development unless their variable says otherwise.
+LOCKED_DOWN = {"graphiql": "GRAPHIQL", "introspection": "INTROSPECTION"}
 
 
 def _bool(value: str) -> bool:
@@ -65,16 +67,30 @@ class Settings:
     ws_max_connections_per_ip: int = env("WS_MAX_CONNECTIONS_PER_IP", 50, int)
     ws_max_connections_per_user: int = env("WS_MAX_CONNECTIONS_PER_USER", 10, int)
     ws_per_message_deflate: bool = env("WS_PER_MESSAGE_DEFLATE", False, _bool)
+    # A client's WebSocket message: over this the connection is closed (4400) before the
+    # message is parsed; uvicorn refuses frames over WS_MAX_SIZE before they are even read.
+    ws_max_message_bytes: int = env("WS_MAX_MESSAGE_BYTES", 16 * 1024, int)
+    ws_max_size: int = env("WS_MAX_SIZE", 64 * 1024, int)
     ws_share_subscriptions: bool = env("WS_SHARE_SUBSCRIPTIONS", True, _bool)
     allowed_origins: tuple[str, ...] = env("ALLOWED_ORIGINS", (), _words)
     extra_days_off: tuple[date, ...] = env("EXTRA_DAYS_OFF", (), _dates)
     extra_working_days: tuple[date, ...] = env("EXTRA_WORKING_DAYS", (), _dates)
+    # Both on in development; outside it (APP_ENV=production...) off unless set: a production
+    # API does not hand its schema, nor "did you mean" suggestions, to every visitor.
     graphiql: bool = env("GRAPHIQL", True, _bool)
     introspection: bool = env("INTROSPECTION", True, _bool)
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated, "*" for
+    # any); empty: none, so nobody can claim another address and slip past per-IP limits.
+    forwarded_allow_ips: str = env("FORWARDED_ALLOW_IPS", "")
     max_query_depth: int = env("MAX_QUERY_DEPTH", 10, int)
     max_aliases: int = env("MAX_ALIASES", 30, int)
     max_tokens: int = env("MAX_TOKENS", 5000, int)
     max_query_nodes: int = env("MAX_QUERY_NODES", 50_000, int)
+    # What one operation may do, whatever its estimate said: fields executed, wall-clock
+    # seconds, and bytes of answer.
+    max_operation_fields: int = env("MAX_OPERATION_FIELDS", 20_000, int)
+    max_operation_seconds: float = env("MAX_OPERATION_SECONDS", 5.0, float)
+    max_response_bytes: int = env("MAX_RESPONSE_BYTES", 4 * 1024 * 1024, int)
     max_body_bytes: int = env("MAX_BODY_BYTES", 1024 * 1024, int)
     # Anonymous queries; 0 turns the cache off.
     response_cache_seconds: float = env("RESPONSE_CACHE_SECONDS", 10.0, float)
@@ -103,6 +119,10 @@ class Settings:
             value = config(f.metadata["env"], cast=f.metadata["cast"], default=None)
             values[f.name] = f.default if value is None else value
         settings = cls(**values)
+        if not settings.is_development:
+            locked: dict[str, Any] = {name: False for name, variable in LOCKED_DOWN.items()
+                      if config(variable, default=None) is None}
+            settings = dataclasses.replace(settings, **locked)
         if not settings.log_format:
             settings = dataclasses.replace(
                 settings, log_format="text" if settings.is_development else "json")

@@ -41,6 +41,7 @@ async def live(live_settings: Settings, clock: FakeClock) -> AsyncIterator[Live]
     app = create_app(live_settings, clock=clock)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on",
+                                           ws_max_size=live_settings.ws_max_size,
                                            log_level="warning", ws_ping_interval=None))
     task = asyncio.create_task(server.serve())
     while not server.started:

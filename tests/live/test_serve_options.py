@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from pathlib import Path
 
+import httpx
 import pytest
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from bench.process import Process
 
@@ -22,5 +26,69 @@ async def test_websocket_compression_is_off_unless_asked_for(tmp_path: Path, set
             assert ws.response is not None
             negotiated = ws.response.headers.get("Sec-WebSocket-Extensions")
         assert (negotiated is not None) == bool(setting), negotiated
+    finally:
+        server.stop()
+
+
+async def test_production_is_locked_down_unless_asked(tmp_path: Path):
+    """APP_ENV=production: no GraphiQL, no introspection, no "did you mean" suggestions, and
+    X-Forwarded-For believed from no one (uvicorn's own default trusts any local process)."""
+    server = Process(f"sqlite://{tmp_path / 'prod.sqlite3'}", "memory://",
+                     tmp_path / "prod.log", APP_ENV="production",
+                     RATE_LIMITS="requests_ip=6/minute")
+    open_one = Process(f"sqlite://{tmp_path / 'open.sqlite3'}", "memory://",
+                       tmp_path / "open.log", APP_ENV="production", GRAPHIQL="true",
+                       INTROSPECTION="true")
+    try:
+        await asyncio.gather(server.ready(), open_one.ready())
+        async with httpx.AsyncClient(base_url=server.http) as client:
+            page = await client.get("/graphql", headers={"Accept": "text/html"})
+            assert page.status_code == 404
+            schema = (await client.post("/graphql", json={
+                "query": "{ __schema { types { name } } }"})).json()
+            assert schema.get("data") is None
+            typo = (await client.post("/graphql", json={"query": "{ reportz { id } }"})).json()
+            assert "Did you mean" not in typo["errors"][0]["message"]
+            statuses = [(await client.post("/graphql", json={"query": "{ serverTime }"},
+                                           headers={"X-Forwarded-For": f"10.0.0.{i}"})
+                         ).status_code for i in range(5)]
+            # All counted for 127.0.0.1 whatever the header says (three requests went before):
+            # believed, the five addresses would each have had requests to spare.
+            assert statuses == [200, 200, 200, 429, 429]
+        async with httpx.AsyncClient(base_url=open_one.http) as client:
+            assert (await client.get("/graphql", headers={"Accept": "text/html"})
+                    ).status_code == 200
+            schema = (await client.post("/graphql", json={
+                "query": "{ __schema { queryType { name } } }"})).json()
+            assert schema["data"]["__schema"]["queryType"]["name"] == "Query"
+    finally:
+        server.stop()
+        open_one.stop()
+
+
+async def test_websocket_messages_over_the_limits_are_refused(tmp_path: Path):
+    server = Process(f"sqlite://{tmp_path / 'db.sqlite3'}", "memory://",
+                     tmp_path / "server.log", WS_MAX_MESSAGE_BYTES="4096", WS_MAX_SIZE="65536")
+    try:
+        await server.ready()
+        # Over the application's limit: closed 4400 before the message is even parsed.
+        async with connect(server.ws, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            padding = "x" * 8000
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+                "query": f"subscription {{ publicFeed {{ seq }} }} # {padding}"}}))
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 4400
+        # Over uvicorn's frame limit: the server closes (1009) without reading it into memory.
+        async with connect(server.ws, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                           max_size=None) as ws:
+            await ws.send("x" * 200_000)
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 1009
     finally:
         server.stop()

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bench.world import World, gid
+from bench.world import World, gid, make_person
 from models.actions import handling, participation, review
-from models.enums import Status
+from models.enums import Role, Status
 from models.orm.reports import ReportEvent
 from tests.live.conftest import Live
 from tests.support.ws import WsClient
@@ -179,19 +179,20 @@ async def test_the_seam_under_concurrent_writes(live: Live, world: World):
     """Writers keep committing while a subscriber joins with `after`: it must see every public
     event above `after` exactly once, in order, across the replay/live seam."""
     reports = [await world.report(Status.ASSIGNED) for _ in range(3)]
+    # Each person's first "me too" on a report is an event (supporting again is not).
+    people = [await make_person(world.deps, Role.CITIZEN) for _ in range(40)]
     start = await ReportEvent.all().order_by("-id").first()
     assert start is not None
     stop = asyncio.Event()
 
-    async def writer(report_id: int, who: Any) -> None:
-        i = 0
-        while not stop.is_set():
-            i += 1
+    async def writer(report_id: int) -> None:
+        for who in people:
+            if stop.is_set():
+                return
             await participation.support_report(world.deps, who.viewer, report_id)
-            await participation.withdraw_support(world.deps, who.viewer, report_id)
             await asyncio.sleep(0)
 
-    writers = [asyncio.create_task(writer(r.id, world.other_citizen)) for r in reports]
+    writers = [asyncio.create_task(writer(r.id)) for r in reports]
     await asyncio.sleep(0.3)
     client = await WsClient.open(live.ws)
     await client.acked()

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from json import JSONDecodeError
 from typing import Any, Protocol
 
 from graphql import GraphQLError
-from starlette.websockets import WebSocketDisconnect
+from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
-from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.http.exceptions import (
+    NonJsonMessageReceived,
+    NonTextMessageReceived,
+    WebSocketDisconnected,
+)
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -40,9 +45,34 @@ class SharingView(Protocol):
     planner: Planner | None
     hub: Hub
     fanout: FanOut
+    ws_max_message_bytes: int
+
+
+TOO_LARGE = 4400  # graphql-transport-ws: a message the server will not take; no retry helps
 
 
 class TextWebSocketAdapter(ASGIWebSocketAdapter):
+    async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object]:
+        """Messages over the limit (`WS_MAX_MESSAGE_BYTES`) end the connection before anything
+        of them is parsed or kept: a subscription keeps its document for hours."""
+        view: SharingView = self.view  # type: ignore[assignment]
+        limit = view.ws_max_message_bytes
+        try:
+            while self.ws.application_state != WebSocketState.DISCONNECTED:
+                try:
+                    text = await self.ws.receive_text()
+                    if len(text) > limit // 4 and len(text.encode()) > limit:
+                        await self.close(TOO_LARGE, f"Message over {limit} bytes")
+                        return
+                    yield self.view.decode_json(text)
+                except JSONDecodeError as e:
+                    if not ignore_parsing_errors:
+                        raise NonJsonMessageReceived from e
+        except KeyError as e:
+            raise NonTextMessageReceived from e
+        except WebSocketDisconnect:
+            pass
+
     async def send_json(self, message: Mapping[str, object]) -> None:
         await self.send_text(encode(message))
 
