@@ -25,6 +25,7 @@ from models.rules.policy import Viewer, can_see_media, media_is_public
 
 log = logging.getLogger(__name__)
 CLEANUP_BATCH = 500
+PUBLIC_MAX_AGE = 300  # seconds
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,10 @@ class MediaService:
         return Served(key, content_type, public)
 
     def response(self, served: Served) -> Response:
-        cache = ("public, max-age=31536000, immutable" if served.public
-                 else "private, max-age=3600")
+        # Public evidence may stop being public (an agency gives the report back, it returns
+        # to review): caches keep it a few minutes, never for good. The rest is not kept at all.
+        cache = (f"public, max-age={PUBLIC_MAX_AGE}" if served.public
+                 else "private, no-store")
         return self.storage.response(served.key, served.content_type, {
             "Cache-Control": cache, "X-Content-Type-Options": "nosniff",
             # A file is never a page: no scripts, even if a browser were talked into it.

@@ -4,6 +4,7 @@ being served (the same id an "Unexpected error" shows the client)."""
 from __future__ import annotations
 
 import contextvars
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -23,7 +24,10 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry).decode()
+        try:
+            return orjson.dumps(entry).decode()
+        except TypeError:  # a lone surrogate somewhere in the message: escaped instead
+            return json.dumps(entry, ensure_ascii=True)
 
 
 def setup(level: str, json: bool) -> None:

@@ -116,14 +116,32 @@ def badge_for(role: Role) -> Badge:
     return Badge.CITIZEN
 
 
-# Notes that are part of the IOC's conversation with the agency, not of the public record.
-_INTERNAL_NOTE_KINDS = frozenset({EventKind.RESULT_RETURNED})
+class NoteAudience(enum.Enum):
+    """Who may read the text of a timeline event (everyone sees its kind, status change and
+    time): the contract's rule, one table."""
+
+    PUBLIC = "public"  # the published result, the reason for reopening
+    CONCERNED = "concerned"  # the reporter, the IOC, the assigned agency
+    IOC = "ioc"  # the moderation of a comment, like Comment.hiddenReason
+
+
+NOTE_AUDIENCE: dict[EventKind, NoteAudience] = {
+    EventKind.PUBLISHED: NoteAudience.PUBLIC,
+    EventKind.REOPENED: NoteAudience.PUBLIC,
+    EventKind.COMMENT_HIDDEN: NoteAudience.IOC,
+}  # every other kind: CONCERNED (rejection, decline, extension request and decision, returned
+#    result, contest and its dismissal, rating, reminders, merge target), where reporters often
+#    write their names and phone numbers.
 
 
 def can_see_event_note(viewer: Viewer, kind: EventKind, report: ReportFacts) -> bool:
-    if kind in _INTERNAL_NOTE_KINDS:
-        return can_see_unpublished_result(viewer, report)
-    return True
+    audience = NOTE_AUDIENCE.get(kind, NoteAudience.CONCERNED)
+    if audience is NoteAudience.PUBLIC or viewer.is_center:
+        return True
+    if audience is NoteAudience.IOC:
+        return False
+    return (viewer.signed_in and viewer.user_id == report.reporter_id) or (
+        viewer.is_staff and viewer.agency_id == report.agency_id)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,16 @@
-"""Text cleaning and diacritic folding (so "duong" finds "Đường")."""
+"""Text: the one validator every text input goes through, and diacritic folding (so "duong"
+finds "Đường").
+
+What is refused, wherever it comes from (a report, a comment, a name, a search, a password):
+- strings that are not valid Unicode text (lone surrogates: they cannot be stored or encoded);
+- control characters (C0 and C1) but tab and newline where several lines are allowed;
+- invisible format characters (category Cf: soft hyphen, zero-width space, word joiner, BOM,
+  direction overrides, tag characters...), the combining grapheme joiner, line and paragraph
+  separators, except a zero-width joiner or non-joiner between two visible characters (emoji
+  sequences, some scripts);
+- noncharacters (U+FDD0..U+FDEF and every U+xFFFE / U+xFFFF), which XML 1.0 and many clients
+  reject.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +19,41 @@ import unicodedata
 
 from models.errors import Invalid
 
-# Control characters other than tab and newline have no place in a report and break clients.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
+_JOINERS = frozenset("\u200c\u200d")  # ZWNJ, ZWJ
+_ALSO_INVISIBLE = frozenset("\u034f\u2028\u2029")  # grapheme joiner; line, paragraph separators
+
+
+def _noncharacter(code: int) -> bool:
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def unwanted(text: str, *, multiline: bool = False) -> str | None:
+    """Why `text` is refused (a short phrase), or None."""
+    for i, ch in enumerate(text):
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            return "is not valid text"
+        if ch in "\n\t" and multiline:
+            continue
+        category = unicodedata.category(ch)
+        if category == "Cc":
+            return "contains control characters"
+        if ch in _JOINERS and 0 < i < len(text) - 1 and not (
+                text[i - 1].isspace() or text[i + 1].isspace()):
+            continue
+        if category == "Cf" or ch in _ALSO_INVISIBLE or ch in _JOINERS:
+            return "contains invisible characters"
+        if _noncharacter(code):
+            return "contains characters that are not text"
+    return None
+
+
+def check_text(value: str, *, field: str, multiline: bool = False) -> None:
+    """Raise `Invalid` naming the field when `value` holds anything `unwanted`."""
+    reason = unwanted(value, multiline=multiline)
+    if reason is not None:
+        raise Invalid(f"{field} {reason}.", field=field)
 
 
 def fold(text: str) -> str:
@@ -36,9 +80,8 @@ def clean(
         return None
     if len(value) > max_length * 4:  # reject huge inputs before doing any work on them
         raise Invalid(f"{field} must be at most {max_length} characters.", field=field)
+    check_text(value, field=field, multiline=multiline)
     text = unicodedata.normalize("NFC", value).strip()
-    if _CONTROL.search(text) or (not multiline and ("\n" in text or "\t" in text)):
-        raise Invalid(f"{field} contains control characters.", field=field)
     if not text:
         if required:
             raise Invalid(f"{field} must not be empty.", field=field)
@@ -60,3 +103,9 @@ def required_text(value: str | None, *, field: str, max_length: int) -> str:
 def search_text(title: str, description: str, address: str | None) -> str:
     """What text search looks in: title, public text and address, folded."""
     return fold(" ".join(part for part in (title, description, address) if part))
+
+
+def title_from(description: str) -> str:
+    """A report sent without a title is shown under its text's first line."""
+    first_line = description.splitlines()[0]
+    return first_line if len(first_line) <= 80 else first_line[:79].rstrip() + "…"

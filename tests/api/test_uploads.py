@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 
 from bench.world import World, gid
 from media.service import MediaService
-from models.actions import review
+from models.actions import handling, review
 from models.enums import Status
 from models.orm.reports import Media
 from schema.relay import from_global_id
@@ -299,15 +299,20 @@ async def test_media_follow_the_report_s_visibility(api: Api, world: World, app:
     assert (await fetch(api, url.split("?")[0]))[0] == 404
     assert (await fetch(api, url.split("?")[0], world.staff_a.token))[0] == 404
     assert (await fetch(api, url.replace("signature=", "signature=0")))[0] == 404
-    # Once public, a plain URL for everyone, cacheable for a year.
+    status, _, headers = await fetch(api, url)
+    assert (status, headers["cache-control"]) == (200, "private, no-store")
+    # Once public, a plain URL for everyone, cacheable for a few minutes only: the report can
+    # go back to review (its agency declines it), and its media are private again.
     await review.assign_report(world.deps, world.ioc.viewer, from_global_id(report_id)[1],
                                  world.agency_a.id)
     data = await api.gql(REPORT_MEDIA, {"id": report_id})
     public_url = data["report"]["media"][0]["url"]
     assert "signature" not in public_url
     status, _, headers = await fetch(api, public_url)
-    assert status == 200
-    assert "immutable" in headers["cache-control"]
+    assert (status, headers["cache-control"]) == (200, "public, max-age=300")
+    await handling.decline_report(world.deps, world.staff_a.viewer,
+                                  from_global_id(report_id)[1], "Sai đơn vị.")
+    assert (await fetch(api, public_url))[0] == 404
 
 
 async def test_result_media_is_public_once_published(api: Api, world: World):

@@ -48,8 +48,17 @@ def test_unpublished_result_for_center_and_assigned_agency_only():
     assert seen == {IOC, ADMIN, STAFF}
 
 
-def test_returned_result_notes_are_internal():
+def test_the_public_reads_only_the_result_and_the_reopening_reason():
+    """The contract: the public sees the notes of PUBLISHED and REOPENED only; every other
+    note is for the reporter, the IOC and the assigned agency (a comment's moderation reason
+    for the IOC alone, as Comment.hiddenReason)."""
     f = facts(Status.IN_PROGRESS)
-    assert not can_see_event_note(ANONYMOUS, EventKind.RESULT_RETURNED, f)
-    assert can_see_event_note(STAFF, EventKind.RESULT_RETURNED, f)
-    assert can_see_event_note(ANONYMOUS, EventKind.DECLINED, f)
+    everyone = [ANONYMOUS, REPORTER, OTHER, IOC, ADMIN, STAFF, OTHER_STAFF]
+    for kind in EventKind:
+        seen = {v for v in everyone if can_see_event_note(v, kind, f)}
+        if kind in (EventKind.PUBLISHED, EventKind.REOPENED):
+            assert seen == set(everyone), kind
+        elif kind is EventKind.COMMENT_HIDDEN:
+            assert seen == {IOC, ADMIN}, kind
+        else:
+            assert seen == {REPORTER, IOC, ADMIN, STAFF}, kind

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -154,11 +154,23 @@ async def reports_csv(request: Request) -> Response:
         "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A spreadsheet runs a cell that starts like a formula: such text gets a leading quote
+    (OWASP's rule), so the IOC opening the file sees it and runs nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_line(row: dict[str, Any], categories: dict[int, str], agencies: dict[int, str],
               now: datetime) -> list[Any]:
-    text: Callable[[Any], Any] = lambda v: "" if v is None else v  # noqa: E731
     duplicate = row["duplicate_of_id"]
-    return [text(v) for v in (
+    return [cell(v) for v in (
         report_code(row["id"], row["submitted_at"]), to_global_id("Report", row["id"]),
         row["title"], row["description"], row["status"], categories.get(row["category_id"]),
         agencies.get(row["agency_id"]), row["channel"], row["latitude"], row["longitude"],

@@ -3,6 +3,7 @@ items take the singular of its key, as in the specification's examples)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -29,10 +30,16 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
+# What XML 1.0 allows: tab, newline, carriage return, and the rest but surrogates and U+FFFE/F.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value: Any) -> str:
+    """Text refused at input never gets here; older rows are cleaned on the way out all the
+    same, so one report can never make the feed unreadable for every partner."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _fill(parent: ET.Element, key: str, value: Any) -> None:
