@@ -24,10 +24,17 @@ async def _publish_nowhere(events: Sequence[ReportEvent]) -> None:
     return None
 
 
+def _tell_nobody() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Deps:
     calendar: WorkingCalendar
     publish: Publisher = _publish_nowhere
+    # A change the public can see that no event announces (a support withdrawn, an agency
+    # renamed): what this process keeps of public answers must go.
+    changed: Callable[[], None] = _tell_nobody
     clock: Callable[[], datetime] = utc_now
     secret_key: str = "dev-only-secret-change-me"
     token_ttl_days: int = 30

@@ -29,11 +29,21 @@ log = logging.getLogger(__name__)
 RULES: dict[str, str] = {
     "submitReport": "10/10minute",  # per user: a citizen reports, not a script
     "supportReport": "60/minute",  # per user
+    "withdrawSupport": "60/minute",  # per user
+    "rateReport": "10/hour",  # per user: a rating is changed a few times at most
+    "contestResult": "5/hour",  # per user
     "uploadMedia": "60/hour",  # per user: six files for each of ten reports
     "addComment": "10/minute",  # per IP, on top of the one-per-60-s rule per user
     "register": "10/hour",  # per IP
-    "login_failure_phone": "5/15minute",  # failed sign-ins per phone number
-    "login_failure_ip": "30/15minute",  # failed sign-ins per IP
+    # Failed sign-ins: per phone and address (guessing from one place), per address (one place
+    # guessing many phones), and per phone from anywhere, slower (guessing from many places),
+    # which a phone's owner signing in from an address that signed in recently is not held to:
+    # a stranger who knows an operator's phone cannot keep the operator out.
+    "login_failure_phone_ip": "5/15minute",
+    "login_failure_ip": "30/15minute",
+    "login_failure_phone": "20/hour",
+    # Not a limit: remembers for 30 days that (phone, address) signed in successfully.
+    "login_success": "1000/30day",
     # Every HTTP request and WebSocket handshake to /graphql, per IP, refused with HTTP 429
     # before execution. Generous because mobile carriers put many phones behind one address.
     "requests_ip": "1200/minute",
@@ -104,6 +114,12 @@ class Throttle:
         if not await self._call("hit", self.items[rule], rule, *keys):
             await self._refuse(rule, *keys)
         return await self.window(rule, *keys)
+
+    async def seen(self, rule: str, *keys: str) -> bool:
+        """Whether anything was counted for these keys in the rule's window."""
+        if rule not in self.items:
+            return False
+        return (await self.window(rule, *keys)).remaining < self.items[rule].amount
 
     async def check(self, rule: str, *keys: str) -> None:
         """Refuse if the limit is already used up, without counting."""

@@ -20,7 +20,7 @@ from models.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticate
 from models.orm.accounts import AuthToken, User
 from models.orm.directory import Agency
 from models.rules.policy import Viewer
-from models.rules.text import clean
+from models.rules.text import check_text, clean
 
 _hasher = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 _PHONE_JUNK = re.compile(r"[\s.\-()]")
@@ -57,6 +57,7 @@ def normalize_phone(raw: str | None, field: str = "phone") -> str:
 
 
 def check_password(password: str, phone: str) -> None:
+    check_text(password, field="password")
     if len(password) < MIN_PASSWORD:
         raise Invalid(f"Password must be at least {MIN_PASSWORD} characters.", field="password")
     if len(password) > MAX_PASSWORD:
@@ -139,21 +140,30 @@ _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 async def login(phone: str, password: str, deps: Deps, ip: str = "unknown") -> tuple[str, User]:
     """Return a new bearer token. Wrong phone and wrong password look the same to the caller.
-    Repeated failures for one phone or from one address are refused before the password is even
-    checked, so guessing is slow (RATE_LIMITED with retryAfterSeconds)."""
+    Repeated failures are refused before the password is even checked, so guessing is slow
+    (RATE_LIMITED with retryAfterSeconds): per phone and address, per address, and per phone
+    from anywhere, the last not applied to an address this phone signed in from lately (see
+    models/throttle.py: nobody can lock an owner out)."""
     failure = Unauthenticated("Phone number or password is incorrect.")
+    check_text(password, field="password")
     try:
         normalized, valid = normalize_phone(phone), True
     except Invalid:
         normalized, valid = phone[:32], False  # still counted: guessing is guessing
-    await deps.throttle.check("login_failure_phone", normalized)
-    await deps.throttle.check("login_failure_ip", ip)
+    throttle = deps.throttle
+    known = await throttle.seen("login_success", normalized, ip)
+    await throttle.check("login_failure_phone_ip", normalized, ip)
+    await throttle.check("login_failure_ip", ip)
+    if not known:
+        await throttle.check("login_failure_phone", normalized)
     user = await User.get_or_none(phone=normalized) if valid else None
     ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.is_active:
-        await deps.throttle.hit("login_failure_phone", normalized)
-        await deps.throttle.hit("login_failure_ip", ip)
+        await throttle.hit("login_failure_phone_ip", normalized, ip)
+        await throttle.hit("login_failure_ip", ip)
+        await throttle.hit("login_failure_phone", normalized)
         raise failure
+    await throttle.hit("login_success", normalized, ip)
     token = secrets.token_urlsafe(32)
     now = deps.now()
     await AuthToken.create(
@@ -180,7 +190,7 @@ async def logout(token: str | None, deps: Deps, *, all_sessions: bool = False) -
 
 async def viewer_for_token(token: str | None, deps: Deps, now: datetime | None = None) -> Viewer:
     """One query: the live token joined to its active user; anonymous when anything is off."""
-    if not token or len(token) > 200:
+    if not token or len(token) > 200 or not token.isascii():  # ours are URL-safe base64
         return Viewer()
     row = (
         await AuthToken.filter(

@@ -6,6 +6,7 @@ import re
 
 from tortoise.exceptions import IntegrityError
 
+from models.deps import Deps
 from models.enums import AgencyKind, AgencyLevel, Role
 from models.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from models.orm.directory import Agency, Category
@@ -13,6 +14,10 @@ from models.rules.policy import Viewer
 from models.rules.text import clean
 
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9_.-]{1,31}")
+# Room for a whole country (3,321 wards and communes since 2025, departments, companies) while
+# keeping the public lists bounded: `agencies`, `categories` return them whole.
+MAX_AGENCIES = 10_000
+MAX_CATEGORIES = 500
 
 
 def require_admin(viewer: Viewer) -> None:
@@ -61,24 +66,29 @@ async def _check_parent(agency_id: int | None, parent_id: int | None) -> None:
 
 
 async def create_agency(
-    viewer: Viewer, *, code: str, name: str, kind: AgencyKind, level: AgencyLevel,
+    deps: Deps, viewer: Viewer, *, code: str, name: str, kind: AgencyKind, level: AgencyLevel,
     parent_id: int | None = None,
 ) -> Agency:
     require_admin(viewer)
     code, name = clean_code(code), clean_name(name)
     check_level(level)
     await _check_parent(None, parent_id)
+    if await Agency.all().count() >= MAX_AGENCIES:
+        raise Invalid(f"There can be at most {MAX_AGENCIES} agencies.", field="code")
     try:
-        return await Agency.create(
+        agency = await Agency.create(
             code=code, name=name, kind=kind, level=level, parent_id=parent_id
         )
     except IntegrityError:
         raise Conflict("An agency with this code already exists.", field="code") from None
+    deps.changed()  # the public list of agencies
+    return agency
 
 
 async def update_agency(
-    viewer: Viewer, agency_id: int, *, name: str | None = None, kind: AgencyKind | None = None,
-    level: AgencyLevel | None = None, parent_id: int | None = None, clear_parent: bool = False,
+    deps: Deps, viewer: Viewer, agency_id: int, *, name: str | None = None,
+    kind: AgencyKind | None = None, level: AgencyLevel | None = None,
+    parent_id: int | None = None, clear_parent: bool = False,
 ) -> Agency:
     require_admin(viewer)
     agency = await Agency.get_or_none(id=agency_id)
@@ -97,14 +107,19 @@ async def update_agency(
         await _check_parent(agency.id, parent_id)
         agency.parent_id = parent_id
     await agency.save()
+    deps.changed()  # its name is on public lists, rankings and reports
     return agency
 
 
-async def create_category(viewer: Viewer, *, code: str, name: str,
+async def create_category(deps: Deps, viewer: Viewer, *, code: str, name: str,
                           agency_kind: AgencyKind = AgencyKind.GOVERNMENT) -> Category:
     require_admin(viewer)
     code, name = clean_code(code), clean_name(name)
+    if await Category.all().count() >= MAX_CATEGORIES:
+        raise Invalid(f"There can be at most {MAX_CATEGORIES} categories.", field="code")
     try:
-        return await Category.create(code=code, name=name, agency_kind=agency_kind)
+        category = await Category.create(code=code, name=name, agency_kind=agency_kind)
     except IntegrityError:
         raise Conflict("A category with this code already exists.", field="code") from None
+    deps.changed()
+    return category

@@ -26,6 +26,7 @@ from models.rules.policy import Viewer
 from models.rules.text import required_text
 
 MAX_EXTENSION_DAYS = 60
+MAX_EXTENSION_REQUESTS = 20  # per report, over all its cycles
 
 
 async def accept_report(deps: Deps, viewer: Viewer, report_id: int) -> Report:
@@ -72,6 +73,10 @@ async def request_extension(
             conn
         ).exists():
             raise Conflict("An extension request for this report is already waiting.")
+        if await ExtensionRequest.filter(report_id=r.id).using_db(conn).count() >= (
+                MAX_EXTENSION_REQUESTS):
+            raise Conflict(f"This report had {MAX_EXTENSION_REQUESTS} extension requests "
+                           "already; ask the IOC.")
         assert r.agency_id is not None
         req = await ExtensionRequest.create(
             using_db=conn, report_id=r.id, agency_id=r.agency_id, requested_by_id=viewer.user_id,

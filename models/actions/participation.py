@@ -144,6 +144,8 @@ async def rate_report(
 
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         existing = await Rating.filter(report_id=r.id, cycle=r.reopen_count).using_db(conn).first()
+        if existing is not None and (existing.satisfaction, existing.note) == (satisfaction, text):
+            return []  # the same rating again changes nothing, so no event says it did
         if existing is None:
             await Rating.create(using_db=conn, report_id=r.id, cycle=r.reopen_count,
                                 satisfaction=satisfaction, note=text, rated_at=now)
@@ -191,10 +193,18 @@ async def support_report(deps: Deps, viewer: Viewer, report_id: int) -> Report:
             await Report.filter(id=report.id).using_db(conn).update(
                 support_count=F("support_count") + 1
             )
-            event = await _event(conn, report, viewer, now, EventKind.SUPPORTED)
+            # Only the first "me too" of a person is news: support, withdraw, support again
+            # changes the count back and forth but writes no second event.
+            again = await ReportEvent.filter(report_id=report.id, kind=EventKind.SUPPORTED,
+                                             actor_id=viewer.user_id).using_db(conn).exists()
+            events = [] if again else [
+                await _event(conn, report, viewer, now, EventKind.SUPPORTED)]
     except IntegrityError:  # the same user's simultaneous second click
         return await Report.get(id=report_id)
-    await deps.publish([event])
+    if events:
+        await deps.publish(events)
+    else:
+        deps.changed()
     return await Report.get(id=report_id)
 
 
@@ -209,6 +219,8 @@ async def withdraw_support(deps: Deps, viewer: Viewer, report_id: int) -> Report
             await Report.filter(id=report.id).using_db(conn).update(
                 support_count=F("support_count") - 1
             )
+    if removed:
+        deps.changed()  # a public count changed, with no event to say so
     return await Report.get(id=report_id)
 
 

@@ -18,6 +18,7 @@ from models.rules.text import clean
 
 KEY_PREFIX = "o311_"
 MAX_KEY_LENGTH = 100
+MAX_API_KEYS = 1000  # issued, revoked ones included: `apiKeys` lists them whole
 
 
 def _key_hash(key: str, secret: str) -> str:
@@ -32,6 +33,8 @@ async def issue_api_key(deps: Deps, viewer: Viewer, user_id: int, name: str) -> 
     user = await User.get_or_none(id=user_id)
     if user is None:
         raise NotFound("No such account.", field="userId")
+    if await ApiKey.all().count() >= MAX_API_KEYS:
+        raise Invalid(f"There can be at most {MAX_API_KEYS} keys.", field="userId")
     if user.role is not Role.CITIZEN or not user.is_active:
         # A key speaks for its account: staff or IOC powers must never travel in a partner's tool.
         raise Invalid("Keys are issued for active citizen accounts only.", field="userId")
@@ -55,12 +58,12 @@ async def revoke_api_key(deps: Deps, viewer: Viewer, key_id: int) -> ApiKey:
 
 async def list_api_keys(viewer: Viewer) -> list[ApiKey]:
     require_admin(viewer)
-    return await ApiKey.all().select_related("user").order_by("-id")
+    return await ApiKey.all().select_related("user").order_by("-id").limit(MAX_API_KEYS)
 
 
 async def viewer_for_api_key(key: str | None, deps: Deps) -> Viewer | None:
     """One query; None for a missing, unknown or revoked key, or a deactivated account."""
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isascii():
         return None
     row = await ApiKey.filter(key_hash=_key_hash(key, deps.secret_key), revoked_at=None,
                               user__is_active=True).select_related("user").first()

@@ -26,7 +26,7 @@ from models.orm.reports import ExtensionRequest, Report, ReportEvent
 from models.rules import calendar
 from models.rules.lifecycle import PUBLIC_STATUSES, Action, Rule, is_on_time
 from models.rules.policy import Viewer
-from models.rules.text import clean, required_text, search_text
+from models.rules.text import clean, required_text, search_text, title_from
 
 
 async def reject_report(deps: Deps, viewer: Viewer, report_id: int, reason: str) -> Report:
@@ -69,7 +69,12 @@ async def assign_report(
         changes: dict[str, Any] = {"agency_id": agency_id}
         if category_id is not None:
             changes["category_id"] = category_id
-        changes["title"] = new_title or r.title
+        title = new_title or r.title
+        if new_text and not new_title and r.title == title_from(r.original_description):
+            # The title came from the reporter's own first line: an edit of the text that
+            # takes a name or a phone number out must take it out of the title too.
+            title = title_from(new_text)
+        changes["title"] = title
         changes["description"] = new_text or r.description
         changes["search_text"] = search_text(changes["title"], changes["description"], r.address)
         return [

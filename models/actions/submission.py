@@ -3,6 +3,8 @@ PENDING_REVIEW with its deadline set; a retry with the same idempotency key gets
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,13 +25,13 @@ from models.actions.changes import (
 )
 from models.deps import Deps
 from models.enums import Channel, Role, Status
-from models.errors import Invalid
+from models.errors import Conflict, Invalid
 from models.orm.reports import Report
 from models.rules import calendar, geo
 from models.rules.geo import check_coordinates
 from models.rules.lifecycle import Action, authorize
 from models.rules.policy import Viewer
-from models.rules.text import clean, required_text, search_text
+from models.rules.text import clean, required_text, search_text, title_from
 
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
 
@@ -59,11 +61,6 @@ class NewReport:
     contact: Contact | None = None
 
 
-def _default_title(description: str) -> str:
-    first_line = description.splitlines()[0]
-    return first_line if len(first_line) <= 80 else first_line[:79].rstrip() + "…"
-
-
 def _channel_and_contact(viewer: Viewer, new: NewReport) -> tuple[Channel, str | None, str | None]:
     on_behalf = viewer.role is Role.IOC_OPERATOR
     channel = new.channel or (Channel.HOTLINE if on_behalf else Channel.APP)
@@ -84,21 +81,45 @@ def _channel_and_contact(viewer: Viewer, new: NewReport) -> tuple[Channel, str |
     return channel, name, phone
 
 
+def fingerprint(new: NewReport) -> str:
+    """What a retry must repeat exactly to be the same request (as payment APIs check it)."""
+    location = new.location and [new.location.latitude, new.location.longitude,
+                                 new.location.address]
+    contact = new.contact and [new.contact.name, new.contact.phone]
+    payload = [new.description, new.title, new.category_id, location, sorted(new.media_ids),
+               new.channel, contact]
+    text = json.dumps(payload, ensure_ascii=True)  # ASCII: any string, even a broken one
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def replayed(viewer: Viewer, new: NewReport) -> Report | None:
+    """The report an earlier request with the same idempotency key made, if any (looked up
+    before any rate limit is counted: a retry is not a new report). The same key with another
+    payload is a CONFLICT, never the other report."""
+    key = new.idempotency_key
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise Invalid(
+            "idempotencyKey must be 8-64 letters, digits or - _ . :", field="idempotencyKey"
+        )
+    earlier = await Report.get_or_none(reporter_id=viewer.user_id, idempotency_key=key)
+    if earlier is not None and earlier.request_hash not in (None, fingerprint(new)):
+        raise Conflict("This idempotencyKey was used for another report: use a new key for a "
+                       "new report.", field="idempotencyKey")
+    return earlier
+
+
 async def submit_report(deps: Deps, viewer: Viewer, new: NewReport) -> Report:
     require_signed_in(viewer)
     rule = authorize(Action.SUBMIT, None, actor_facts(viewer, None))
     key = new.idempotency_key
-    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
-        raise Invalid(
-            "idempotencyKey must be 8-64 letters, digits or - _ . :", field="idempotencyKey"
-        )
-    if key is not None:
-        earlier = await Report.get_or_none(reporter_id=viewer.user_id, idempotency_key=key)
-        if earlier is not None:
-            return earlier
+    earlier = await replayed(viewer, new)
+    if earlier is not None:
+        return earlier
     description = required_text(new.description, field="description", max_length=MAX_TEXT)
     title = clean(new.title, field="title", max_length=MAX_TITLE, required=False)
-    title = title or _default_title(description)
+    title = title or title_from(description)
     address = None
     if new.location is not None:
         check_coordinates(new.location.latitude, new.location.longitude)
@@ -130,6 +151,7 @@ async def submit_report(deps: Deps, viewer: Viewer, new: NewReport) -> Report:
                 submitted_at=now,
                 due_at=calendar.due_at(now, deps.calendar),
                 idempotency_key=key,
+                request_hash=fingerprint(new) if key is not None else None,
             )
             await attach_media(conn, viewer, report.id, new.media_ids, is_result=False)
             event = await write_event(
@@ -138,10 +160,9 @@ async def submit_report(deps: Deps, viewer: Viewer, new: NewReport) -> Report:
             )
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer with its report.
-        if key is not None:
-            earlier = await Report.get_or_none(reporter_id=viewer.user_id, idempotency_key=key)
-            if earlier is not None:
-                return earlier
+        earlier = await replayed(viewer, new)
+        if earlier is not None:
+            return earlier
         raise
     await deps.publish([event])
     return report

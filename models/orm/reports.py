@@ -92,6 +92,7 @@ class Report(Model):
     )
     duplicate_of_id: int | None
     idempotency_key = fields.CharField(max_length=64, null=True)
+    request_hash = fields.CharField(max_length=64, null=True)  # of the request that made it
     version = fields.IntField(default=0)  # optimistic lock: every change bumps it
     updated_at = fields.DatetimeField(auto_now=True)
 

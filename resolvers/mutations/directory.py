@@ -20,8 +20,8 @@ class DirectoryMutation:
     ) -> payloads.CreateAgencyPayload:
         parent = decode_id(input.parent_id, "Agency", "parentId") if input.parent_id else None
         row = await directory.create_agency(
-            info.context.viewer, code=input.code, name=input.name, kind=input.kind,
-            level=input.level, parent_id=parent,
+            info.context.deps, info.context.viewer, code=input.code, name=input.name,
+            kind=input.kind, level=input.level, parent_id=parent,
         )
         return payloads.CreateAgencyPayload(agency=Agency.from_row(row))
 
@@ -31,7 +31,7 @@ class DirectoryMutation:
     ) -> payloads.UpdateAgencyPayload:
         parent = input.parent_id
         row = await directory.update_agency(
-            info.context.viewer, decode_id(input.id, "Agency"), name=input.name,
+            info.context.deps, info.context.viewer, decode_id(input.id, "Agency"), name=input.name,
             kind=input.kind, level=input.level,
             parent_id=decode_id(parent, "Agency", "parentId") if parent else None,
             clear_parent=parent is None,
@@ -43,7 +43,7 @@ class DirectoryMutation:
         self, info: Info, input: inputs.CreateCategoryInput
     ) -> payloads.CreateCategoryPayload:
         row = await directory.create_category(
-            info.context.viewer, code=input.code, name=input.name,
+            info.context.deps, info.context.viewer, code=input.code, name=input.name,
             agency_kind=input.agency_kind,
         )
         return payloads.CreateCategoryPayload(category=Category.from_row(row))

@@ -8,7 +8,7 @@ from models.errors import Invalid
 from resolvers.mutations.base import mutation
 from schema import inputs, payloads
 from schema.context import Info
-from schema.reports import Media
+from schema.media import Media
 
 
 @strawberry.type

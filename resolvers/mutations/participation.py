@@ -41,6 +41,7 @@ class ParticipationMutation:
         self, info: Info, input: inputs.RateReportInput
     ) -> payloads.RateReportPayload:
         c = info.context
+        await limit(info, "rateReport", str(c.viewer.user_id))
         row = await participation.rate_report(c.deps, c.viewer, decode_id(input.id, "Report"),
                                               input.satisfaction, input.note)
         return payloads.RateReportPayload(report=Report.from_row(row))
@@ -50,6 +51,7 @@ class ParticipationMutation:
         self, info: Info, input: inputs.ContestResultInput
     ) -> payloads.ContestResultPayload:
         c = info.context
+        await limit(info, "contestResult", str(c.viewer.user_id))
         row = await participation.contest_result(c.deps, c.viewer, decode_id(input.id, "Report"),
                                                  input.reason)
         return payloads.ContestResultPayload(report=Report.from_row(row))
@@ -69,6 +71,7 @@ class ParticipationMutation:
         self, info: Info, input: inputs.ReportIdInput
     ) -> payloads.WithdrawSupportPayload:
         c = info.context
+        await limit(info, "withdrawSupport", str(c.viewer.user_id))
         row = await participation.withdraw_support(c.deps, c.viewer,
                                                    decode_id(input.id, "Report"))
         return payloads.WithdrawSupportPayload(report=Report.from_row(row))

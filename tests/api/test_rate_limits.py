@@ -11,7 +11,8 @@ from starlette.applications import Starlette
 
 from bench.servers import Server
 from bench.world import World
-from models.errors import RateLimited
+from models.actions import accounts
+from models.errors import RateLimited, Unauthenticated
 from models.throttle import RULES, Throttle
 from tests.support.api import Api
 from web.settings import Settings
@@ -41,8 +42,7 @@ async def test_submissions_per_user_are_limited_with_headers(api: Api, world: Wo
     assert other["submitReport"]["errors"] == []
 
 
-async def test_failed_sign_ins_lock_the_phone_even_for_the_right_password(api: Api,
-                                                                          world: World):
+async def test_failed_sign_ins_from_one_place_lock_that_place_out(api: Api, world: World):
     for _ in range(5):
         wrong = await api.gql(LOGIN, {"p": world.citizen.phone, "w": "đoán sai mật khẩu"})
         assert wrong["login"]["errors"][0]["code"] == "UNAUTHENTICATED"
@@ -53,6 +53,31 @@ async def test_failed_sign_ins_lock_the_phone_even_for_the_right_password(api: A
     # Another account from the same address still signs in.
     ok = await api.gql(LOGIN, {"p": world.other_citizen.phone, "w": "mật khẩu an toàn"})
     assert ok["login"]["token"]
+
+
+async def test_a_stranger_cannot_lock_the_owner_out(world: World):
+    """Anyone who knows an IOC operator's phone could keep them signed out with five wrong
+    passwords every 15 minutes. Now: five from one address lock that address only; many from
+    many addresses hold the phone back for addresses it never signed in from, not for the
+    owner's own."""
+    deps, phone, password = world.deps, world.ioc.phone, "mật khẩu an toàn"
+    await accounts.login(phone, password, deps, ip="192.0.2.10")  # the operator, at work
+    for _ in range(5):
+        with pytest.raises(Unauthenticated):
+            await accounts.login(phone, "đoán sai", deps, ip="203.0.113.1")
+    with pytest.raises(RateLimited):
+        await accounts.login(phone, password, deps, ip="203.0.113.1")
+    assert (await accounts.login(phone, password, deps, ip="198.51.100.7"))[0]  # elsewhere
+    # The stranger rotates addresses: the phone is held back for unknown addresses...
+    for i in range(30):
+        with pytest.raises((Unauthenticated, RateLimited)):
+            await accounts.login(phone, "đoán sai", deps, ip=f"203.0.113.{100 + i}")
+    with pytest.raises(RateLimited):
+        await accounts.login(phone, password, deps, ip="198.51.100.99")
+    # ...but the operator at their own address signs in as usual.
+    token, user = await accounts.login(phone, password, deps, ip="192.0.2.10")
+    assert token
+    assert user.id == world.ioc.id
 
 
 @pytest.mark.postgres  # needs the Redis server the CI machine installs, like PostgreSQL

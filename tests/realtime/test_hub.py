@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from bench.world import World
+from bench.world import World, make_person
 from models.actions import participation
-from models.enums import Status
+from models.enums import Role, Status
 from models.orm.reports import ReportEvent
 from realtime import channels
 from realtime.hub import Hub, Subscriber
@@ -25,9 +25,9 @@ async def test_a_slow_subscriber_is_dropped_and_the_others_keep_receiving(
     fast = hub.register(feed)
     slow = Subscriber(feed, queue_size=3, start_seq=hub.hwm)
     hub.subscribers.add(slow)
-    for _ in range(5):  # five SUPPORTED events, one per dispatch round
-        await participation.support_report(world.deps, world.other_citizen.viewer, report.id)
-        await participation.withdraw_support(world.deps, world.other_citizen.viewer, report.id)
+    people = [await make_person(world.deps, Role.CITIZEN) for _ in range(5)]
+    for who in people:  # five SUPPORTED events (a first "me too" each), one per round
+        await participation.support_report(world.deps, who.viewer, report.id)
         await hub.catch_up()
         item = fast.queue.get_nowait()  # the fast one reads as it goes
         assert item is not None

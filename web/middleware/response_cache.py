@@ -1,10 +1,10 @@
-"""Anonymous GraphQL queries answered from a shared cache (the public wall, maps, lists), and
-every write through GraphQL emptying the caches, so this process's readers see it at once.
+"""Anonymous GraphQL queries answered from a shared cache (the public wall, maps, lists).
 
 Keyed by the normalised document (parsed and printed again, so spacing and comments do not
 matter), the operation name and the variables. Only anonymous queries (no `Authorization`) that
-answered 200 without errors are kept. The store is realtime/cache.py: the wiring also empties it
-for every event the hub reads, from any process.
+answered 200 without errors are kept. The store is realtime/cache.py; the wiring empties it when
+this process changes something public (before it answers) and for every event the hub reads,
+from any process: never because a request merely was a mutation.
 
 The JSON body is parsed once here; GraphQLApp reads the parsed payload (`parsed_body`) instead of
 parsing it again.
@@ -13,7 +13,7 @@ parsing it again.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -55,6 +55,14 @@ def _normalise(query: str, operation_name: str | None) -> tuple[str, str] | None
     return graphql.print_ast(document), chosen[0].operation.value
 
 
+def operation_type(query: str | None, operation_name: str | None) -> str | None:
+    """query, mutation or subscription; None when the document does not say unambiguously."""
+    if not isinstance(query, str):
+        return None
+    normalised = _normalise(query, operation_name)
+    return normalised[1] if normalised else None
+
+
 def classify(payload: Any) -> Operation:
     if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
         return Operation(None, False)
@@ -78,16 +86,10 @@ def response_store(max_age: float) -> Cache[bytes, bytes]:
 
 
 class ResponseCache:
-    def __init__(self, app: ASGIApp, cache: Cache[bytes, bytes], path: str,
-                 on_write: Sequence[Callable[[], object]]) -> None:
+    def __init__(self, app: ASGIApp, cache: Cache[bytes, bytes], path: str) -> None:
         self.app = app
         self.cache = cache
         self.path = path
-        self.on_write = on_write  # every cache this process's writes make stale
-
-    def _written(self) -> None:
-        for invalidate in self.on_write:
-            invalidate()
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] != "http" or scope["path"] != self.path:
@@ -95,21 +97,14 @@ class ResponseCache:
         return self._graphql(scope, receive, send)
 
     async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if is_multipart(scope):  # uploads: never cached, never buffered here, and they write
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                self._written()
+        if is_multipart(scope):  # uploads: never cached, never buffered here
+            await self.app(scope, receive, send)
             return
         operation, receive = await self._classify(scope, receive)
         cacheable = self.cache.enabled and operation.key is not None and not any(
             name == b"authorization" for name, _ in scope["headers"])
         if not cacheable:
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                if operation.is_mutation:
-                    self._written()
+            await self.app(scope, receive, send)
             return
         key = operation.key
         assert key is not None
