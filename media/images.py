@@ -15,6 +15,7 @@ import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from media.sniff import Format
+from models.messages import t
 
 pillow_heif.register_heif_opener()
 # Pillow's own bomb check warns (and, twice over its limit, fails) inside Image.open; we make
@@ -65,10 +66,11 @@ def clean_image(path: Path, fmt: Format, max_pixels: int) -> CleanImage:
         with Image.open(path, formats=[_PILLOW_FORMAT[fmt]]) as opened:
             width, height = opened.size
             if width * height > max_pixels:
-                raise ImageRefused(
-                    f"Images are limited to {max_pixels / 1e6:g} megapixels "
-                    f"(MEDIA_IMAGE_MAX_PIXELS); this one has {width * height / 1e6:.1f}."
-                )
+                limit, pixels = format(max_pixels / 1e6, "g"), format(width * height / 1e6,
+                                                                       ".1f")
+                raise ImageRefused(t(
+                    "Images are limited to {limit} megapixels (MEDIA_IMAGE_MAX_PIXELS); this "
+                    "one has {pixels}.", limit=limit, pixels=pixels))
             opened.seek(0)  # animated PNG/WebP: the first frame only
             upright = ImageOps.exif_transpose(opened)
             pillow_format, content_type, extension = _OUTPUT[fmt]
@@ -76,8 +78,8 @@ def clean_image(path: Path, fmt: Format, max_pixels: int) -> CleanImage:
     except ImageRefused:
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
-        raise ImageRefused("The image could not be read (damaged or not really an image).") \
-            from error
+        raise ImageRefused(t("The image could not be read (damaged or not really an "
+                             "image).")) from error
     out = io.BytesIO()
     options: dict[str, object] = {"quality": 85} if pillow_format in ("JPEG", "WEBP") else {}
     bare.save(out, pillow_format, **options)

@@ -20,6 +20,7 @@ from models.actions.changes import require_signed_in
 from models.deps import Deps
 from models.enums import MediaKind
 from models.errors import Invalid
+from models.messages import _
 from models.orm.reports import Media, Report
 from models.rules.policy import Viewer, can_see_media, media_is_public
 
@@ -90,12 +91,12 @@ class MediaService:
         require_signed_in(viewer)
         await deps.throttle.hit("uploadMedia", str(viewer.user_id))
         if not isinstance(file, Incoming):
-            raise Invalid("Send the file as a multipart upload (GraphQL multipart request).",
+            raise Invalid(_("Send the file as a multipart upload (GraphQL multipart request)."),
                           field="file")
         if file.refused is not None:
             raise Invalid(file.refused, field="file")
         if file.format is None or file.size == 0:
-            raise Invalid("The file is empty.", field="file")
+            raise Invalid(_("The file is empty."), field="file")
         async with self._slots:
             if file.format.is_video:
                 row = await self._store_video(file)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from media.images import poster_thumbnail
 from media.sniff import Format
+from models.messages import t
 
 TIMEOUT_SECONDS = 120.0
 _OUTPUT = {Format.MP4: ("mp4", "video/mp4", "mp4"), Format.MOV: ("mov", "video/quicktime", "mov"),
@@ -52,15 +53,16 @@ async def _run(*argv: str) -> bytes:
         await process.wait()
         raise
     if process.returncode != 0:
-        raise VideoRefused("The video could not be read (damaged, or a codec this server "
-                           "cannot copy).") from RuntimeError(err.decode(errors="replace")[-500:])
+        detail = RuntimeError(err.decode(errors="replace")[-500:])
+        raise VideoRefused(t("The video could not be read (damaged, or a codec this server "
+                             "cannot copy).")) from detail
     return out
 
 
 async def clean_video(ffmpeg: str, source: Path, fmt: Format, target: Path) -> CleanVideo:
     if not available(ffmpeg):
-        raise VideoRefused("Video uploads are not available on this server: it has no ffmpeg "
-                           "to remove the video's metadata (location, device).")
+        raise VideoRefused(t("Video uploads are not available on this server: it has no "
+                             "ffmpeg to remove the video's metadata (location, device)."))
     muxer, content_type, extension = _OUTPUT[fmt]
     flags = ["-movflags", "+faststart"] if muxer in ("mp4", "mov") else []
     await _run(

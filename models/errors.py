@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
+
+from models.messages import render
 
 
 class ErrorCode(enum.Enum):
@@ -17,17 +20,30 @@ class ErrorCode(enum.Enum):
 
 
 class DomainError(Exception):
-    """An expected failure: bad input, not allowed, wrong state. Shown to the caller as is."""
+    """An expected failure: bad input, not allowed, wrong state. Shown to the caller in their
+    language: `template` is an English message marked with `_()` (models/messages.py), filled
+    in from `params` when it is shown; the exception itself (logs) keeps the English."""
 
     code: ErrorCode = ErrorCode.VALIDATION
 
     def __init__(
-        self, message: str, *, field: str | None = None, retry_after_seconds: int | None = None
+        self, template: str, *, field: str | None = None, retry_after_seconds: int | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        self.template = template
+        self.params = params
         self.field = field
         self.retry_after_seconds = retry_after_seconds
+        super().__init__(render(template, self._values(), lang="en"))
+
+    def _values(self) -> dict[str, Any]:
+        # `{field}` in a template is the field's name, as the client sent it.
+        return {"field": self.field, **self.params} if self.field else self.params
+
+    @property
+    def message(self) -> str:
+        """In the current reader's language."""
+        return render(self.template, self._values())
 
 
 class Unauthenticated(DomainError):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from models.errors import Invalid, TooSlow
+from models.messages import _
 from models.orm.reports import Report, ReportEvent
 from realtime.channels import Channel
 
@@ -161,7 +162,7 @@ class Hub:
                 continue
             if item is None:
                 if sub.dropped:
-                    raise TooSlow("Disconnected: this subscription fell too far behind.")
+                    raise TooSlow(_("Disconnected: this subscription fell too far behind."))
                 return
             batch, events = item
             for event in events:
@@ -208,7 +209,7 @@ class Hub:
 async def replay(channel: Channel, after: int, until: int) -> AsyncIterator[Delivery]:
     """Events in (after, until] that the channel admits, in order, page by page."""
     if until - after > MAX_REPLAY_SPAN:
-        raise Invalid("Too far behind to replay; reload and subscribe afresh.", field="after")
+        raise Invalid(_("Too far behind to replay; reload and subscribe afresh."), field="after")
     while after < until:
         qs = ReportEvent.filter(id__gt=after, id__lte=until)
         if channel.report_id is not None:

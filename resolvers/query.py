@@ -14,6 +14,7 @@ from models.actions import partners
 from models.actions.directory import MAX_AGENCIES, MAX_CATEGORIES
 from models.actions.partners import MAX_API_KEYS
 from models.errors import Invalid
+from models.messages import _
 from models.orm.accounts import User as UserRow
 from models.orm.directory import Agency as AgencyRow
 from models.orm.directory import Category as CategoryRow
@@ -161,7 +162,7 @@ class CoreQuery:
                       metadata=sized_by("ids"))
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_NODES:
-            raise Invalid(f"At most {MAX_NODES} ids.", field="ids")
+            raise Invalid(_("At most {max_nodes} ids."), field="ids", max_nodes=MAX_NODES)
         return list(await asyncio.gather(*(_node(info, i) for i in ids)))
 
     @strawberry.field(description="The signed-in account, or null.")
@@ -177,14 +178,14 @@ class CoreQuery:
         self, info: Info, id: strawberry.ID | None = None, code: str | None = None
     ) -> Report | None:
         if (id is None) == (code is None):
-            raise Invalid("Give exactly one of id or code.", field="id")
+            raise Invalid(_("Give exactly one of id or code."), field="id")
         if id is not None:
             pk = decode_id(id, "Report")
         else:
             assert code is not None
             parsed = parse_report_code(code)
             if parsed is None:
-                raise Invalid("Malformed report code.", field="code")
+                raise Invalid(_("Malformed report code."), field="code")
             pk = parsed
         row = await visible_report(info.context.viewer, pk)
         if row is None:

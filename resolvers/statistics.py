@@ -9,6 +9,7 @@ import strawberry
 
 from models.actions.directory import MAX_AGENCIES
 from models.errors import Invalid
+from models.messages import _
 from models.queries import statistics
 from models.rules import period, ranking
 from schema.context import Info
@@ -51,7 +52,7 @@ class StatisticsQuery:
         min_received: int = ranking.DEFAULT_MIN_RECEIVED,
     ) -> list[AgencyRanking]:
         if not 0 <= min_received <= 1_000_000:
-            raise Invalid("minReceived must be between 0 and 1000000.", field="minReceived")
+            raise Invalid(_("minReceived must be between 0 and 1000000."), field="minReceived")
         chosen = period.resolve(quarter, from_, to)
         category = decode_id(category_id, "Category", "categoryId") if category_id else None
         now = info.context.deps.now()

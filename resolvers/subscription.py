@@ -6,8 +6,9 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from models.actions import accounts
+from models.actions import sessions
 from models.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from models.messages import _
 from models.queries.reports import BBox, visible_report
 from models.rules import period, policy
 from models.rules.geo import check_coordinates
@@ -33,7 +34,7 @@ def _after(after: str | None) -> int | None:
     if after is None:
         return None
     if not after.isdigit() or len(after) > 19:
-        raise Invalid("after is the cursor of an event already received.", field="after")
+        raise Invalid(_("after is the cursor of an event already received."), field="after")
     return int(after)
 
 
@@ -44,9 +45,9 @@ async def stream(info: Info, channel: Channel, after: str | None) -> AsyncGenera
     cursor = _after(after)
 
     async def still_signed_in() -> None:  # a revoked or expired token ends the stream
-        viewer = await accounts.viewer_for_token(info.context.token, info.context.deps)
+        viewer = await sessions.viewer_for_token(info.context.token, info.context.deps)
         if not viewer.signed_in:
-            raise Unauthenticated("Signed out: this subscription has ended.")
+            raise Unauthenticated(_("Signed out: this subscription has ended."))
 
     check = still_signed_in if info.context.token is not None else None
     async for batch, event in events.stream(channel, cursor, check):
@@ -59,7 +60,7 @@ async def stream(info: Info, channel: Channel, after: str | None) -> AsyncGenera
 def _signed_in(info: Info) -> policy.Viewer:
     viewer = info.context.viewer
     if not viewer.signed_in:
-        raise Unauthenticated("Sign in first (connection_init payload: authorization).")
+        raise Unauthenticated(_("Sign in first (connection_init payload: authorization)."))
     return viewer
 
 
@@ -72,7 +73,7 @@ class Subscription:
     ) -> AsyncGenerator[ReportEvent]:
         rid = decode_id(report_id, "Report", "reportId")
         if await visible_report(info.context.viewer, rid) is None:
-            raise NotFound("No such report.", field="reportId")
+            raise NotFound(_("No such report."), field="reportId")
         async for event in stream(info, channels.report_events(info.context.viewer, rid), after):
             yield event
 
@@ -100,7 +101,7 @@ class Subscription:
     ) -> AsyncGenerator[ReportEvent]:
         viewer = _signed_in(info)
         if not viewer.is_staff:
-            raise Forbidden("Only agency staff have an agency feed.")
+            raise Forbidden(_("Only agency staff have an agency feed."))
         async for event in stream(info, channels.agency_feed(viewer), after):
             yield event
 
@@ -109,7 +110,7 @@ class Subscription:
     async def ioc_feed(self, info: Info, after: str | None = None) -> AsyncGenerator[ReportEvent]:
         viewer = _signed_in(info)
         if not viewer.is_center:
-            raise Forbidden("Only the IOC has this feed.")
+            raise Forbidden(_("Only the IOC has this feed."))
         async for event in stream(info, channels.ioc_feed(viewer), after):
             yield event
 

@@ -14,9 +14,11 @@ from strawberry.types import ExecutionContext
 
 from models.db import unavailable
 from models.errors import DomainError
+from models.messages import _, render
 
 log = logging.getLogger("hien_truong.graphql")
-UNAVAILABLE_MESSAGE = "Service temporarily unavailable; try again shortly."
+UNAVAILABLE_MESSAGE = _("Service temporarily unavailable; try again shortly.")
+UNEXPECTED_MESSAGE = _("Unexpected error")
 
 
 def _request_id(execution_context: ExecutionContext | None) -> str | None:
@@ -48,10 +50,10 @@ class ShapeErrors(MaskErrors):
                 shaped.append(self._rebuild(error, original.message, extensions))
             elif _is_unexpected(error) and unavailable(original):
                 extensions = {"code": "UNAVAILABLE", "requestId": request_id}
-                shaped.append(self._rebuild(error, UNAVAILABLE_MESSAGE, extensions))
+                shaped.append(self._rebuild(error, render(UNAVAILABLE_MESSAGE), extensions))
             elif _is_unexpected(error):
                 extensions = {"code": "INTERNAL", "requestId": request_id}
-                shaped.append(self._rebuild(error, "Unexpected error", extensions))
+                shaped.append(self._rebuild(error, render(UNEXPECTED_MESSAGE), extensions))
             elif self.hide_schema and _SUGGESTION.search(error.message):
                 # "Did you mean ...?" would leak the schema that introspection keeps hidden.
                 shaped.append(self._rebuild(error, _SUGGESTION.sub("", error.message),

@@ -11,6 +11,7 @@ from typing import Any
 import strawberry
 
 from models.errors import Invalid
+from models.messages import _
 from models.queries.pagination import Page
 from models.queries.reports import TIMELINE_PAGE
 
@@ -32,19 +33,19 @@ def from_global_id(value: str, field: str = "id") -> tuple[str, int]:
         if len(value) > 100:
             raise ValueError
         decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        type_name, _, raw_pk = decoded.partition(":")
+        type_name, _sep, raw_pk = decoded.partition(":")
         pk = int(raw_pk)
         if not type_name.isidentifier() or pk < 1 or pk > 2**63 - 1 or raw_pk != str(pk):
             raise ValueError
     except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise Invalid("Malformed id.", field=field) from None
+        raise Invalid(_("Malformed id."), field=field) from None
     return type_name, pk
 
 
 def decode_id(value: str, type_name: str, field: str = "id") -> int:
     kind, pk = from_global_id(value, field)
     if kind != type_name:
-        raise Invalid(f"Expected the id of a {type_name}.", field=field)
+        raise Invalid(_("Expected the id of a {type_name}."), field=field, type_name=type_name)
     return pk
 
 
@@ -52,7 +53,7 @@ def decode_ids(values: Sequence[str] | None, type_name: str, field: str) -> list
     if not values:
         return []
     if len(values) > MAX_NODES:
-        raise Invalid(f"At most {MAX_NODES} ids.", field=field)
+        raise Invalid(_("At most {max_nodes} ids."), field=field, max_nodes=MAX_NODES)
     return [decode_id(v, type_name, field) for v in values]
 
 
@@ -76,17 +77,18 @@ def _seq(cursor: str | None, field: str) -> int | None:
     if cursor is None:
         return None
     if not cursor.isdigit() or len(cursor) > 19:
-        raise Invalid("Give the cursor of an event of this timeline.", field=field)
+        raise Invalid(_("Give the cursor of an event of this timeline."), field=field)
     return int(cursor)
 
 
 def timeline_args(first: int | None, after: str | None, last: int | None,
                   before: str | None) -> dict[str, int | None]:
     if first is not None and last is not None:
-        raise Invalid("Give either first or last, not both.", field="first")
+        raise Invalid(_("Give either first or last, not both."), field="first")
     for name, value in (("first", first), ("last", last)):
         if value is not None and not 1 <= value <= TIMELINE_PAGE:
-            raise Invalid(f"{name} must be between 1 and {TIMELINE_PAGE}.", field=name)
+            raise Invalid(_("{field} must be between 1 and {count}."), field=name,
+                          count=TIMELINE_PAGE)
     if first is None and last is None:
         first, last = (TIMELINE_PAGE, None) if after is not None else (None, TIMELINE_PAGE)
     return {"first": first, "after": _seq(after, "after"), "last": last,

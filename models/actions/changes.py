@@ -24,6 +24,7 @@ from tortoise.transactions import in_transaction
 from models.deps import Deps
 from models.enums import ExtensionStatus
 from models.errors import Conflict, Invalid, NotFound, Unauthenticated
+from models.messages import _
 from models.orm.directory import Agency, Category
 from models.orm.reports import ExtensionRequest, Media, Report, ReportEvent
 from models.rules.lifecycle import Action, ActorFacts, Rule, authorize
@@ -41,7 +42,7 @@ Step = Callable[[Conn, Report, Rule, datetime], Awaitable[Sequence[ReportEvent]]
 
 def require_signed_in(viewer: Viewer) -> None:
     if not viewer.signed_in or viewer.role is None:
-        raise Unauthenticated("Sign in first.")
+        raise Unauthenticated(_("Sign in first."))
 
 
 async def write_event(conn: BaseDBAsyncClient, **fields: Any) -> ReportEvent:
@@ -88,7 +89,7 @@ async def record_change(
         await Report.filter(id=report.id, version=report.version).using_db(conn).update(**values)
     )
     if updated != 1:
-        raise Conflict("The report was changed by someone else at the same moment; reload it.")
+        raise Conflict(_("The report was changed by someone else at the same moment; reload it."))
     for name, value in values.items():
         setattr(report, name, value)
     return await write_event(
@@ -113,7 +114,7 @@ async def act(deps: Deps, viewer: Viewer, report_id: int, action: Action, step: 
     async with in_transaction() as conn:
         report = await Report.filter(id=report_id).using_db(conn).first()
         if report is None or not can_see_report(viewer, report.facts):
-            raise NotFound("No such report.", field="id")
+            raise NotFound(_("No such report."), field="id")
         rule = authorize(action, report.status, actor_facts(viewer, report))
         events = await step(conn, report, rule, now)
     await deps.publish(events)
@@ -123,13 +124,13 @@ async def act(deps: Deps, viewer: Viewer, report_id: int, action: Action, step: 
 async def existing_agency(agency_id: int, field: str = "agencyId") -> Agency:
     agency = await Agency.get_or_none(id=agency_id)
     if agency is None:
-        raise NotFound("No such agency.", field=field)
+        raise NotFound(_("No such agency."), field=field)
     return agency
 
 
 async def check_category(category_id: int | None) -> None:
     if category_id is not None and not await Category.exists(id=category_id):
-        raise NotFound("No such category.", field="categoryId")
+        raise NotFound(_("No such category."), field="categoryId")
 
 
 async def attach_media(
@@ -139,14 +140,15 @@ async def attach_media(
     if not media_ids:
         return
     if len(set(media_ids)) > MAX_MEDIA_PER_REPORT:
-        raise Invalid(f"At most {MAX_MEDIA_PER_REPORT} files per report.", field="mediaIds")
+        raise Invalid(_("At most {count} files per report."), field="mediaIds",
+                      count=MAX_MEDIA_PER_REPORT)
     attached = (
         await Media.filter(id__in=set(media_ids), owner_id=viewer.user_id, report_id=None)
         .using_db(conn)
         .update(report_id=report_id, is_result=is_result)
     )
     if attached != len(set(media_ids)):
-        raise NotFound("Unknown, foreign or already attached media.", field="mediaIds")
+        raise NotFound(_("Unknown, foreign or already attached media."), field="mediaIds")
 
 
 async def withdraw_pending_extensions(conn: Conn, report_id: int, now: datetime) -> None:

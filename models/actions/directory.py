@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 from models.deps import Deps
 from models.enums import AgencyKind, AgencyLevel, Role
 from models.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from models.messages import _
 from models.orm.directory import Agency, Category
 from models.rules.policy import Viewer
 from models.rules.text import clean
@@ -22,15 +23,15 @@ MAX_CATEGORIES = 500
 
 def require_admin(viewer: Viewer) -> None:
     if not viewer.signed_in:
-        raise Unauthenticated("Sign in first.")
+        raise Unauthenticated(_("Sign in first."))
     if viewer.role is not Role.ADMIN:
-        raise Forbidden("Only an admin can do this.")
+        raise Forbidden(_("Only an admin can do this."))
 
 
 def clean_code(code: str | None) -> str:
     value = (code or "").strip().upper()
     if not _CODE.fullmatch(value):
-        raise Invalid("Code must be 2-32 letters, digits, '-', '_' or '.'.", field="code")
+        raise Invalid(_("Code must be 2-32 letters, digits, '-', '_' or '.'."), field="code")
     return value
 
 
@@ -38,8 +39,8 @@ def check_level(level: AgencyLevel) -> None:
     """The district level (quận, thị xã, huyện) was abolished on 1 July 2025: agencies of it
     remain only in historical data."""
     if level is AgencyLevel.DISTRICT:
-        raise Invalid("There is no district level any more (since 1 July 2025): wards and "
-                      "communes are COMMUNE, city departments and companies PROVINCE.",
+        raise Invalid(_("There is no district level any more (since 1 July 2025): wards and "
+                      "communes are COMMUNE, city departments and companies PROVINCE."),
                       field="level")
 
 
@@ -53,13 +54,13 @@ async def _check_parent(agency_id: int | None, parent_id: int | None) -> None:
     if parent_id is None:
         return
     if not await Agency.exists(id=parent_id):
-        raise NotFound("No such parent agency.", field="parentId")
+        raise NotFound(_("No such parent agency."), field="parentId")
     # Walk up from the new parent: reaching the agency itself would make a cycle.
     seen: set[int] = set()
     current: int | None = parent_id
     while current is not None and current not in seen:
         if current == agency_id:
-            raise Invalid("An agency cannot be its own ancestor.", field="parentId")
+            raise Invalid(_("An agency cannot be its own ancestor."), field="parentId")
         seen.add(current)
         parent = await Agency.get_or_none(id=current).only("id", "parent_id")
         current = parent.parent_id if parent else None
@@ -74,13 +75,14 @@ async def create_agency(
     check_level(level)
     await _check_parent(None, parent_id)
     if await Agency.all().count() >= MAX_AGENCIES:
-        raise Invalid(f"There can be at most {MAX_AGENCIES} agencies.", field="code")
+        raise Invalid(_("There can be at most {count} agencies."), field="code",
+                      count=MAX_AGENCIES)
     try:
         agency = await Agency.create(
             code=code, name=name, kind=kind, level=level, parent_id=parent_id
         )
     except IntegrityError:
-        raise Conflict("An agency with this code already exists.", field="code") from None
+        raise Conflict(_("An agency with this code already exists."), field="code") from None
     deps.changed()  # the public list of agencies
     return agency
 
@@ -93,7 +95,7 @@ async def update_agency(
     require_admin(viewer)
     agency = await Agency.get_or_none(id=agency_id)
     if agency is None:
-        raise NotFound("No such agency.", field="id")
+        raise NotFound(_("No such agency."), field="id")
     if name is not None:
         agency.name = clean_name(name)
     if kind is not None:
@@ -116,10 +118,11 @@ async def create_category(deps: Deps, viewer: Viewer, *, code: str, name: str,
     require_admin(viewer)
     code, name = clean_code(code), clean_name(name)
     if await Category.all().count() >= MAX_CATEGORIES:
-        raise Invalid(f"There can be at most {MAX_CATEGORIES} categories.", field="code")
+        raise Invalid(_("There can be at most {count} categories."), field="code",
+                      count=MAX_CATEGORIES)
     try:
         category = await Category.create(code=code, name=name, agency_kind=agency_kind)
     except IntegrityError:
-        raise Conflict("A category with this code already exists.", field="code") from None
+        raise Conflict(_("A category with this code already exists."), field="code") from None
     deps.changed()
     return category

@@ -19,6 +19,7 @@ from models.actions.changes import (
 from models.deps import Deps
 from models.enums import ExtensionStatus
 from models.errors import Conflict, Invalid
+from models.messages import _
 from models.orm.reports import ExtensionRequest, Report
 from models.rules import calendar
 from models.rules.lifecycle import Action, Rule
@@ -62,21 +63,19 @@ async def request_extension(
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         current_due = calendar.local_date(r.due_at)
         if until <= current_due:
-            raise Invalid(
-                f"until must be after the current deadline ({current_due}).", field="until"
-            )
+            raise Invalid(_("until must be after the current deadline ({deadline})."),
+                          field="until", deadline=current_due.isoformat())
         if until > current_due + timedelta(days=MAX_EXTENSION_DAYS):
-            raise Invalid(
-                f"An extension can add at most {MAX_EXTENSION_DAYS} days.", field="until"
-            )
+            raise Invalid(_("An extension can add at most {count} days."), field="until",
+                          count=MAX_EXTENSION_DAYS)
         if await ExtensionRequest.filter(report_id=r.id, status=ExtensionStatus.PENDING).using_db(
             conn
         ).exists():
-            raise Conflict("An extension request for this report is already waiting.")
+            raise Conflict(_("An extension request for this report is already waiting."))
         if await ExtensionRequest.filter(report_id=r.id).using_db(conn).count() >= (
                 MAX_EXTENSION_REQUESTS):
-            raise Conflict(f"This report had {MAX_EXTENSION_REQUESTS} extension requests "
-                           "already; ask the IOC.")
+            raise Conflict(_("This report had {count} extension requests already; ask the "
+                             "IOC."), count=MAX_EXTENSION_REQUESTS)
         assert r.agency_id is not None
         req = await ExtensionRequest.create(
             using_db=conn, report_id=r.id, agency_id=r.agency_id, requested_by_id=viewer.user_id,

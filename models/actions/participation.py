@@ -28,6 +28,7 @@ from models.actions.changes import (
 from models.deps import Deps
 from models.enums import EventKind, Role, Satisfaction
 from models.errors import Forbidden, InvalidTransition, NotFound, RateLimited
+from models.messages import _
 from models.orm.accounts import User
 from models.orm.participation import Comment, Rating, Support
 from models.orm.reports import Report, ReportEvent
@@ -42,9 +43,9 @@ MAX_RATING_NOTE = 1000
 async def _public_report(conn: Conn, viewer: Viewer, report_id: int) -> Report:
     report = await Report.filter(id=report_id).using_db(conn).first()
     if report is None or not can_see_report(viewer, report.facts):
-        raise NotFound("No such report.", field="id")
+        raise NotFound(_("No such report."), field="id")
     if report.status not in PUBLIC_STATUSES:
-        raise InvalidTransition("Only public reports take comments and support.")
+        raise InvalidTransition(_("Only public reports take comments and support."))
     return report
 
 
@@ -73,9 +74,8 @@ async def _take_comment_slot(conn: Conn, viewer: Viewer, now: datetime, interval
     waited = (now - last.last_comment_at).total_seconds() if last and last.last_comment_at else 0
     retry = max(1, math.ceil(interval - waited))
     raise RateLimited(
-        f"One comment per {interval} seconds; try again in {retry} s.",
-        field="body", retry_after_seconds=retry,
-    )
+        _("One comment per {interval} seconds; try again in {retry} s."),
+        field="body", retry_after_seconds=retry, interval=interval, retry=retry)
 
 
 async def add_comment(
@@ -90,7 +90,7 @@ async def add_comment(
         if parent_id is not None and not await Comment.filter(
             id=parent_id, report_id=report.id
         ).using_db(conn).exists():
-            raise NotFound("No such comment on this report.", field="parentId")
+            raise NotFound(_("No such comment on this report."), field="parentId")
         await _take_comment_slot(conn, viewer, now, deps.comment_interval_seconds)
         comment = await Comment.create(
             using_db=conn, report_id=report.id, author_id=viewer.user_id,
@@ -109,18 +109,18 @@ async def add_comment(
 async def hide_comment(deps: Deps, viewer: Viewer, comment_id: int, reason: str) -> Comment:
     require_signed_in(viewer)
     if viewer.role is not Role.IOC_OPERATOR:
-        raise Forbidden("Only the IOC moderates comments.")
+        raise Forbidden(_("Only the IOC moderates comments."))
     note = clean(reason, field="reason", max_length=MAX_COMMENT, multiline=True)
     now = deps.now()
     async with in_transaction() as conn:
         comment = await Comment.filter(id=comment_id).using_db(conn).first()
         if comment is None:
-            raise NotFound("No such comment.", field="id")
+            raise NotFound(_("No such comment."), field="id")
         hidden = await Comment.filter(id=comment.id, hidden=False).using_db(conn).update(
             hidden=True, hidden_reason=note, hidden_at=now
         )
         if not hidden:
-            raise InvalidTransition("This comment is already hidden.")
+            raise InvalidTransition(_("This comment is already hidden."))
         await Report.filter(id=comment.report_id).using_db(conn).update(
             comment_count=F("comment_count") - 1
         )
@@ -165,7 +165,7 @@ async def contest_result(deps: Deps, viewer: Viewer, report_id: int, reason: str
 
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         if r.contested:
-            raise InvalidTransition("The result is already contested; the IOC will review it.")
+            raise InvalidTransition(_("The result is already contested; the IOC will review it."))
         return [await record_change(conn, r, rule, viewer, now, changes={"contested": True},
                                     note=note)]
 
@@ -183,7 +183,7 @@ async def support_report(deps: Deps, viewer: Viewer, report_id: int) -> Report:
         async with in_transaction() as conn:
             report = await _public_report(conn, viewer, report_id)
             if report.reporter_id == viewer.user_id:
-                raise Forbidden("You reported this yourself.")
+                raise Forbidden(_("You reported this yourself."))
             if await Support.filter(report_id=report.id, user_id=viewer.user_id).using_db(
                 conn
             ).exists():

@@ -12,6 +12,7 @@ from models.actions.directory import require_admin
 from models.deps import Deps
 from models.enums import Role
 from models.errors import Invalid, NotFound
+from models.messages import _
 from models.orm.accounts import ApiKey, User
 from models.rules.policy import Viewer
 from models.rules.text import clean
@@ -32,12 +33,13 @@ async def issue_api_key(deps: Deps, viewer: Viewer, user_id: int, name: str) -> 
     assert label is not None
     user = await User.get_or_none(id=user_id)
     if user is None:
-        raise NotFound("No such account.", field="userId")
+        raise NotFound(_("No such account."), field="userId")
     if await ApiKey.all().count() >= MAX_API_KEYS:
-        raise Invalid(f"There can be at most {MAX_API_KEYS} keys.", field="userId")
+        raise Invalid(_("There can be at most {count} keys."), field="userId",
+                      count=MAX_API_KEYS)
     if user.role is not Role.CITIZEN or not user.is_active:
         # A key speaks for its account: staff or IOC powers must never travel in a partner's tool.
-        raise Invalid("Keys are issued for active citizen accounts only.", field="userId")
+        raise Invalid(_("Keys are issued for active citizen accounts only."), field="userId")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     row = await ApiKey.create(user=user, name=label, key_hash=_key_hash(key, deps.secret_key),
                               created_at=deps.now())
@@ -49,7 +51,7 @@ async def revoke_api_key(deps: Deps, viewer: Viewer, key_id: int) -> ApiKey:
     require_admin(viewer)
     row = await ApiKey.filter(id=key_id).select_related("user").first()
     if row is None:
-        raise NotFound("No such key.", field="id")
+        raise NotFound(_("No such key."), field="id")
     if row.revoked_at is None:
         row.revoked_at = deps.now()
         await row.save(update_fields=["revoked_at"])

@@ -22,6 +22,7 @@ from models.actions.changes import (
 from models.deps import Deps
 from models.enums import EventKind, ExtensionStatus
 from models.errors import Conflict, Invalid, InvalidTransition, NotFound
+from models.messages import _
 from models.orm.reports import ExtensionRequest, Report, ReportEvent
 from models.rules import calendar
 from models.rules.lifecycle import PUBLIC_STATUSES, Action, Rule, is_on_time
@@ -40,12 +41,12 @@ async def reject_report(deps: Deps, viewer: Viewer, report_id: int, reason: str)
 
 async def merge_report(deps: Deps, viewer: Viewer, report_id: int, into_id: int) -> Report:
     if into_id == report_id:
-        raise Invalid("A report cannot be merged into itself.", field="intoId")
+        raise Invalid(_("A report cannot be merged into itself."), field="intoId")
     target = await Report.get_or_none(id=into_id)
     if target is None:
-        raise NotFound("No such report to merge into.", field="intoId")
+        raise NotFound(_("No such report to merge into."), field="intoId")
     if target.status not in PUBLIC_STATUSES:
-        raise Invalid("Merge only into a report that is already public.", field="intoId")
+        raise Invalid(_("Merge only into a report that is already public."), field="intoId")
 
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         changes = {"duplicate_of_id": target.id}
@@ -91,11 +92,11 @@ async def decide_extension(
     decision_note = clean(note, field="note", max_length=MAX_REASON, multiline=True, required=False)
     req = await ExtensionRequest.get_or_none(id=request_id)
     if req is None:
-        raise NotFound("No such extension request.", field="requestId")
+        raise NotFound(_("No such extension request."), field="requestId")
 
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         if req.status is not ExtensionStatus.PENDING:
-            raise InvalidTransition(f"This request is already {req.status.value}.")
+            raise InvalidTransition(_("This request is already {status}."), status=req.status.value)
         status = ExtensionStatus.APPROVED if approve else ExtensionStatus.DENIED
         decided = await ExtensionRequest.filter(
             id=req.id, status=ExtensionStatus.PENDING
@@ -104,7 +105,7 @@ async def decide_extension(
             decision_note=decision_note,
         )
         if decided != 1:
-            raise Conflict("The request was decided by someone else at the same moment.")
+            raise Conflict(_("The request was decided by someone else at the same moment."))
         req.status, req.decided_at, req.decision_note = status, now, decision_note
         req.decided_by_id = viewer.user_id
         changes: dict[str, Any] = {}
@@ -170,7 +171,7 @@ async def dismiss_contest(deps: Deps, viewer: Viewer, report_id: int, note: str)
 
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         if not r.contested:
-            raise InvalidTransition("The result is not contested.")
+            raise InvalidTransition(_("The result is not contested."))
         return [await record_change(conn, r, rule, viewer, now, changes={"contested": False},
                                     note=text)]
 
@@ -189,7 +190,7 @@ async def reopen_report(
     async def step(conn: Conn, r: Report, rule: Rule, now: datetime) -> Events:
         target_agency = agency_id or r.agency_id
         if target_agency is None:
-            raise Invalid("Choose the agency that must handle it again.", field="agencyId")
+            raise Invalid(_("Choose the agency that must handle it again."), field="agencyId")
         changes: dict[str, Any] = {
             "agency_id": target_agency,
             "due_at": calendar.due_at(now, deps.calendar),

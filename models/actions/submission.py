@@ -26,6 +26,7 @@ from models.actions.changes import (
 from models.deps import Deps
 from models.enums import Channel, Role, Status
 from models.errors import Conflict, Invalid
+from models.messages import _
 from models.orm.reports import Report
 from models.rules import calendar, geo
 from models.rules.geo import check_coordinates
@@ -66,14 +67,14 @@ def _channel_and_contact(viewer: Viewer, new: NewReport) -> tuple[Channel, str |
     channel = new.channel or (Channel.HOTLINE if on_behalf else Channel.APP)
     if viewer.via_api_key:
         if channel is not Channel.OPEN311:
-            raise Invalid("A partner's key reports through OPEN311.", field="channel")
+            raise Invalid(_("A partner's key reports through OPEN311."), field="channel")
     elif channel is Channel.OPEN311 or (not on_behalf and channel not in (Channel.APP,
                                                                          Channel.WEB)):
-        raise Invalid("Citizens report through APP or WEB.", field="channel")
+        raise Invalid(_("Citizens report through APP or WEB."), field="channel")
     if new.contact is None:
         return channel, None, None
     if not on_behalf:
-        raise Invalid("Only the IOC enters a caller's contact.", field="contact")
+        raise Invalid(_("Only the IOC enters a caller's contact."), field="contact")
     name = clean(new.contact.name, field="contact.name", max_length=100, required=False)
     phone = (
         normalize_phone(new.contact.phone, field="contact.phone") if new.contact.phone else None
@@ -101,12 +102,12 @@ async def replayed(viewer: Viewer, new: NewReport) -> Report | None:
         return None
     if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise Invalid(
-            "idempotencyKey must be 8-64 letters, digits or - _ . :", field="idempotencyKey"
+            _("idempotencyKey must be 8-64 letters, digits or - _ . :"), field="idempotencyKey"
         )
     earlier = await Report.get_or_none(reporter_id=viewer.user_id, idempotency_key=key)
     if earlier is not None and earlier.request_hash not in (None, fingerprint(new)):
-        raise Conflict("This idempotencyKey was used for another report: use a new key for a "
-                       "new report.", field="idempotencyKey")
+        raise Conflict(_("This idempotencyKey was used for another report: use a new key for a "
+                       "new report."), field="idempotencyKey")
     return earlier
 
 

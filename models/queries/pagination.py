@@ -16,6 +16,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from models.errors import Invalid
+from models.messages import _
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -44,10 +45,11 @@ class PageArgs:
 
     def size(self) -> int:
         if self.first is not None and self.last is not None:
-            raise Invalid("Give either first or last, not both.", field="first")
+            raise Invalid(_("Give either first or last, not both."), field="first")
         for name, value in (("first", self.first), ("last", self.last)):
             if value is not None and not 1 <= value <= MAX_PAGE:
-                raise Invalid(f"{name} must be between 1 and {MAX_PAGE}.", field=name)
+                raise Invalid(_("{field} must be between 1 and {count}."), field=name,
+                              count=MAX_PAGE)
         return self.first or self.last or DEFAULT_PAGE
 
     @property
@@ -77,14 +79,14 @@ def decode_cursor(key: SortKey, cursor: str, field: str) -> tuple[Any, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         name, value, pk = orjson.loads(raw)
     except (binascii.Error, ValueError, TypeError):
-        raise Invalid("Malformed cursor.", field=field) from None
+        raise Invalid(_("Malformed cursor."), field=field) from None
     if name != key.name or not isinstance(pk, int):
-        raise Invalid("This cursor belongs to another ordering.", field=field)
+        raise Invalid(_("This cursor belongs to another ordering."), field=field)
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            raise Invalid("Malformed cursor.", field=field) from None
+            raise Invalid(_("Malformed cursor."), field=field) from None
     return value, pk
 
 

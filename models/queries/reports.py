@@ -14,6 +14,7 @@ from tortoise.queryset import QuerySet
 
 from models.enums import ExtensionStatus, Status
 from models.errors import Forbidden, Invalid, Unauthenticated
+from models.messages import _
 from models.orm.reports import ExtensionRequest, Report, ReportEvent
 from models.queries.pagination import Direction, SortKey
 from models.rules import geo
@@ -57,10 +58,9 @@ class Near:
         check_coordinates(self.latitude, self.longitude, "filter.near")
         if not (math.isfinite(self.radius_m)
                 and geo.MIN_RADIUS_M <= self.radius_m <= geo.MAX_RADIUS_M):
-            raise Invalid(
-                f"radiusMeters must be between {geo.MIN_RADIUS_M:g} and {geo.MAX_RADIUS_M:g}.",
-                field="filter.near.radiusMeters",
-            )
+            raise Invalid(_("radiusMeters must be between {low} and {high}."),
+                          field="filter.near.radiusMeters", low=format(geo.MIN_RADIUS_M, "g"),
+                          high=format(geo.MAX_RADIUS_M, "g"))
 
     def distance_to(self, latitude: float, longitude: float) -> float:
         return geo.distance_m(self.latitude, self.longitude, latitude, longitude)
@@ -98,7 +98,8 @@ def search_q(text: str) -> Q:
     cleaned = clean(text, field="filter.text", max_length=200, required=False)
     terms = fold(cleaned or "").split()
     if len(terms) > MAX_SEARCH_TERMS:
-        raise Invalid(f"Search at most {MAX_SEARCH_TERMS} words.", field="filter.text")
+        raise Invalid(_("Search at most {count} words."), field="filter.text",
+                      count=MAX_SEARCH_TERMS)
     q = Q()
     for term in terms:
         q &= Q(search_text__contains=term)
@@ -109,7 +110,8 @@ def filter_q(f: ReportFilter, now: datetime) -> Q:
     q = Q()
     for name, ids in (("categoryIds", f.category_ids), ("agencyIds", f.agency_ids)):
         if len(ids) > MAX_FILTER_IDS:
-            raise Invalid(f"At most {MAX_FILTER_IDS} ids.", field=f"filter.{name}")
+            raise Invalid(_("At most {count} ids."), field=f"filter.{name}",
+                          count=MAX_FILTER_IDS)
     if f.statuses:
         q &= Q(status__in=list(f.statuses))
     if f.category_ids:
@@ -123,7 +125,7 @@ def filter_q(f: ReportFilter, now: datetime) -> Q:
         check_coordinates(b.south, b.west, "filter.bbox")
         check_coordinates(b.north, b.east, "filter.bbox")
         if b.south > b.north:
-            raise Invalid("bbox south must not be above north.", field="filter.bbox")
+            raise Invalid(_("bbox south must not be above north."), field="filter.bbox")
         q &= box_q(geo.Box(b.south, b.west, b.north, b.east))
     if f.near is not None:
         f.near.check()
@@ -166,7 +168,7 @@ def filtered(qs: QuerySet[Report], f: ReportFilter, now: datetime) -> QuerySet[R
 
 def check_order(order: ReportOrder, f: ReportFilter) -> None:
     if order is ReportOrder.DISTANCE and f.near is None:
-        raise Invalid("Ordering by DISTANCE needs filter.near.", field="orderBy")
+        raise Invalid(_("Ordering by DISTANCE needs filter.near."), field="orderBy")
 
 
 def reports_for(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Report]:
@@ -175,16 +177,16 @@ def reports_for(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Repo
 
 def my_reports(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Report]:
     if not viewer.signed_in:
-        raise Unauthenticated("Sign in first.")
+        raise Unauthenticated(_("Sign in first."))
     return filtered(Report.filter(reporter_id=viewer.user_id), f, now)
 
 
 def agency_inbox(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Report]:
     """Reports the viewer's agency must act on (by default those still with the agency)."""
     if not viewer.signed_in:
-        raise Unauthenticated("Sign in first.")
+        raise Unauthenticated(_("Sign in first."))
     if not viewer.is_staff:
-        raise Forbidden("Only agency staff have an inbox.")
+        raise Forbidden(_("Only agency staff have an inbox."))
     qs = filtered(Report.filter(agency_id=viewer.agency_id), f, now)
     if not f.statuses:
         qs = qs.filter(status__in=list(AGENCY_STATUSES))
@@ -194,9 +196,9 @@ def agency_inbox(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Rep
 def review_queue(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Report]:
     """What the IOC must act on: new reports, results to approve, contests, extension requests."""
     if not viewer.signed_in:
-        raise Unauthenticated("Sign in first.")
+        raise Unauthenticated(_("Sign in first."))
     if not viewer.is_center:
-        raise Forbidden("Only the IOC has a review queue.")
+        raise Forbidden(_("Only the IOC has a review queue."))
     pending_extension = Subquery(
         ExtensionRequest.filter(status=ExtensionStatus.PENDING).values("report_id")
     )

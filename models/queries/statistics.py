@@ -12,6 +12,7 @@ from tortoise.queryset import QuerySet
 
 from models.enums import AgencyKind, Satisfaction, Status
 from models.errors import Invalid
+from models.messages import _
 from models.orm.directory import Agency
 from models.orm.reports import Report
 from models.rules.calendar import TZ
@@ -170,13 +171,14 @@ async def daily(period: Period, *, category_id: int | None = None,
     """Day by day (Huế's calendar days) over a bounded period, in one query: conditional counts
     over the period's own range are portable SQL, where grouping by local date is not."""
     if period.start is None or period.end is None:
-        raise Invalid("daily needs a period with a start and an end (quarter or from/to).",
+        raise Invalid(_("daily needs a period with a start and an end (quarter or from/to)."),
                       field="daily")
     first = period.start.astimezone(TZ).date()
     days = [first + timedelta(days=i)
             for i in range((period.end.astimezone(TZ).date() - first).days)]
     if len(days) > MAX_DAILY_DAYS:
-        raise Invalid(f"daily covers at most {MAX_DAILY_DAYS} days.", field="daily")
+        raise Invalid(_("daily covers at most {count} days."), field="daily",
+                      count=MAX_DAILY_DAYS)
     qs = Report.filter(
         Q(submitted_at__gte=period.start, submitted_at__lt=period.end)
         | Q(resolved_at__gte=period.start, resolved_at__lt=period.end)

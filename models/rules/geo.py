@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 from models.errors import Invalid
+from models.messages import _
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
 BITS = 26  # per axis
@@ -144,6 +145,6 @@ def in_box(latitude: float, longitude: float, box: Box) -> bool:
 def check_coordinates(latitude: float, longitude: float, prefix: str = "location") -> None:
     """Refuse a position off the globe, naming the input field (`prefix`.latitude)."""
     if not (math.isfinite(latitude) and -90 <= latitude <= 90):
-        raise Invalid("Latitude must be between -90 and 90.", field=f"{prefix}.latitude")
+        raise Invalid(_("Latitude must be between -90 and 90."), field=f"{prefix}.latitude")
     if not (math.isfinite(longitude) and -180 <= longitude <= 180):
-        raise Invalid("Longitude must be between -180 and 180.", field=f"{prefix}.longitude")
+        raise Invalid(_("Longitude must be between -180 and 180."), field=f"{prefix}.longitude")

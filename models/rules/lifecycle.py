@@ -11,6 +11,7 @@ from datetime import datetime
 
 from models.enums import EventKind, Role, Status
 from models.errors import Forbidden, InvalidTransition
+from models.messages import _
 
 
 @dataclass(frozen=True)
@@ -126,13 +127,13 @@ def authorize(action: Action, status: Status | None, actor: ActorFacts) -> Rule:
     """
     rule = TABLE[action]
     if not may_act(rule.who, actor):
-        raise Forbidden(f"{action.value} can only be done by {rule.who.value}.")
+        raise Forbidden(_("{action} can only be done by {who}."), action=action.value,
+                        who=rule.who.value)
     if status is not None and status not in rule.sources:
         allowed = ", ".join(sorted(s.value for s in rule.sources))
         raise InvalidTransition(
-            f"{action.value} is not possible while the report is {status.value} "
-            f"(allowed from: {allowed})."
-        )
+            _("{action} is not possible while the report is {status} (allowed from: "
+              "{allowed})."), action=action.value, status=status.value, allowed=allowed)
     return rule
 
 

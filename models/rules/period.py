@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from models.errors import Invalid
+from models.messages import _
 from models.rules.calendar import TZ
 
 _QUARTER = re.compile(r"(\d{4})-Q([1-4])")
@@ -30,10 +31,10 @@ def midnight(day: date) -> datetime:
 def quarter(text: str) -> Period:
     match = _QUARTER.fullmatch(text.strip().upper())
     if not match:
-        raise Invalid('quarter looks like "2026-Q3".', field="quarter")
+        raise Invalid(_('quarter looks like "2026-Q3".'), field="quarter")
     year, q = int(match.group(1)), int(match.group(2))
     if not 2000 <= year <= 2100:
-        raise Invalid("quarter is out of range.", field="quarter")
+        raise Invalid(_("quarter is out of range."), field="quarter")
     first = date(year, 3 * q - 2, 1)
     after = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
     return Period(f"{year}-Q{q}", midnight(first), midnight(after))
@@ -43,9 +44,9 @@ def between(start: date | None, end: date | None) -> Period:
     """Both days included."""
     if start is not None and end is not None:
         if end < start:
-            raise Invalid("to must not be before from.", field="to")
+            raise Invalid(_("to must not be before from."), field="to")
         if (end - start).days > MAX_DAYS:
-            raise Invalid("The period is too long.", field="to")
+            raise Invalid(_("The period is too long."), field="to")
     label = f"{start.isoformat() if start else '…'}/{end.isoformat() if end else '…'}"
     return Period(
         label,
@@ -57,7 +58,7 @@ def between(start: date | None, end: date | None) -> Period:
 def resolve(quarter_text: str | None, start: date | None, end: date | None) -> Period:
     if quarter_text is not None:
         if start is not None or end is not None:
-            raise Invalid("Give a quarter or from/to, not both.", field="quarter")
+            raise Invalid(_("Give a quarter or from/to, not both."), field="quarter")
         return quarter(quarter_text)
     if start is None and end is None:
         return ALL_TIME

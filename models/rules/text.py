@@ -18,6 +18,7 @@ import re
 import unicodedata
 
 from models.errors import Invalid
+from models.messages import _
 
 _SPACES = re.compile(r"\s+")
 _JOINERS = frozenset("\u200c\u200d")  # ZWNJ, ZWJ
@@ -29,23 +30,23 @@ def _noncharacter(code: int) -> bool:
 
 
 def unwanted(text: str, *, multiline: bool = False) -> str | None:
-    """Why `text` is refused (a short phrase), or None."""
+    """Why `text` is refused (a message template with `{field}`), or None."""
     for i, ch in enumerate(text):
         code = ord(ch)
         if 0xD800 <= code <= 0xDFFF:
-            return "is not valid text"
+            return _("{field} is not valid text.")
         if ch in "\n\t" and multiline:
             continue
         category = unicodedata.category(ch)
         if category == "Cc":
-            return "contains control characters"
+            return _("{field} contains control characters.")
         if ch in _JOINERS and 0 < i < len(text) - 1 and not (
                 text[i - 1].isspace() or text[i + 1].isspace()):
             continue
         if category == "Cf" or ch in _ALSO_INVISIBLE or ch in _JOINERS:
-            return "contains invisible characters"
+            return _("{field} contains invisible characters.")
         if _noncharacter(code):
-            return "contains characters that are not text"
+            return _("{field} contains characters that are not text.")
     return None
 
 
@@ -53,7 +54,7 @@ def check_text(value: str, *, field: str, multiline: bool = False) -> None:
     """Raise `Invalid` naming the field when `value` holds anything `unwanted`."""
     reason = unwanted(value, multiline=multiline)
     if reason is not None:
-        raise Invalid(f"{field} {reason}.", field=field)
+        raise Invalid(reason, field=field)
 
 
 def fold(text: str) -> str:
@@ -76,20 +77,23 @@ def clean(
     """Trim and check a user-supplied string; raise `Invalid` naming the field."""
     if value is None:
         if required:
-            raise Invalid(f"{field} is required.", field=field)
+            raise Invalid(_("{field} is required."), field=field)
         return None
     if len(value) > max_length * 4:  # reject huge inputs before doing any work on them
-        raise Invalid(f"{field} must be at most {max_length} characters.", field=field)
+        raise Invalid(_("{field} must be at most {max_length} characters."), field=field,
+                      max_length=max_length)
     check_text(value, field=field, multiline=multiline)
     text = unicodedata.normalize("NFC", value).strip()
     if not text:
         if required:
-            raise Invalid(f"{field} must not be empty.", field=field)
+            raise Invalid(_("{field} must not be empty."), field=field)
         return None
     if len(text) < min_length:
-        raise Invalid(f"{field} must be at least {min_length} characters.", field=field)
+        raise Invalid(_("{field} must be at least {min_length} characters."), field=field,
+                      min_length=min_length)
     if len(text) > max_length:
-        raise Invalid(f"{field} must be at most {max_length} characters.", field=field)
+        raise Invalid(_("{field} must be at most {max_length} characters."), field=field,
+                      max_length=max_length)
     return text
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from models.errors import Invalid
+from models.messages import _
 from resolvers.mutations.base import mutation
 from schema import inputs, payloads
 from schema.context import Info
@@ -21,6 +22,7 @@ class MediaMutation:
     ) -> payloads.UploadMediaPayload:
         c = info.context
         if c.media is None:
-            raise Invalid("Uploads are not enabled on this server.", field="file")
+            raise Invalid(_("Uploads are not enabled on this server."), field="file")
         row = await c.media.upload(c.deps, c.viewer, input.file)
-        return payloads.UploadMediaPayload(media=Media.from_row(row, public=False, deps=c.deps))
+        return payloads.UploadMediaPayload(media=Media.from_row(
+            row, public=False, deps=c.deps, base_url=c.base_url))

@@ -17,8 +17,11 @@ SQL_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 class Api:
     def __init__(self, app: Starlette) -> None:
         self.app = app
+        # The suite reads messages in English; Vietnamese, the default, has tests of its own
+        # (tests/frontend/test_messages.py).
         self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test"
+            transport=httpx.ASGITransport(app=app), base_url="http://test",
+            headers={"Accept-Language": "en"},
         )
 
     async def post(
@@ -31,6 +34,17 @@ class Api:
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+    async def token_refused(self, token: str) -> str:
+        """The reason a token is refused with (HTTP 401): TOKEN_EXPIRED, TOKEN_REVOKED..."""
+        response = await self.client.post("/graphql", json={"query": "{ serverTime }"},
+                                          headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+        reason: str = error["extensions"]["reason"]
+        return reason
 
     async def gql(
         self, query: str, variables: dict[str, Any] | None = None, token: str | None = None

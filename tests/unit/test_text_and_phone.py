@@ -36,14 +36,16 @@ def test_clean_trims_and_checks_length_and_control_characters():
     ("raw", "normal"),
     [("0905123456", "+84905123456"), ("0905 123 456", "+84905123456"),
      ("+84 905-123-456", "+84905123456"), ("84905123456", "+84905123456"),
-     ("(036) 212.3456", "+84362123456")],
+     ("(036) 212.3456", "+84362123456"), ("+84 (0) 905 123 456", "+84905123456"),
+     ("84 (0)905 123 456", "+84905123456")],
 )
 def test_vietnamese_mobile_numbers_are_normalised(raw: str, normal: str):
     assert normalize_phone(raw) == normal
 
 
 @pytest.mark.parametrize("raw", ["", "12345", "0205123456", "+1 415 555 0100", "09051234567",
-                                 "090512345a", "0" * 40, "+84 105 123 456"])
+                                 "090512345a", "0" * 40, "+84 105 123 456",
+                                 "+84 (0) 105 123 456", "+84 (00) 905 123 456"])
 def test_other_numbers_are_refused(raw: str):
     with pytest.raises(Invalid) as e:
         normalize_phone(raw)

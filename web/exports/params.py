@@ -10,6 +10,7 @@ from starlette.datastructures import QueryParams
 
 from models.enums import Status
 from models.errors import Invalid
+from models.messages import _
 from models.queries.reports import BBox, Near, ReportFilter
 from schema.relay import decode_ids
 
@@ -32,7 +33,8 @@ def _floats(params: QueryParams, name: str, count: int) -> list[float] | None:
     except ValueError:
         numbers = []
     if len(numbers) != count:
-        raise Invalid(f"{name} takes {count} comma-separated numbers.", field=name)
+        raise Invalid(_("{field} takes {count} comma-separated numbers."), field=name,
+                      count=count)
     return numbers
 
 
@@ -43,24 +45,25 @@ def _instant(params: QueryParams, name: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
-        raise Invalid(f"{name} must be an ISO 8601 date-time.", field=name) from None
+        raise Invalid(_("{name} must be an ISO 8601 date-time."), field=name, name=name) from None
     if value.tzinfo is None:
-        raise Invalid(f"{name} needs a UTC offset, e.g. +07:00.", field=name)
+        raise Invalid(_("{field} needs a UTC offset, e.g. +07:00."), field=name)
     return value
 
 
 def report_filter(params: QueryParams) -> ReportFilter:
     unknown = set(params) - KNOWN
     if unknown:
-        raise Invalid(f"Unknown parameter {sorted(unknown)[0]!r}; known: {sorted(KNOWN)}.",
-                      field=sorted(unknown)[0])
+        raise Invalid(_("Unknown parameter {name}; known: {known}."), field=sorted(unknown)[0],
+                      name=sorted(unknown)[0], known=", ".join(sorted(KNOWN)))
     try:
         statuses = [Status(s) for s in comma_list(params, "status")]
     except ValueError:
-        raise Invalid(f"status is one of {[s.value for s in Status]}.", field="status") from None
+        raise Invalid(_("status is one of {statuses}."), field="status",
+                      statuses=", ".join(s.value for s in Status)) from None
     overdue = params.get("overdue")
     if overdue not in (None, "true", "false"):
-        raise Invalid("overdue is true or false.", field="overdue")
+        raise Invalid(_("overdue is true or false."), field="overdue")
     bbox = _floats(params, "bbox", 4)
     near = _floats(params, "near", 3)
     return ReportFilter(

@@ -20,6 +20,7 @@ import orjson
 from graphql import GraphQLError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
+from models.messages import t
 from realtime.hub import LiveFeed
 from web.graphql.member import END, Frame, Member, Send
 
@@ -70,7 +71,7 @@ class Group:
         except Exception:
             log.exception("a shared subscription failed")
             self._close()
-            error = GraphQLError("Unexpected error", extensions={"code": "INTERNAL"})
+            error = GraphQLError(t("Unexpected error"), extensions={"code": "INTERNAL"})
             self._send(Frame(None, "next", encode({"data": None, "errors": [error.formatted]})))
         finally:
             self._close()
@@ -86,7 +87,7 @@ class Group:
             return False
         if not isinstance(result, ExecutionResult):  # @defer/@stream: not in this protocol
             self._close()
-            error = GraphQLError("Incremental delivery is not supported here.")
+            error = GraphQLError(t("Incremental delivery is not supported here."))
             self._send(Frame(None, "error", encode([error.formatted])))
             return False
         if result.data is None:

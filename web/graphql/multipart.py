@@ -20,6 +20,7 @@ from starlette.requests import Request
 
 from media.service import Incoming, UploadLimits
 from media.sniff import HEAD_BYTES, sniff
+from models.messages import t
 
 MAX_FIELDS = 10
 
@@ -80,17 +81,18 @@ class _Parser:
     def on_headers_finished(self) -> None:
         _, options = parse_options_header(self._disposition)
         if b"name" not in options:
-            raise MultipartInvalid('Every part needs a Content-Disposition "name".')
+            raise MultipartInvalid(t('Every part needs a Content-Disposition "name".'))
         self._name = options[b"name"].decode("utf-8", errors="replace")
         if b"filename" in options:  # the name itself is ignored: it may say anything
             if len(self.files) >= self.limits.max_files:
-                raise MultipartInvalid(f"At most {self.limits.max_files} files per request.")
+                raise MultipartInvalid(t("At most {count} files per request.",
+                                         count=self.limits.max_files))
             path = self.incoming / f"{secrets.token_hex(16)}.upload"
             self._file = Received(path=path, _sink=path.open("wb"))
             self.files[self._name] = self._file
             self.keep.append(self._file)
         elif len(self.fields) >= MAX_FIELDS:
-            raise MultipartInvalid(f"At most {MAX_FIELDS} form fields.")
+            raise MultipartInvalid(t("At most {max_fields} form fields.", max_fields=MAX_FIELDS))
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         chunk = data[start:end]
@@ -98,7 +100,7 @@ class _Parser:
         if file is None:
             if len(self._data) + len(chunk) > self.limits.max_field_bytes:
                 raise MultipartInvalid(
-                    f"A form field is over {self.limits.max_field_bytes} bytes.")
+                    t("A form field is over {count} bytes.", count=self.limits.max_field_bytes))
             self._data += chunk
             return
         if file.refused is not None:
@@ -112,8 +114,10 @@ class _Parser:
         if file.format is not None:
             limit, name = self.limits.for_format(file.format)
         if file.refused is None and file.size + len(chunk) > limit:
-            kind = "Videos" if file.format and file.format.is_video else "Images"
-            file.refused = f"{kind} are limited to {_megabytes(limit)} ({name})."
+            file.refused = t("Videos are limited to {size} ({setting}).", size=_megabytes(limit),
+                             setting=name) if file.format and file.format.is_video else t(
+                "Images are limited to {size} ({setting}).", size=_megabytes(limit),
+                setting=name)
         if file.refused is not None:
             file.discard()
             return
@@ -141,8 +145,8 @@ class _Parser:
         file._sniffed = True
         file.format = sniff(file.head)
         if file.format is None:
-            file.refused = ("Only JPEG, PNG, WebP or HEIC photos and MP4, MOV or WebM videos are "
-                            "accepted (the type is read from the file's content).")
+            file.refused = t("Only JPEG, PNG, WebP or HEIC photos and MP4, MOV or WebM videos "
+                             "are accepted (the type is read from the file's content).")
 
 
 async def parse(request: Request, limits: UploadLimits, incoming: Path,
@@ -152,7 +156,7 @@ async def parse(request: Request, limits: UploadLimits, incoming: Path,
     _, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if not boundary:
-        raise MultipartInvalid("Missing multipart boundary.")
+        raise MultipartInvalid(t("Missing multipart boundary."))
     state = _Parser(limits, incoming, keep)
     parser = MultipartParser(boundary, {
         "on_part_begin": state.on_part_begin, "on_part_data": state.on_part_data,
@@ -167,7 +171,7 @@ async def parse(request: Request, limits: UploadLimits, incoming: Path,
     except MultipartInvalid:
         raise
     except ValueError as error:  # python-multipart's own parse errors
-        raise MultipartInvalid("Malformed multipart body.") from error
+        raise MultipartInvalid(t("Malformed multipart body.")) from error
     finally:
         for file in state.files.values():
             if file._sink is not None:

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.types import Scope, Send
 
 from media.service import MediaService
+from models.messages import t
 from web.graphql import multipart
 from web.responses import error_body, send_json
 
@@ -37,17 +38,21 @@ async def refused(scope: Scope, send: Send) -> bool:
     web page could make a signed-in browser upload) or carries no token."""
     if not preflighted(scope):
         await send_json(send, 400, error_body(
-            "Uploads need a header that forces a CORS preflight, e.g. "
-            "'Apollo-Require-Preflight: true' (CSRF protection).", "VALIDATION"))
+            t("Uploads need a header that forces a CORS preflight, e.g. "
+            "'Apollo-Require-Preflight: true' (CSRF protection)."), "VALIDATION"))
         return True
     if not any(name == b"authorization" for name, _ in scope["headers"]):
-        await send_json(send, 401, error_body("Sign in to upload.", "UNAUTHENTICATED"))
+        await send_json(send, 401, error_body(t("Sign in to upload."), "UNAUTHENTICATED"))
         return True
     return False
 
 
 class UploadRequestAdapter(StarletteRequestAdapter):
     """Strawberry's request adapter, with multipart bodies parsed by web.graphql.multipart."""
+
+    @property
+    def request(self) -> Request:
+        return self._request
 
     async def get_form_data(self) -> FormData:
         request: Request = self._request

@@ -6,6 +6,7 @@ from collections.abc import Awaitable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from models.messages import t
 from web.responses import error_body, send_json
 
 
@@ -60,5 +61,5 @@ class BodyLimit:
                 await self._refuse(send, limit)
 
     async def _refuse(self, send: Send, limit: int) -> None:
-        await send_json(send, 413, error_body(f"Request body over {limit} bytes.",
+        await send_json(send, 413, error_body(t("Request body over {limit} bytes.", limit=limit),
                                               "PAYLOAD_TOO_LARGE"))

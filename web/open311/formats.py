@@ -11,6 +11,8 @@ from xml.etree import ElementTree as ET
 import orjson
 from starlette.responses import Response
 
+from models.messages import t
+
 FORMATS = {"json": "application/json", "xml": "text/xml"}
 
 # The specification's item names where dropping an "s" would be wrong.
@@ -26,7 +28,7 @@ class Open311Error(Exception):
 
 def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise Open311Error(404, "Unknown format: ask for .json or .xml.")
+        raise Open311Error(404, t("Unknown format: ask for .json or .xml."))
     return fmt
 
 

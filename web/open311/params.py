@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from starlette.datastructures import QueryParams
 
+from models.messages import t
 from models.rules.calendar import TZ
 from web.exports.params import comma_list
 from web.open311.formats import Open311Error
@@ -36,8 +37,8 @@ def _instant(params: QueryParams, name: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace(" ", "+"))
     except ValueError:
-        raise Open311Error(400, f"{name} must be a W3C date and time, such as "
-                                "2026-11-01T00:00:00+07:00.") from None
+        raise Open311Error(400, t("{name} must be a W3C date and time, such as "
+                                  "2026-11-01T00:00:00+07:00.", name=name)) from None
     return value if value.tzinfo else value.replace(tzinfo=TZ)  # no offset: Huế time
 
 
@@ -46,7 +47,8 @@ def _positive(params: QueryParams, name: str, default: int, highest: int) -> int
     if raw is None or not raw.strip():
         return default
     if not raw.strip().isdigit() or not 1 <= int(raw) <= highest:
-        raise Open311Error(400, f"{name} must be a whole number from 1 to {highest}.")
+        raise Open311Error(400, t("{name} must be a whole number from 1 to {highest}.",
+                                  name=name, highest=highest))
     return int(raw)
 
 
@@ -61,16 +63,16 @@ def request_query(params: QueryParams, now: datetime) -> RequestQuery:
     if end is None:
         end = start + MAX_SPAN
     if end < start:
-        raise Open311Error(400, "end_date must not be before start_date.")
+        raise Open311Error(400, t("end_date must not be before start_date."))
     if end - start > MAX_SPAN:
-        raise Open311Error(400, "start_date to end_date may not span more than 90 days.")
+        raise Open311Error(400, t("start_date to end_date may not span more than 90 days."))
     statuses = [s.lower() for s in comma_list(params, "status")]
     unknown = [s for s in statuses if s not in (OPEN, CLOSED)]
     if unknown:
-        raise Open311Error(400, f"status is open or closed, not {unknown[0]}.")
+        raise Open311Error(400, t("status is open or closed, not {value}.", value=unknown[0]))
     codes = comma_list(params, "service_request_id")
     if len(codes) > MAX_IDS:
-        raise Open311Error(400, f"At most {MAX_IDS} service_request_id at once.")
+        raise Open311Error(400, t("At most {max_ids} service_request_id at once.", max_ids=MAX_IDS))
     return RequestQuery(
         codes=codes, service_codes=[c.upper() for c in comma_list(params, "service_code")],
         start=start, end=end, statuses=statuses,
