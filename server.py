@@ -29,17 +29,22 @@ from realtime.live_figures import LiveFigures
 from resolvers.build import build_schema
 from web.auth import Authenticator
 from web.exports.routes import reports_csv, reports_geojson
+from web.exports.xlsx import reports_xlsx
+from web.graphiql.routes import graphiql_mount
 from web.graphql.app import GraphQLApp
+from web.graphql.persisted import Mode, PersistedDocuments
 from web.health import healthz
+from web.icons import icon_routes
 from web.media import serve_media
 from web.middleware.body_limit import BodyLimit
+from web.middleware.cors import cors
 from web.middleware.request_context import RequestContext
 from web.middleware.request_limit import RequestLimit
 from web.middleware.response_cache import ResponseCache, response_store
 from web.open311.routes import open311_mount
 from web.services import make_deps, media_service, schema_options, upload_max_bytes
 from web.settings import Settings
-from web.wall.routes import wall_mount
+from web.wall.routes import trust_wall_documents, wall_routes
 
 
 def create_app(
@@ -74,28 +79,36 @@ def create_app(
     hub.on_batch += [figures.changed, changed]
     media = media_service(settings)
     auth = Authenticator(deps)
+    persisted = PersistedDocuments(Mode(settings.persisted_queries))
     graphql = GraphQLApp(build_schema(schema_options(settings)), settings, deps=deps,
-                         auth=auth, hub=hub, figures=figures, memo=memo, media=media)
+                         auth=auth, hub=hub, figures=figures, memo=memo, media=media,
+                         persisted=persisted)
 
     # Routes: the public API (rate-limited per IP), then the rest.
     api = [
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql, methods=None),  # others: 405 with Allow, as JSON
         WebSocketRoute("/graphql", graphql),
         Route("/export/reports.geojson", reports_geojson),
         Route("/export/reports.csv", reports_csv),
+        Route("/export/reports.xlsx", reports_xlsx),
         open311_mount(),
     ]
     routes = [
         Route("/healthz", healthz),
         Route("/media/{key:path}", serve_media, methods=["GET", "HEAD"]),
         *api,
-        wall_mount(),
+        *wall_routes(),
+        *icon_routes(),
+        graphiql_mount(),
     ]
     middleware = [
+        cors(settings.allowed_origins),
         Middleware(RequestLimit, throttle=deps.throttle, routes=api),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                    upload_max_bytes=upload_max_bytes(settings)),
-        Middleware(ResponseCache, cache=responses, path="/graphql"),
+        Middleware(ResponseCache, cache=responses, path="/graphql", resolve=persisted.known,
+                   http_max_age=settings.response_cache_seconds,
+                   per_host=not settings.public_url),
         Middleware(RequestContext, auth=auth),
     ]
 
@@ -103,6 +116,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with database(settings.database_url) as db:
             app.state.db = db
+            if persisted.mode is Mode.TRUSTED:
+                trust_wall_documents(persisted)
             await hub.start()
             figures.start()
             await bus.connect()
@@ -142,6 +157,7 @@ def create_app(
     app.state.memo = memo
     app.state.fanout = graphql.fanout
     app.state.media = media
+    app.state.persisted = persisted
     return app
 
 

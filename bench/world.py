@@ -34,7 +34,7 @@ async def make_person(deps: Deps, role: Role, agency: Agency | None = None,
         phone=phone, password="mật khẩu an toàn", display_name=display, role=role,
         agency_id=agency.id if agency else None,
     )
-    token, _ = await accounts.login(phone, "mật khẩu an toàn", deps)
+    token = (await accounts.login(phone, "mật khẩu an toàn", deps)).token
     viewer = Viewer(user_id=user.id, role=role, agency_id=user.agency_id, display_name=display)
     return Person(user.id, token, viewer, user.phone, display)
 

@@ -22,6 +22,7 @@ from limits.storage import storage_from_string
 from limits.util import WindowStats
 
 from models.errors import RateLimited
+from models.messages import _
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ RULES: dict[str, str] = {
     "uploadMedia": "60/hour",  # per user: six files for each of ten reports
     "addComment": "10/minute",  # per IP, on top of the one-per-60-s rule per user
     "register": "10/hour",  # per IP
+    "renewSession": "30/hour",  # per user: a front end renews once a day or so
     # Failed sign-ins: per phone and address (guessing from one place), per address (one place
     # guessing many phones), and per phone from anywhere, slower (guessing from many places),
     # which a phone's owner signing in from an address that signed in recently is not held to:
@@ -103,8 +105,8 @@ class Throttle:
     async def _refuse(self, rule: str, *keys: str) -> None:
         window = await self.window(rule, *keys)
         retry = max(1, math.ceil(window.reset_at - time.time()))
-        raise RateLimited(f"Too many attempts; try again in {retry} s.",
-                          retry_after_seconds=retry)
+        raise RateLimited(_("Too many attempts; try again in {retry} s."),
+                          retry_after_seconds=retry, retry=retry)
 
     async def hit(self, rule: str, *keys: str) -> Window | None:
         """Count one; raise RateLimited (with retryAfterSeconds) when over the limit. None when

@@ -40,6 +40,12 @@ class Context:
     # Rankings and statistics between events, shared by the server's requests.
     memo: Cache[Hashable, Any] = field(default_factory=lambda: Cache(max_age=0))
     media: MediaService | None = None
+    # Where this server is reached from (PUBLIC_URL, or the request's own): media URLs are
+    # absolute, as a mobile app needs them.
+    base_url: str = ""
+    # Set once execution begins (schema/limits.py): an operation that never ran (it did not
+    # parse, validate or coerce its variables) is a 400 in application/graphql-response+json.
+    executed: bool = False
     loaders: Loaders = field(init=False)
     _supported_by_viewer: DataLoader[int, bool] | None = field(init=False, default=None)
 

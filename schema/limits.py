@@ -41,6 +41,7 @@ from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from models.messages import t
 from models.queries.pagination import DEFAULT_PAGE, MAX_PAGE
 from schema.declared import MAX_ITEMS, SIZED_BY, declared
 
@@ -149,8 +150,9 @@ class QueryCost(SchemaExtension):
                                              ctx.variables, ctx.operation_name)
             if self.requested > self.limit:
                 ctx.pre_execution_errors = [GraphQLError(
-                    f"This query may return {self.requested} nodes; the limit is "
-                    f"{self.limit}. Ask for smaller pages (first/last).",
+                    t("This query may return {requested} nodes; the limit is {limit}. Ask "
+                      "for smaller pages (first/last).", requested=self.requested,
+                      limit=self.limit),
                     extensions={"code": "QUERY_TOO_COSTLY"},
                 )]
         yield
@@ -186,6 +188,8 @@ class BudgetedExecution(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if hasattr(self.context_value, "executed"):
+            self.context_value.executed = True  # made only once variables are coerced
         self._start()
 
     def _start(self) -> None:
@@ -203,11 +207,13 @@ class BudgetedExecution(StrawberryGraphQLCoreExecutionContext):
         self._since_turn += 1
         if self._fields & 255 == 0 and time.monotonic() > self._deadline:
             raise OperationTooLarge(
-                f"This operation ran over {self.max_seconds:g} s; ask for less at once.",
+                t("This operation ran over {seconds} s; ask for less at once.",
+                  seconds=format(self.max_seconds, "g")),
                 extensions={"code": "OPERATION_TOO_LARGE"})
         if self._fields > self.max_fields:
             raise OperationTooLarge(
-                f"This operation resolves over {self.max_fields} fields; ask for smaller pages.",
+                t("This operation resolves over {count} fields; ask for smaller pages.",
+                  count=self.max_fields),
                 extensions={"code": "OPERATION_TOO_LARGE"})
         return super().execute_field(parent_type, source, field_details_list, path,
                                      position_context)

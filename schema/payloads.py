@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from schema.accounts import ApiKey, User
@@ -23,6 +25,9 @@ def errors_field() -> list[UserError]:
 class AuthPayload:
     token: str | None = None
     user: User | None = None
+    expires_at: datetime | None = strawberry.field(
+        default=None, description="When this token stops working: renew the session "
+        "(renewSession) before then.")
     errors: list[UserError] = errors_field()
 
 
@@ -33,6 +38,11 @@ class RegisterPayload(AuthPayload):
 
 @strawberry.type(name="LoginPayload")
 class LoginPayload(AuthPayload):
+    pass
+
+
+@strawberry.type(name="RenewSessionPayload")
+class RenewSessionPayload(AuthPayload):
     pass
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import HTTPConnection
 
-from models.actions import accounts, partners
+from models.actions import partners, sessions
+from models.actions.sessions import TokenProblem
 from models.deps import Deps
 from models.rules.policy import ANONYMOUS, Viewer
 
@@ -30,10 +32,13 @@ def bearer_token(header: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Signed:
-    """Who a request is, and the token it came with (logout revokes that token)."""
+    """Who a request is, the token it came with (logout revokes that token) and until when it
+    is good; or, for a token that is not good, why (the request is then refused, 401)."""
 
     viewer: Viewer
     token: str | None = None
+    expires_at: datetime | None = None
+    problem: TokenProblem | None = None
 
 
 ANONYMOUS_REQUEST = Signed(ANONYMOUS)
@@ -43,27 +48,24 @@ class Authenticator:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    async def token(self, token: str | None) -> Viewer:
-        """Anonymous for a missing, unknown, revoked or expired token."""
-        return await accounts.viewer_for_token(token, self.deps)
+    async def token(self, token: str | None) -> Signed:
+        if not token:
+            return Signed(ANONYMOUS, problem=TokenProblem.INVALID)
+        session = await sessions.session_for_token(token, self.deps)
+        return Signed(session.viewer, token, session.expires_at, session.problem)
 
     async def header(self, authorization: str | None) -> Signed:
+        """Anonymous without the header; a header that is not `Bearer <token>` is a problem."""
         if authorization is None:
             return ANONYMOUS_REQUEST
-        token = bearer_token(authorization)
-        return Signed(await self.token(token), token)
+        return await self.token(bearer_token(authorization))
 
-    async def connection_params(self, params: Mapping[str, Any] | None) -> Signed | None:
-        """None when the payload carries an authorization that is not valid; anonymous when it
-        carries none."""
+    async def connection_params(self, params: Mapping[str, Any] | None) -> Signed:
+        """The same for a WebSocket's `connection_init` payload (`authorization`)."""
         raw = (params or {}).get("authorization") or (params or {}).get("Authorization")
         if raw is None:
             return ANONYMOUS_REQUEST
-        token = bearer_token(raw) if isinstance(raw, str) else None
-        viewer = await self.token(token)
-        if not viewer.signed_in:
-            return None
-        return Signed(viewer, token)
+        return await self.token(bearer_token(raw) if isinstance(raw, str) else None)
 
     async def api_key(self, key: str | None) -> Viewer | None:
         """A partner's Open311 key: None for a missing, unknown or revoked key."""

@@ -10,11 +10,13 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from models.actions import accounts
 from models.db import database, migrate
 from models.enums import Role
 from models.errors import DomainError
+from models.messages import _, language, negotiate_language
 from models.orm.directory import Agency
 from realtime.bus import EventBus
 from web import logs
@@ -68,7 +70,8 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
             if args.agency:
                 agency = await Agency.get_or_none(code=args.agency.upper())
                 if agency is None:
-                    raise DomainError(f"No agency with code {args.agency}.", field="agency")
+                    raise DomainError(_("No agency with code {code}."), field="agency",
+                                      code=args.agency)
                 agency_id = agency.id
             user = await accounts.create_user(
                 phone=args.phone, password=args.password, display_name=args.name,
@@ -104,6 +107,46 @@ def _remind(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _register_documents(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from models.actions.documents import manifest_documents, register_documents
+    from models.deps import utc_now
+
+    try:
+        documents = manifest_documents(json.loads(Path(args.manifest).read_text("utf-8")))
+    except (OSError, ValueError) as error:
+        print(f"error: {args.manifest}: {error}", file=sys.stderr)
+        return 2
+    except DomainError as error:
+        print(f"error: {args.manifest}: {error.message}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        await migrate(settings.database_url)
+        async with database(settings.database_url, global_fallback=False):
+            return await register_documents(documents, args.client, utc_now())
+
+    new = asyncio.run(run())
+    print(f"{len(documents)} documents in the manifest, {new} newly trusted (client "
+          f"{args.client}); running servers find them on first use")
+    return 0
+
+
+def _schema(settings: Settings, args: argparse.Namespace) -> int:
+    from resolvers.build import build_schema
+
+    sys.stdout.write(schema_sdl(build_schema()))
+    return 0
+
+
+def schema_sdl(schema: Any) -> str:
+    """The schema in SDL, as committed in schema.graphql for code generators and reviewers."""
+    from strawberry.printer import print_schema
+
+    return print_schema(schema) + "\n"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python server.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -118,6 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=_seed_demo)
     sub.add_parser("remind", help="raise due deadline reminders once and exit (for cron)"
                    ).set_defaults(func=_remind)
+    sub.add_parser("schema", help="print the GraphQL schema (SDL), as in schema.graphql"
+                   ).set_defaults(func=_schema)
+    documents = sub.add_parser(
+        "register-documents", help="trust a client's GraphQL documents (PERSISTED_QUERIES="
+        "trusted): an Apollo persisted query manifest or graphql-codegen's persisted documents")
+    documents.add_argument("manifest", help="the JSON file the client's build wrote")
+    documents.add_argument("--client", required=True, help="which front end, e.g. web-1.4.0")
+    documents.set_defaults(func=_register_documents)
     user = sub.add_parser("create-user", help="create an account of any role")
     user.add_argument("--phone", required=True)
     user.add_argument("--password", required=True)
@@ -128,8 +179,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _language_from_environment() -> str:
+    """gettext's rule: LANGUAGE, LC_ALL, LC_MESSAGES, LANG; the C locale is English."""
+    import os
+
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        if value:
+            code = value.split(":")[0].split(".")[0].replace("_", "-")
+            return "en" if code in ("C", "POSIX") else negotiate_language(code)
+    return negotiate_language(None)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    language.set(_language_from_environment())
     settings = Settings.from_env()
     settings.check()
     logs.setup(settings.log_level, json=settings.log_format == "json")

@@ -27,9 +27,10 @@ def error_response(status: int, message: str, code: str, **extensions: Any) -> R
 
 
 async def send_json(send: Send, status: int, body: bytes,
-                    headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+                    headers: Sequence[tuple[bytes, bytes]] = (), *,
+                    content_type: str = "application/json") -> None:
     """For ASGI code that runs outside Starlette's responses (middleware)."""
     await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        (b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()),
         *headers]})
     await send({"type": "http.response.body", "body": body})

@@ -82,6 +82,13 @@ class Settings:
     # Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated, "*" for
     # any); empty: none, so nobody can claim another address and slip past per-IP limits.
     forwarded_allow_ips: str = env("FORWARDED_ALLOW_IPS", "")
+    # The address clients reach this server at (https://phananh.hue.gov.vn): media URLs and
+    # links are absolute. Empty: the scheme and host each request came with.
+    public_url: str = env("PUBLIC_URL", "", lambda v: v.strip().rstrip("/"))
+    # "automatic": Apollo's automatic persisted queries (any valid document may be registered
+    # by its hash); "trusted": only documents registered with `register-documents` (and the
+    # wall's) run; "off".
+    persisted_queries: str = env("PERSISTED_QUERIES", "automatic", lambda v: v.strip().lower())
     max_query_depth: int = env("MAX_QUERY_DEPTH", 10, int)
     max_aliases: int = env("MAX_ALIASES", 30, int)
     max_tokens: int = env("MAX_TOKENS", 5000, int)
@@ -141,6 +148,11 @@ class Settings:
         return self.environment == "development"
 
     def check(self) -> None:
-        """Refuse to run a real deployment with the well-known development secret."""
+        """Refuse to run a real deployment with the well-known development secret, or with a
+        setting that cannot mean anything."""
         if not self.is_development and self.secret_key == DEFAULT_SECRET:
             raise SystemExit("SECRET_KEY must be set when APP_ENV is not 'development'.")
+        if self.persisted_queries not in ("automatic", "trusted", "off"):
+            raise SystemExit("PERSISTED_QUERIES must be automatic, trusted or off.")
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
+            raise SystemExit("PUBLIC_URL must start with http:// or https://.")

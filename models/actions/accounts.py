@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import re
-import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import NamedTuple
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from models.actions import sessions
 from models.deps import Deps
 from models.enums import Role
 from models.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
-from models.orm.accounts import AuthToken, User
+from models.messages import _
+from models.orm.accounts import User
 from models.orm.directory import Agency
 from models.rules.policy import Viewer
 from models.rules.text import check_text, clean
+
+
+class SignedIn(NamedTuple):
+    token: str
+    user: User
+    expires_at: datetime
+
 
 _hasher = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 _PHONE_JUNK = re.compile(r"[\s.\-()]")
@@ -41,30 +48,34 @@ def use_cheap_password_hashing() -> None:
 
 def normalize_phone(raw: str | None, field: str = "phone") -> str:
     if raw is None or len(raw) > 32:
-        raise Invalid("Enter a Vietnamese mobile number, e.g. 0905 123 456.", field=field)
+        raise Invalid(_("Enter a Vietnamese mobile number, e.g. 0905 123 456."), field=field)
     digits = _PHONE_JUNK.sub("", raw)
     if digits.startswith("+84"):
         rest = digits[3:]
-    elif digits.startswith("84") and len(digits) == 11:
+    elif digits.startswith("84") and len(digits) in (11, 12):
         rest = digits[2:]
     elif digits.startswith("0") and len(digits) == 10:
         rest = digits[1:]
     else:
         rest = ""
+    if len(rest) == 10 and rest.startswith("0"):  # "+84 (0) 905 123 456", a common written form
+        rest = rest[1:]
     if not _MOBILE.fullmatch(rest):
-        raise Invalid("Enter a Vietnamese mobile number, e.g. 0905 123 456.", field=field)
+        raise Invalid(_("Enter a Vietnamese mobile number, e.g. 0905 123 456."), field=field)
     return "+84" + rest
 
 
 def check_password(password: str, phone: str) -> None:
     check_text(password, field="password")
     if len(password) < MIN_PASSWORD:
-        raise Invalid(f"Password must be at least {MIN_PASSWORD} characters.", field="password")
+        raise Invalid(_("Password must be at least {count} characters."), field="password",
+                      count=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        raise Invalid(f"Password must be at most {MAX_PASSWORD} characters.", field="password")
+        raise Invalid(_("Password must be at most {count} characters."), field="password",
+                      count=MAX_PASSWORD)
     lowered = password.lower()
     if lowered in _COMMON_PASSWORDS or len(set(password)) < 4 or phone.endswith(password[-9:]):
-        raise Invalid("Password is too easy to guess; choose another.", field="password")
+        raise Invalid(_("Password is too easy to guess; choose another."), field="password")
 
 
 async def hash_password(password: str) -> str:
@@ -82,10 +93,6 @@ async def verify_password(password_hash: str, password: str) -> bool:
     return await asyncio.to_thread(verify)
 
 
-def _token_hash(token: str, secret: str) -> str:
-    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
-
-
 def clean_display_name(name: str | None) -> str:
     text = clean(name, field="displayName", max_length=100, min_length=2)
     assert text is not None
@@ -100,11 +107,11 @@ async def create_user(
     name = clean_display_name(display_name)
     if role is Role.AGENCY_STAFF:
         if agency_id is None:
-            raise Invalid("Agency staff must belong to an agency.", field="agencyId")
+            raise Invalid(_("Agency staff must belong to an agency."), field="agencyId")
         if not await Agency.exists(id=agency_id):
-            raise NotFound("No such agency.", field="agencyId")
+            raise NotFound(_("No such agency."), field="agencyId")
     elif agency_id is not None:
-        raise Invalid("Only agency staff belong to an agency.", field="agencyId")
+        raise Invalid(_("Only agency staff belong to an agency."), field="agencyId")
     password_hash = await hash_password(password)
     try:
         async with in_transaction():
@@ -113,7 +120,8 @@ async def create_user(
                 agency_id=agency_id,
             )
     except IntegrityError:
-        raise Conflict("An account with this phone number already exists.", field="phone") from None
+        raise Conflict(_("An account with this phone number already exists."),
+                       field="phone") from None
 
 
 async def register(phone: str, password: str, display_name: str) -> User:
@@ -127,9 +135,9 @@ async def create_staff_account(
     agency_id: int | None,
 ) -> User:
     if not viewer.signed_in:
-        raise Unauthenticated("Sign in first.")
+        raise Unauthenticated(_("Sign in first."))
     if viewer.role is not Role.ADMIN:
-        raise Forbidden("Only an admin can create staff accounts.")
+        raise Forbidden(_("Only an admin can create staff accounts."))
     return await create_user(
         phone=phone, password=password, display_name=display_name, role=role, agency_id=agency_id
     )
@@ -138,13 +146,13 @@ async def create_staff_account(
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 
-async def login(phone: str, password: str, deps: Deps, ip: str = "unknown") -> tuple[str, User]:
-    """Return a new bearer token. Wrong phone and wrong password look the same to the caller.
-    Repeated failures are refused before the password is even checked, so guessing is slow
-    (RATE_LIMITED with retryAfterSeconds): per phone and address, per address, and per phone
-    from anywhere, the last not applied to an address this phone signed in from lately (see
-    models/throttle.py: nobody can lock an owner out)."""
-    failure = Unauthenticated("Phone number or password is incorrect.")
+async def login(phone: str, password: str, deps: Deps, ip: str = "unknown") -> SignedIn:
+    """Return a new session (models/actions/sessions.py). Wrong phone and wrong password look
+    the same to the caller. Repeated failures are refused before the password is even checked,
+    so guessing is slow (RATE_LIMITED with retryAfterSeconds): per phone and address, per
+    address, and per phone from anywhere, the last not applied to an address this phone signed
+    in from lately (see models/throttle.py: nobody can lock an owner out)."""
+    failure = Unauthenticated(_("Phone number or password is incorrect."))
     check_text(password, field="password")
     try:
         normalized, valid = normalize_phone(phone), True
@@ -164,47 +172,5 @@ async def login(phone: str, password: str, deps: Deps, ip: str = "unknown") -> t
         await throttle.hit("login_failure_phone", normalized)
         raise failure
     await throttle.hit("login_success", normalized, ip)
-    token = secrets.token_urlsafe(32)
-    now = deps.now()
-    await AuthToken.create(
-        user_id=user.id,
-        token_hash=_token_hash(token, deps.secret_key),
-        created_at=now,
-        expires_at=now + timedelta(days=deps.token_ttl_days),
-    )
-    return token, user
-
-
-async def logout(token: str | None, deps: Deps, *, all_sessions: bool = False) -> bool:
-    if not token:
-        raise Unauthenticated("Sign in first.")
-    current = await AuthToken.get_or_none(
-        token_hash=_token_hash(token, deps.secret_key), revoked_at=None
-    )
-    if current is None:
-        raise Unauthenticated("This token is already signed out or unknown.")
-    scope = {"user_id": current.user_id} if all_sessions else {"id": current.id}
-    await AuthToken.filter(revoked_at=None, **scope).update(revoked_at=deps.now())
-    return True
-
-
-async def viewer_for_token(token: str | None, deps: Deps, now: datetime | None = None) -> Viewer:
-    """One query: the live token joined to its active user; anonymous when anything is off."""
-    if not token or len(token) > 200 or not token.isascii():  # ours are URL-safe base64
-        return Viewer()
-    row = (
-        await AuthToken.filter(
-            token_hash=_token_hash(token, deps.secret_key),
-            revoked_at=None,
-            expires_at__gt=now or deps.now(),
-            user__is_active=True,
-        )
-        .select_related("user")
-        .first()
-    )
-    if row is None:
-        return Viewer()
-    user = row.user
-    return Viewer(
-        user_id=user.id, role=user.role, agency_id=user.agency_id, display_name=user.display_name
-    )
+    issued = await sessions.issue(user.id, deps)
+    return SignedIn(issued.token, user, issued.expires_at)

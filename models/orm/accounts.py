@@ -46,6 +46,7 @@ class AuthToken(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at: datetime = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
+    renewed_at = fields.DatetimeField(null=True)  # replaced by a renewal; ends soon after
 
     class Meta:
         table = "auth_token"

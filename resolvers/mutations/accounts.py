@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from models.actions import accounts
+from models.actions import accounts, sessions
 from resolvers.mutations.base import client_ip, limit, mutation
 from schema import inputs, payloads
 from schema.accounts import User
@@ -18,15 +18,27 @@ class AccountMutation:
     async def register(self, info: Info, input: inputs.RegisterInput) -> payloads.RegisterPayload:
         await limit(info, "register", client_ip(info))
         await accounts.register(input.phone, input.password, input.display_name)
-        token, user = await accounts.login(input.phone, input.password, info.context.deps,
-                                           client_ip(info))
-        return payloads.RegisterPayload(token=token, user=User.from_row(user))
+        signed = await accounts.login(input.phone, input.password, info.context.deps,
+                                      client_ip(info))
+        return payloads.RegisterPayload(token=signed.token, user=User.from_row(signed.user),
+                                        expires_at=signed.expires_at)
 
     @mutation()
     async def login(self, info: Info, input: inputs.LoginInput) -> payloads.LoginPayload:
-        token, user = await accounts.login(input.phone, input.password, info.context.deps,
-                                           client_ip(info))
-        return payloads.LoginPayload(token=token, user=User.from_row(user))
+        signed = await accounts.login(input.phone, input.password, info.context.deps,
+                                      client_ip(info))
+        return payloads.LoginPayload(token=signed.token, user=User.from_row(signed.user),
+                                     expires_at=signed.expires_at)
+
+    @mutation(description="A new token for this session, valid TOKEN_TTL_DAYS from now; the "
+              "token this request came with keeps working for 60 seconds more, then ends.")
+    async def renew_session(self, info: Info) -> payloads.RenewSessionPayload:
+        c = info.context
+        if c.viewer.user_id is not None:
+            await limit(info, "renewSession", str(c.viewer.user_id))
+        issued, user = await sessions.renew(c.token, c.deps)
+        return payloads.RenewSessionPayload(token=issued.token, user=User.from_row(user),
+                                            expires_at=issued.expires_at)
 
     @mutation(description="Revoke this request's token (or all of the user's tokens).")
     async def logout(
@@ -35,7 +47,7 @@ class AccountMutation:
         everywhere = bool(input and input.all_sessions)
         c = info.context
         return payloads.LogoutPayload(
-            ok=await accounts.logout(c.token, c.deps, all_sessions=everywhere))
+            ok=await sessions.sign_out(c.token, c.deps, all_sessions=everywhere))
 
     @mutation()
     async def create_staff_account(

@@ -75,7 +75,7 @@ async def test_a_stranger_cannot_lock_the_owner_out(world: World):
     with pytest.raises(RateLimited):
         await accounts.login(phone, password, deps, ip="198.51.100.99")
     # ...but the operator at their own address signs in as usual.
-    token, user = await accounts.login(phone, password, deps, ip="192.0.2.10")
+    token, user, _ = await accounts.login(phone, password, deps, ip="192.0.2.10")
     assert token
     assert user.id == world.ioc.id
 

@@ -22,6 +22,7 @@ class WsClient:
         self._reader: asyncio.Task[None] | None = None
         self._ids = 0
         self.binary_frames = 0  # browsers cannot parse these: the server must send text
+        self.close_reason: str | None = None
 
     @classmethod
     async def open(cls, url: str, token: str | None = None, *, small_buffer: bool = False,
@@ -52,19 +53,24 @@ class WsClient:
             pass
         finally:
             if not self.closed.done():
+                self.close_reason = self.conn.close_reason
                 self.closed.set_result(self.conn.close_code)
 
     async def acked(self, within: float = 5) -> None:
         queue = self.queues.setdefault("ack", asyncio.Queue())
         await asyncio.wait_for(queue.get(), within)
 
-    async def subscribe(self, query: str, variables: dict[str, Any] | None = None) -> str:
+    async def subscribe(self, query: str | None, variables: dict[str, Any] | None = None, *,
+                        extensions: dict[str, Any] | None = None) -> str:
         self._ids += 1
         op = str(self._ids)
         self.queues.setdefault(op, asyncio.Queue())
-        await self.conn.send(json.dumps({"id": op, "type": "subscribe",
-                                         "payload": {"query": query,
-                                                     "variables": variables or {}}}))
+        payload: dict[str, Any] = {"variables": variables or {}}
+        if query is not None:
+            payload["query"] = query
+        if extensions is not None:
+            payload["extensions"] = extensions
+        await self.conn.send(json.dumps({"id": op, "type": "subscribe", "payload": payload}))
         return op
 
     async def next(self, op: str, within: float = 5) -> dict[str, Any]:

@@ -51,7 +51,7 @@ class Shape:
 
 @dataclass(frozen=True)
 class Plan:
-    key: tuple[str, str | None, str, str | None]
+    key: tuple[str, str | None, str, str | None, str, str]
     after: object  # this subscriber's cursor as given (None: live from now)
 
 
@@ -77,7 +77,9 @@ class Planner:
         self._shapes: OrderedDict[str, Shape | None] = OrderedDict()
 
     def plan(self, query: str, variables: dict[str, Any] | None, operation_name: str | None,
-             token: str | None) -> Plan | None:
+             token: str | None, *, base_url: str = "", language: str = "") -> Plan | None:
+        """`base_url` and `language` are part of what a subscriber receives (absolute media
+        URLs, messages): subscribers differing in them do not share."""
         shape = self._shape(query)
         if shape is None or (operation_name or shape.operation_name) != shape.operation_name:
             return None
@@ -91,7 +93,8 @@ class Planner:
             frozen = orjson.dumps(rest, option=orjson.OPT_SORT_KEYS).decode()
         except TypeError:
             return None
-        return Plan((shape.text, shape.operation_name, frozen, token), after)
+        return Plan((shape.text, shape.operation_name, frozen, token, base_url, language),
+                    after)
 
     def _shape(self, query: str) -> Shape | None:
         if query in self._shapes:

@@ -13,7 +13,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from json import JSONDecodeError
 from typing import Any, Protocol
 
-from graphql import GraphQLError
+from graphql import GraphQLError, parse, validate
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import (
@@ -29,13 +29,17 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     NextMessage,
     NextMessagePayload,
+    SubscribeMessage,
 )
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
+from models.messages import language, t
 from realtime.hub import Hub, Replay, newest_seq
 from schema.context import Context
 from web.graphql.fanout import FanOut, Group, encode
+from web.graphql.http import RequestRefused
 from web.graphql.member import Member
+from web.graphql.persisted import NotPersisted, PersistedDocuments
 from web.graphql.sharing import Plan, Planner
 
 
@@ -46,6 +50,7 @@ class SharingView(Protocol):
     hub: Hub
     fanout: FanOut
     ws_max_message_bytes: int
+    persisted: PersistedDocuments
 
 
 TOO_LARGE = 4400  # graphql-transport-ws: a message the server will not take; no retry helps
@@ -76,11 +81,25 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
     async def send_json(self, message: Mapping[str, object]) -> None:
         await self.send_text(encode(message))
 
+    async def close(self, code: int, reason: str) -> None:
+        # A refused sign-in closes with 4403 "Forbidden"; the reason then names the problem
+        # (TOKEN_EXPIRED...), as the 401 over HTTP does.
+        state = self.ws.scope.get("state", {})
+        await super().close(code, state.pop("close_reason", reason) if code == 4403 else reason)
+
     async def send_text(self, text: str) -> None:
         try:
             await self.ws.send_text(text)
         except (WebSocketDisconnect, RuntimeError) as exc:
             raise WebSocketDisconnected from exc
+
+
+def _valid(schema: Any, query: str) -> bool:
+    """Only a document that validates is kept for its hash (as over HTTP, where it must run)."""
+    try:
+        return not validate(schema._schema, parse(query))
+    except GraphQLError:
+        return False
 
 
 class SharingTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
@@ -90,12 +109,32 @@ class SharingTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             # Cancelled by now, and otherwise held (with its frame) for the connection's life.
             self.connection_init_timeout_task = None
 
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """Persisted documents over the socket too: a hash in `extensions` names the document,
+        and with PERSISTED_QUERIES=trusted only registered ones run, as over HTTP."""
+        view: SharingView = self.view  # type: ignore[assignment]
+        payload = message.get("payload")
+        if isinstance(payload, dict) and self.connection_acknowledged:
+            try:
+                resolved = await view.persisted.resolve(payload.get("query"),
+                                                        payload.get("extensions"))
+            except (RequestRefused, NotPersisted) as refused:
+                await self.send_message({"id": message["id"], "type": "error", "payload": [
+                    {"message": refused.message, "extensions": {"code": refused.code}}]})
+                return
+            if resolved.query is not None:
+                message = {**message, "payload": {**payload, "query": resolved.query}}
+                if resolved.remember and _valid(self.schema, resolved.query):
+                    view.persisted.remember(resolved.remember, resolved.query)
+        await super().handle_subscribe(message)
+
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         view: SharingView = self.view  # type: ignore[assignment]
         plan = None
         if view.planner is not None:
             plan = view.planner.plan(operation.query, operation.variables,
-                                     operation.operation_name, self.context.token)
+                                     operation.operation_name, self.context.token,
+                                     base_url=self.context.base_url, language=language.get())
         if plan is None:
             await super().run_operation(operation)
             return
@@ -152,7 +191,7 @@ class SharingTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
                 if isinstance(result, PreExecutionError) or not isinstance(
                         result, ExecutionResult):
                     errors = getattr(result, "errors", None) or [
-                        GraphQLError("Incremental delivery is not supported here.")]
+                        GraphQLError(t("Incremental delivery is not supported here."))]
                     await operation.send_initial_errors(list(errors))
                     return False
                 await operation.send_next(result)

@@ -2,7 +2,11 @@
 
 - a request id: the `X-Request-ID` it came with when well-formed, else a new one; it is on
   every log line of the request, on the response, and in a masked error's extensions;
-- who is asking (web/auth.py), read by every route with `viewer_of(request)`;
+- who is asking (web/auth.py), read by every route with `viewer_of(request)`; a token that is
+  not good (unknown, expired, revoked, its account disabled) is refused with 401, a JSON body
+  whose `extensions.reason` says why (TOKEN_EXPIRED...), never taken as anonymous;
+- the reader's language (`Accept-Language`: Vietnamese unless English is preferred), in which
+  messages are rendered (models/messages.py);
 - a masked JSON answer for anything that fails before a response started: 503 with
   `Retry-After` when the database is away (signing in needs it), 500 otherwise, never a bare
   "Internal Server Error" nor a traceback.
@@ -19,8 +23,10 @@ from collections.abc import Awaitable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from models.actions.sessions import PROBLEM_MESSAGES, TokenProblem
 from models.db import unavailable
-from schema.masking import UNAVAILABLE_MESSAGE
+from models.messages import language, negotiate_language, render
+from schema.masking import UNAVAILABLE_MESSAGE, UNEXPECTED_MESSAGE
 from web import logs
 from web.auth import Authenticator
 from web.middleware.body_limit import BodyTooLarge
@@ -51,6 +57,8 @@ class RequestContext:
                       else uuid.uuid4().hex)
         logs.request_id.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
+        wanted = _header(scope, b"accept-language")
+        language.set(negotiate_language(wanted.decode("latin-1") if wanted else None))
         if scope["type"] == "websocket":
             # Handed on, not awaited: no frame of ours held for the connection's life.
             return self.app(scope, receive, send)
@@ -70,8 +78,11 @@ class RequestContext:
 
         try:
             authorization = _header(scope, b"authorization")
-            state["signed"] = await self.auth.header(
+            signed = state["signed"] = await self.auth.header(
                 authorization.decode("latin-1") if authorization is not None else None)
+            if signed.problem is not None:
+                await refuse_token(send_with_id, signed.problem)
+                return
             await self.app(scope, receive, send_with_id)
         except BodyTooLarge:
             raise  # BodyLimit answers 413
@@ -84,10 +95,19 @@ class RequestContext:
 async def failed(send: Send, error: Exception, request_id: str) -> None:
     away = unavailable(error)
     log.error("request failed before execution request_id=%s", request_id, exc_info=error)
-    status, code, message = (503, "UNAVAILABLE", UNAVAILABLE_MESSAGE) if away else (
-        500, "INTERNAL", "Unexpected error")
+    status, code, message = (503, "UNAVAILABLE", render(UNAVAILABLE_MESSAGE)) if away else (
+        500, "INTERNAL", render(UNEXPECTED_MESSAGE))
     headers = [(b"x-request-id", request_id.encode())]
     if away:
         headers.append((b"retry-after", b"1"))
     await send_json(send, status, error_body(message, code, data_null=True, requestId=request_id),
                     headers)
+
+
+async def refuse_token(send: Send, problem: TokenProblem) -> None:
+    """RFC 6750's answer to a bearer token that is not good, with a GraphQL-shaped body."""
+    description = problem.value.lower().replace("_", " ")
+    await send_json(send, 401, error_body(
+        render(PROBLEM_MESSAGES[problem]), "UNAUTHENTICATED", reason=problem.value), [
+        (b"www-authenticate",
+         f'Bearer error="invalid_token", error_description="{description}"'.encode())])

@@ -13,7 +13,8 @@ parsing it again.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Awaitable
+import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -24,6 +25,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from realtime.cache import Cache
+from web.graphql.http import JSON, content_type, negotiate_media
 from web.graphql.uploads import is_multipart
 from web.responses import send_json
 
@@ -63,22 +65,69 @@ def operation_type(query: str | None, operation_name: str | None) -> str | None:
     return normalised[1] if normalised else None
 
 
-def classify(payload: Any) -> Operation:
-    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+def persisted_hash(extensions: Any) -> str | None:
+    persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+    digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+    return digest.lower() if isinstance(digest, str) else None
+
+
+def classify(payload: Any, resolve: Callable[[str], str | None] = lambda _: None,
+             audience: tuple[str, ...] = ()) -> Operation:
+    """Cacheable when the request is well-formed and its document (sent, or persisted and
+    known to this process) is one query. `audience`: what else the answer depends on (its
+    media type, the host its absolute URLs are built from)."""
+    if not isinstance(payload, dict):
         return Operation(None, False)
-    name = payload.get("operationName")
-    normalised = _normalise(payload["query"], name if isinstance(name, str) else None)
+    query, name = payload.get("query"), payload.get("operationName")
+    variables, extensions = payload.get("variables"), payload.get("extensions")
+    if not (isinstance(name, str | None) and isinstance(variables, dict | None)
+            and isinstance(extensions, dict | None)):
+        return Operation(None, False)  # strawberry refuses it
+    digest = persisted_hash(extensions)
+    if query is None and digest is not None:
+        query = resolve(digest)
+    elif extensions:
+        return Operation(None, False)  # a hash to check against the text: not here
+    if not isinstance(query, str):
+        return Operation(None, False)
+    normalised = _normalise(query, name)
     if normalised is None:
         return Operation(None, False)
     printed, kind = normalised
     if kind != "query":
         return Operation(None, kind == "mutation")
-    variables = payload.get("variables") or {}
     try:
-        key = orjson.dumps([printed, name, variables], option=orjson.OPT_SORT_KEYS)
+        key = orjson.dumps([printed, name, variables or {}, *audience],
+                           option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return Operation(None, False)
     return Operation(key, False)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _is_json(scope: Scope) -> bool:
+    kind = (_header(scope, b"content-type") or "").split(";", 1)[0].strip().lower()
+    return kind == "application/json"
+
+
+def _has_errors(body: bytes) -> bool:
+    try:
+        return bool(orjson.loads(body).get("errors"))
+    except (orjson.JSONDecodeError, AttributeError):
+        return True
+
+
+def _matches(if_none_match: str | None, etag: bytes) -> bool:
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag.decode() in tags
 
 
 def response_store(max_age: float) -> Cache[bytes, bytes]:
@@ -86,10 +135,15 @@ def response_store(max_age: float) -> Cache[bytes, bytes]:
 
 
 class ResponseCache:
-    def __init__(self, app: ASGIApp, cache: Cache[bytes, bytes], path: str) -> None:
+    def __init__(self, app: ASGIApp, cache: Cache[bytes, bytes], path: str, *,
+                 resolve: Callable[[str], str | None] = lambda _: None,
+                 http_max_age: float = 0, per_host: bool = True) -> None:
         self.app = app
         self.cache = cache
         self.path = path
+        self.resolve = resolve  # a persisted query's hash -> its text, if this process knows it
+        self.http_max_age = int(http_max_age)
+        self.per_host = per_host  # absolute URLs in answers follow the Host (no PUBLIC_URL)
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] != "http" or scope["path"] != self.path:
@@ -97,20 +151,27 @@ class ResponseCache:
         return self._graphql(scope, receive, send)
 
     async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if is_multipart(scope):  # uploads: never cached, never buffered here
+        method = scope["method"]
+        if is_multipart(scope) or method not in ("GET", "POST") or (
+                method == "POST" and not _is_json(scope)):
+            await self.app(scope, receive, send)  # uploads, refusals: never cached or buffered
+            return
+        media = negotiate_media(_header(scope, b"accept"))
+        audience = (media or "", _header(scope, b"host") or "" if self.per_host else "",
+                    scope.get("scheme", ""))
+        operation, receive = await self._classify(scope, receive, audience)
+        key = operation.key if media is not None and not _header(scope, b"authorization") \
+            else None
+        if method == "GET":
+            await self._get(scope, receive, send, key, media or JSON)
+            return
+        if key is None or not self.cache.enabled:
             await self.app(scope, receive, send)
             return
-        operation, receive = await self._classify(scope, receive)
-        cacheable = self.cache.enabled and operation.key is not None and not any(
-            name == b"authorization" for name, _ in scope["headers"])
-        if not cacheable:
-            await self.app(scope, receive, send)
-            return
-        key = operation.key
-        assert key is not None
         hit = self.cache.get(key) or await self.cache.shared(key)
         if hit is not None:
-            await send_json(send, 200, hit, [(b"x-cache", b"HIT")])
+            await send_json(send, 200, hit, [(b"x-cache", b"HIT")],
+                            content_type=content_type(media or JSON))
             return
         flight = self.cache.begin(key)
         answer: bytes | None = None
@@ -136,18 +197,71 @@ class ResponseCache:
         finally:
             flight.finish(answer)
 
-    async def _classify(self, scope: Scope, receive: Receive) -> tuple[Operation, Receive]:
+    async def _get(self, scope: Scope, receive: Receive, send: Send, key: bytes | None,
+                   media: str) -> None:
+        """A GET is what a CDN or a proxy may keep: an anonymous answer without errors says
+        so (`Cache-Control: public, max-age` = RESPONSE_CACHE_SECONDS, an ETag, 304 for a
+        client that has it), anything else `private, no-store`."""
+        caching = key is not None and self.cache.enabled
+        hit = (self.cache.get(key) or await self.cache.shared(key)) if caching and key else None
+        if hit is not None:
+            await self._public(scope, send, hit, media, [(b"x-cache", b"HIT")])
+            return
+        flight = self.cache.begin(key) if caching and key else None
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        answer: bytes | None = None
+        try:
+            await self.app(scope, receive, keep)
+            body = b"".join(chunks)
+            if key is not None and start.get("status") == 200 and not _has_errors(body):
+                answer = body
+        finally:
+            if flight is not None:
+                flight.finish(answer)
+        if answer is not None:
+            kept = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (
+                b"content-length", b"content-type", b"cache-control")]
+            await self._public(scope, send, answer, media, [*kept, (b"x-cache", b"MISS")])
+            return
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"cache-control"]
+        await send({**start, "headers": [*headers, (b"cache-control", b"private, no-store")]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _public(self, scope: Scope, send: Send, body: bytes, media: str,
+                      headers: list[tuple[bytes, bytes]]) -> None:
+        etag = b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
+        policy = (b"public, max-age=%d" % self.http_max_age if self.http_max_age > 0
+                  else b"no-cache")
+        headers = [*headers, (b"etag", etag), (b"cache-control", policy),
+                   (b"vary", b"Accept, Authorization")]
+        if _matches(_header(scope, b"if-none-match"), etag):
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send_json(send, 200, body, headers, content_type=content_type(media))
+
+    async def _classify(self, scope: Scope, receive: Receive, audience: tuple[str, ...]
+                        ) -> tuple[Operation, Receive]:
         """Read the operation (and, for POST, the body, handed on unchanged)."""
         if scope["method"] == "GET":
             params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             try:
-                variables = orjson.loads(params["variables"]) if "variables" in params else None
+                payload = {"query": params.get("query"),
+                           "operationName": params.get("operationName"),
+                           **{name: orjson.loads(params[name]) if params.get(name) else None
+                              for name in ("variables", "extensions")}}
             except orjson.JSONDecodeError:
                 return Operation(None, False), receive
-            return classify({"query": params.get("query"), "variables": variables,
-                             "operationName": params.get("operationName")}), receive
-        if scope["method"] != "POST":
-            return Operation(None, False), receive
+            return classify(payload, self.resolve, audience), receive
         body = bytearray()
         while True:
             message = await receive()
@@ -171,4 +285,4 @@ class ResponseCache:
         except orjson.JSONDecodeError:
             return Operation(None, False), replay  # strawberry answers it
         parsed_body.set((raw, payload))
-        return classify(payload), replay
+        return classify(payload, self.resolve, audience), replay
