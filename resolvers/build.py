@@ -23,6 +23,7 @@ from schema.masking import AppSchema, ShapeErrors
 from schema.media import Media
 from schema.participation import Comment
 from schema.reports import ExtensionRequest, Report
+from schema.scalars import SCALAR_OVERRIDES
 
 
 @dataclass(frozen=True)
@@ -63,4 +64,5 @@ def build_schema(options: SchemaOptions | None = None) -> strawberry.Schema:
         types=[Report, Agency, Category, User, ExtensionRequest, Media, Comment],
         extensions=extensions,
         execution_context_class=budgeted_execution(options.max_fields, options.max_seconds),
+        scalar_overrides=SCALAR_OVERRIDES,
     )

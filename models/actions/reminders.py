@@ -16,7 +16,7 @@ from models.actions.changes import write_event
 from models.deps import Deps
 from models.enums import EventKind
 from models.orm.reports import Report, ReportEvent
-from models.rules.calendar import WorkingCalendar, local_date
+from models.rules.calendar import WorkingCalendar, local_date, rfc3339
 from models.rules.lifecycle import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ async def _claim(report: Report, column: str, kind: EventKind, now: datetime) ->
             return None
         return await write_event(
             conn, report_id=report.id, at=now, kind=kind, agency_id=report.agency_id,
-            note=report.due_at.isoformat(),
+            note=rfc3339(report.due_at),
         )
 
 

@@ -59,6 +59,14 @@ def local_date(instant: datetime) -> date:
     return instant.astimezone(TZ).date()
 
 
+def rfc3339(instant: datetime) -> str:
+    """The one way an instant is written on every surface (GraphQL, Open311, exports, notes):
+    RFC 3339 with Huế's offset, to the second, e.g. 2026-12-09T23:59:59+07:00."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime: an instant needs its offset")
+    return instant.astimezone(TZ).isoformat(timespec="seconds")
+
+
 def end_of_local_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=TZ)
 

@@ -346,7 +346,7 @@ async def test_due_at_is_seven_working_days_through_the_api(api: Api, world: Wor
     data = await api.gql(SUBMIT, {"input": {"description": "Rác sau chợ Đông Ba"}},
                          citizen.token)
     assert data["submitReport"]["errors"] == []
-    assert data["submitReport"]["report"]["dueAt"] == "2027-02-19T16:59:59+00:00"
+    assert data["submitReport"]["report"]["dueAt"] == "2027-02-19T23:59:59+07:00"
     assert date(2027, 2, 19) == calendar.local_date(
         (await Report.first().only("due_at")).due_at  # type: ignore[union-attr]
     )

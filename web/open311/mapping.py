@@ -12,7 +12,7 @@ from models.deps import Deps
 from models.enums import AgencyKind, MediaKind, Status
 from models.orm.directory import Agency, Category
 from models.orm.reports import Media, Report
-from models.rules.calendar import TZ
+from models.rules.calendar import rfc3339
 from models.rules.lifecycle import OPEN_STATUSES
 from models.rules.policy import media_is_public, result_published
 
@@ -33,7 +33,7 @@ def statuses_for(names: Sequence[str]) -> list[Status]:
 
 def when(value: datetime | None) -> str | None:
     """ISO 8601 with Huế's offset, to the second: 2026-11-23T10:00:00+07:00."""
-    return value.astimezone(TZ).isoformat(timespec="seconds") if value else None
+    return rfc3339(value) if value else None
 
 
 def service(category: Category) -> dict[str, Any]:
