@@ -17,7 +17,7 @@ from schema.relay import Node, to_global_id
 @strawberry.type
 class Media(Node):
     kind: MediaKind
-    url: str = strawberry.field(description="Relative to the server. Signed and valid for an "
+    url: str = strawberry.field(description="Absolute (PUBLIC_URL). Signed and valid for an "
                                 "hour or two unless the report is public.")
     thumbnail_url: str | None = strawberry.field(description="320 px WebP (a video's first "
                                                  "frame).")
@@ -27,9 +27,10 @@ class Media(Node):
     size_bytes: int
 
     @classmethod
-    def from_row(cls, row: MediaRow, *, public: bool, deps: Deps) -> Self:
+    def from_row(cls, row: MediaRow, *, public: bool, deps: Deps, base_url: str) -> Self:
         def url(key: str) -> str:
-            return media_url(key, public=public, secret=deps.secret_key, now=deps.now())
+            return base_url + media_url(key, public=public, secret=deps.secret_key,
+                                        now=deps.now())
 
         return cls(
             id=to_global_id("Media", row.id), kind=row.kind, url=url(row.storage_key),

@@ -176,10 +176,10 @@ class Report(Node):
     @strawberry.field(metadata=max_items(MAX_MEDIA_PER_REPORT))
     def media(self, info: Info) -> list[Media]:
         public = policy.media_is_public(self.row.facts, is_result=False)
-        deps = info.context.deps
+        deps, base = info.context.deps, info.context.base_url
         return now_or_later(
             info.context.loaders.media_by_report_id, self.row.id,
-            lambda rows: [Media.from_row(m, public=public, deps=deps)
+            lambda rows: [Media.from_row(m, public=public, deps=deps, base_url=base)
                           for m in rows if not m.is_result])
 
     @strawberry.field
@@ -219,7 +219,7 @@ class Report(Node):
             text=r.result_text, submitted_at=r.result_submitted_at,
             published_at=r.resolved_at if published else None,
             media=[Media.from_row(m, public=policy.media_is_public(r.facts, True),
-                                  deps=info.context.deps)
+                                  deps=info.context.deps, base_url=info.context.base_url)
                    for m in media if m.is_result],
         )
 

@@ -39,4 +39,4 @@ async def test_the_readme_curl_upload_works(live: Live, world: World, tmp_path: 
     assert process.returncode == 0, err
     payload = orjson.loads(out)["data"]["uploadMedia"]
     assert payload["errors"] == []
-    assert payload["media"]["url"].startswith("/media/")
+    assert payload["media"]["url"].startswith(live.http + "/media/")  # absolute

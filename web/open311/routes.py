@@ -18,6 +18,7 @@ from models.actions import submission
 from models.deps import Deps
 from models.enums import Channel, Role
 from models.errors import DomainError, ErrorCode, RateLimited
+from models.messages import t
 from models.orm.directory import Agency, Category
 from models.orm.reports import Media, Report, parse_report_code
 from models.queries.reports import visible_report, visible_to
@@ -26,6 +27,7 @@ from web.auth import Authenticator
 from web.open311 import mapping
 from web.open311.formats import Open311Error, check_format, error, render
 from web.open311.params import request_query
+from web.urls import base_url
 
 PREFIX = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -64,17 +66,17 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 async def _viewer(request: Request, key: str | None, *, required: bool) -> Viewer:
     if not key:
         if required:
-            raise Open311Error(403, "api_key is required: ask the IOC's administrator for one.")
+            raise Open311Error(403, t("api_key is required: ask the IOC's administrator for one."))
         return ANONYMOUS
     auth: Authenticator = request.app.state.auth
     viewer = await auth.api_key(key)
     if viewer is None:
-        raise Open311Error(403, "api_key is not valid (unknown or revoked).")
+        raise Open311Error(403, t("api_key is not valid (unknown or revoked)."))
     return viewer
 
 
 async def discovery(request: Request, fmt: str) -> Response:
-    base = str(request.base_url).rstrip("/") + PREFIX
+    base = base_url(request, request.app.state.settings.public_url) + PREFIX
     return render(fmt, "discovery", {
         "changeset": "2026-11-23T00:00:00+07:00",
         "contact": "Trung tâm Giám sát, điều hành đô thị thông minh (IOC)",
@@ -94,7 +96,7 @@ async def service_list(request: Request, fmt: str) -> Response:
 async def service_definition(request: Request, fmt: str) -> Response:
     category = await Category.get_or_none(code=request.path_params["code"].upper())
     if category is None:
-        raise Open311Error(404, "No such service_code.")
+        raise Open311Error(404, t("No such service_code."))
     return render(fmt, "service_definition", mapping.definition(category))
 
 
@@ -108,7 +110,7 @@ async def _as_requests(request: Request, rows: Sequence[Report], deps: Deps
     agencies = {a.id: a for a in await Agency.filter(id__in=agency_ids)} if agency_ids else {}
     photos = mapping.first_photos(await Media.filter(
         report_id__in=[r.id for r in rows], is_result=False))
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request, request.app.state.settings.public_url)
     return [mapping.request(r, categories=categories, agencies=agencies,
                             photo=photos.get(r.id), base_url=base, deps=deps) for r in rows]
 
@@ -127,7 +129,7 @@ async def request_list(request: Request, fmt: str) -> Response:
             known = dict(await Category.filter(code__in=q.service_codes).values_list("code", "id"))
             unknown = [c for c in q.service_codes if c not in known]
             if unknown:
-                raise Open311Error(400, f"Unknown service_code: {unknown[0]}.")
+                raise Open311Error(400, t("Unknown service_code: {code}.", code=unknown[0]))
             qs = qs.filter(category_id__in=list(known.values()))
         if q.statuses:
             qs = qs.filter(status__in=mapping.statuses_for(q.statuses))
@@ -146,7 +148,7 @@ async def request_one(request: Request, fmt: str) -> Response:
     number = parse_report_code(code)
     report = await visible_report(viewer, number) if number is not None else None
     if report is None or report.code != code:
-        raise Open311Error(404, "No such service request.")
+        raise Open311Error(404, t("No such service request."))
     return render(fmt, "service_requests", await _as_requests(request, [report], deps))
 
 
@@ -156,9 +158,9 @@ def _number(raw: str | None, name: str) -> float | None:
     try:
         value = float(raw)
     except ValueError:
-        raise Open311Error(400, f"{name} must be a number in degrees.") from None
+        raise Open311Error(400, t("{name} must be a number in degrees.", name=name)) from None
     if not math.isfinite(value):
-        raise Open311Error(400, f"{name} must be a number in degrees.")
+        raise Open311Error(400, t("{name} must be a number in degrees.", name=name))
     return value
 
 
@@ -166,29 +168,29 @@ async def create_request(request: Request, fmt: str) -> Response:
     deps = _deps(request)
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        raise Open311Error(400, "Send the fields form-encoded "
-                                "(application/x-www-form-urlencoded).")
+        raise Open311Error(400, t("Send the fields form-encoded "
+                                "(application/x-www-form-urlencoded)."))
     form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     viewer = await _viewer(request, fields.get("api_key"), required=True)
     if viewer.role is not Role.CITIZEN:  # issue_api_key allows no other role; a demoted account
-        raise Open311Error(403, "This api_key's account may not file reports.")
+        raise Open311Error(403, t("This api_key's account may not file reports."))
     code = (fields.get("service_code") or "").strip().upper()
     if not code:
-        raise Open311Error(400, "service_code is required.")
+        raise Open311Error(400, t("service_code is required."))
     category = await Category.get_or_none(code=code)
     if category is None:
-        raise Open311Error(400, f"Unknown service_code: {code}.")
+        raise Open311Error(400, t("Unknown service_code: {code}.", code=code))
     if fields.get("media_url"):
         # Fetching a URL from a partner's request would let anyone make the server call out.
-        raise Open311Error(400, "media_url is not accepted: attach photos through the GraphQL "
-                                "uploadMedia mutation, or leave them out.")
+        raise Open311Error(400, t("media_url is not accepted: attach photos through the GraphQL "
+                                "uploadMedia mutation, or leave them out."))
     lat, lon = _number(fields.get("lat"), "lat"), _number(fields.get("long"), "long")
     if lat is None or lon is None:
-        raise Open311Error(400, "lat and long are required: every report here has a place.")
+        raise Open311Error(400, t("lat and long are required: every report here has a place."))
     description = (fields.get("description") or "").strip()
     if not description:
-        raise Open311Error(400, "description is required.")
+        raise Open311Error(400, t("description is required."))
     await deps.throttle.hit("submitReport", str(viewer.user_id))
     token = "o311-" + secrets.token_urlsafe(16)
     report = await submission.submit_report(deps, viewer, submission.NewReport(
@@ -205,7 +207,7 @@ async def create_request(request: Request, fmt: str) -> Response:
 
 
 async def unknown(request: Request, fmt: str) -> Response:
-    raise Open311Error(404, "No such endpoint: see discovery.json.")
+    raise Open311Error(404, t("No such endpoint: see discovery.json."))
 
 
 async def token_lookup(request: Request, fmt: str) -> Response:
@@ -213,7 +215,7 @@ async def token_lookup(request: Request, fmt: str) -> Response:
     report = (await Report.filter(idempotency_key=token, channel=Channel.OPEN311).first()
               if token.startswith("o311-") and len(token) <= 64 else None)
     if report is None:
-        raise Open311Error(404, "No such token.")
+        raise Open311Error(404, t("No such token."))
     return render(fmt, "service_requests",
                   [{"service_request_id": report.code, "token": token}])
 
