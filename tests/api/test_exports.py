@@ -99,9 +99,9 @@ async def test_csv_is_for_the_ioc_with_a_bom_and_every_report(api: Api, world: W
 
 
 async def test_exports_stream_many_batches(api: Api, world: World, monkeypatch: pytest.MonkeyPatch):
-    from web.exports import routes
+    from web.exports import source
 
-    monkeypatch.setattr(routes, "BATCH", 3)
+    monkeypatch.setattr(source, "BATCH", 3)
     made = {gid("Report", (await world.report(Status.ASSIGNED, description=f"Phản ánh {i}")).id)
             for i in range(10)}
     response = await api.client.get("/export/reports.geojson")

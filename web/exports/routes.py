@@ -1,6 +1,7 @@
 """`GET /export/reports.geojson` (public reports, anyone) and `GET /export/reports.csv` (every
-report, IOC only). Both stream in keyset batches, so memory stays flat whatever the number of
-reports, and neither carries personal data (reporter, caller contact, original text)."""
+report, IOC only; `reports.xlsx` is the same as a workbook, web/exports/xlsx.py). Both stream in
+keyset batches, so memory stays flat whatever the number of reports, and neither carries
+personal data (reporter, caller contact, original text)."""
 
 from __future__ import annotations
 
@@ -14,77 +15,28 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from models.deps import Deps
-from models.errors import DomainError
-from models.orm.directory import Agency, Category
+from models.messages import t
 from models.orm.reports import report_code
-from models.queries.reports import ReportFilter, reports_for
-from models.rules.calendar import TZ
 from models.rules.lifecycle import is_overdue
-from models.rules.policy import ANONYMOUS, Viewer
+from models.rules.policy import ANONYMOUS
 from schema.relay import to_global_id
 from web.auth import viewer_of
-from web.exports.params import report_filter
+from web.exports.source import CSV_HEADER, local, names, prepare, rows
 from web.responses import error_response
-
-BATCH = 1000
-COLUMNS = ("id", "title", "description", "status", "category_id", "agency_id", "channel",
-           "latitude", "longitude", "address", "submitted_at", "due_at", "resolved_at",
-           "on_time", "extended", "reopen_count", "contested", "support_count",
-           "comment_count", "satisfaction", "duplicate_of_id")
-CSV_HEADER = ("code", "id", "title", "description", "status", "category", "agency", "channel",
-              "latitude", "longitude", "address", "submitted_at", "due_at", "resolved_at",
-              "overdue", "on_time", "extended", "reopen_count", "contested", "support_count",
-              "comment_count", "satisfaction", "duplicate_of")
-
-
-def _local(value: datetime | None) -> str | None:
-    return value.astimezone(TZ).isoformat() if value else None
-
-
-async def _rows(viewer: Viewer, f: ReportFilter, now: datetime
-                ) -> AsyncIterator[dict[str, Any]]:
-    last = 0
-    while True:
-        qs = reports_for(viewer, f, now).filter(id__gt=last).order_by("id").limit(BATCH)
-        batch = await qs.values(*COLUMNS)
-        for row in batch:
-            yield row
-        if len(batch) < BATCH:
-            return
-        last = batch[-1]["id"]
-
-
-async def _names() -> tuple[dict[int, str], dict[int, str]]:
-    categories = dict(await Category.all().values_list("id", "name"))
-    agencies = dict(await Agency.all().values_list("id", "name"))
-    return categories, agencies
-
-
-def _prepare(request: Request, viewer: Viewer) -> tuple[Deps, ReportFilter] | Response:
-    """The filter, checked: building the query raises its errors (nothing runs yet), so they
-    are answered before the first byte of the stream is sent."""
-    deps: Deps = request.app.state.deps
-    try:
-        f = report_filter(request.query_params)
-        reports_for(viewer, f, deps.now())
-    except DomainError as error:
-        return error_response(400, error.message, error.code.value, field=error.field)
-    return deps, f
 
 
 async def reports_geojson(request: Request) -> Response:
-    prepared = _prepare(request, ANONYMOUS)
+    prepared = prepare(request, ANONYMOUS)
     if isinstance(prepared, Response):
         return prepared
     deps, f = prepared
     now = deps.now()
-    categories, agencies = await _names()
+    categories, agencies = await names()
 
     async def body() -> AsyncIterator[bytes]:
         yield b'{"type":"FeatureCollection","features":['
         first = True
-        async for row in _rows(ANONYMOUS, f, now):
+        async for row in rows(ANONYMOUS, f, now):
             located = row["latitude"] is not None and row["longitude"] is not None
             feature = {
                 "type": "Feature",
@@ -108,8 +60,8 @@ def _public_properties(row: dict[str, Any], categories: dict[int, str], agencies
         "code": report_code(row["id"], row["submitted_at"]),
         "title": row["title"], "description": row["description"], "status": row["status"],
         "category": categories.get(row["category_id"]), "agency": agencies.get(row["agency_id"]),
-        "address": row["address"], "submittedAt": _local(row["submitted_at"]),
-        "dueAt": _local(row["due_at"]), "resolvedAt": _local(row["resolved_at"]),
+        "address": row["address"], "submittedAt": local(row["submitted_at"]),
+        "dueAt": local(row["due_at"]), "resolvedAt": local(row["resolved_at"]),
         "overdue": is_overdue(row["status"], row["due_at"], now), "onTime": row["on_time"],
         "extended": row["extended"], "supportCount": row["support_count"],
         "commentCount": row["comment_count"], "satisfaction": row["satisfaction"],
@@ -119,15 +71,15 @@ def _public_properties(row: dict[str, Any], categories: dict[int, str], agencies
 async def reports_csv(request: Request) -> Response:
     viewer = viewer_of(request)
     if not viewer.signed_in:
-        return error_response(401, "Sign in first.", "UNAUTHENTICATED")
+        return error_response(401, t("Sign in first."), "UNAUTHENTICATED")
     if not viewer.is_center:
-        return error_response(403, "The CSV export is for the IOC.", "FORBIDDEN")
-    prepared = _prepare(request, viewer)
+        return error_response(403, t("The CSV export is for the IOC."), "FORBIDDEN")
+    prepared = prepare(request, viewer)
     if isinstance(prepared, Response):
         return prepared
     deps, f = prepared
     now = deps.now()
-    categories, agencies = await _names()
+    categories, agencies = await names()
 
     async def body() -> AsyncIterator[bytes]:
         buffer = io.StringIO()
@@ -142,7 +94,7 @@ async def reports_csv(request: Request) -> Response:
         writer.writerow(CSV_HEADER)
         yield "\ufeff".encode() + flush()  # the BOM tells Excel the file is UTF-8
         n = 0
-        async for row in _rows(viewer, f, now):
+        async for row in rows(viewer, f, now):
             writer.writerow(_csv_line(row, categories, agencies, now))
             n += 1
             if n % 200 == 0:
@@ -174,8 +126,8 @@ def _csv_line(row: dict[str, Any], categories: dict[int, str], agencies: dict[in
         report_code(row["id"], row["submitted_at"]), to_global_id("Report", row["id"]),
         row["title"], row["description"], row["status"], categories.get(row["category_id"]),
         agencies.get(row["agency_id"]), row["channel"], row["latitude"], row["longitude"],
-        row["address"], _local(row["submitted_at"]), _local(row["due_at"]),
-        _local(row["resolved_at"]), is_overdue(row["status"], row["due_at"], now),
+        row["address"], local(row["submitted_at"]), local(row["due_at"]),
+        local(row["resolved_at"]), is_overdue(row["status"], row["due_at"], now),
         row["on_time"], row["extended"], row["reopen_count"], row["contested"],
         row["support_count"], row["comment_count"], row["satisfaction"],
         to_global_id("Report", duplicate) if duplicate else None,
