@@ -11,7 +11,8 @@ compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgres
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)  # video uploads
 command -v curl >/dev/null || missing+=(curl)  # the README upload example
-[ -x /usr/bin/chromium ] || missing+=(chromium)  # the /wall page in a real browser
+[ -x /usr/bin/chromium ] || missing+=(chromium)  # the /wall page and GraphiQL in a real browser
+command -v npm >/dev/null || missing+=(nodejs npm)  # graphql-http audit, TypeScript example
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} (Debian packages)"
     apt_install "${missing[@]}" || echo "could not install ${missing[*]}: those tests will skip (fail under CI=true)" >&2
