@@ -107,6 +107,19 @@ def _remind(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _rebuild_figures(settings: Settings, args: argparse.Namespace) -> int:
+    from models.actions.figures import rebuild
+
+    async def run() -> int:
+        await migrate(settings.database_url)
+        async with database(settings.database_url, global_fallback=False):
+            return await rebuild()
+
+    rows = asyncio.run(run())
+    print(f"daily figures rebuilt from the reports: {rows} rows")
+    return 0
+
+
 def _register_documents(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
@@ -163,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
                    ).set_defaults(func=_remind)
     sub.add_parser("schema", help="print the GraphQL schema (SDL), as in schema.graphql"
                    ).set_defaults(func=_schema)
+    sub.add_parser("rebuild-figures", help="recompute the daily aggregates behind rankings and "
+                   "stats from the reports (after a bulk import)").set_defaults(
+                       func=_rebuild_figures)
     documents = sub.add_parser(
         "register-documents", help="trust a client's GraphQL documents (PERSISTED_QUERIES="
         "trusted): an Apollo persisted query manifest or graphql-codegen's persisted documents")

@@ -21,6 +21,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from models.actions import figures
 from models.deps import Deps
 from models.enums import ExtensionStatus
 from models.errors import Conflict, Invalid, NotFound, Unauthenticated
@@ -33,7 +34,6 @@ from models.rules.policy import Viewer, can_see_report
 # What one change may carry.
 MAX_TITLE, MAX_TEXT, MAX_REASON, MAX_ADDRESS = 200, 5000, 2000, 300
 MAX_MEDIA_PER_REPORT = 6
-EVENT_ORDER_LOCK = 724202
 
 Conn = BaseDBAsyncClient
 Events = list[ReportEvent]
@@ -46,8 +46,7 @@ def require_signed_in(viewer: Viewer) -> None:
 
 
 async def write_event(conn: BaseDBAsyncClient, **fields: Any) -> ReportEvent:
-    if conn.capabilities.dialect == "postgres":
-        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [EVENT_ORDER_LOCK])
+    await figures.lock_event_order(conn)
     return await ReportEvent.create(using_db=conn, **fields)
 
 
@@ -81,6 +80,7 @@ async def record_change(
     instead of silently overwriting each other, on SQLite as on PostgreSQL."""
     values = dict(changes or {})
     from_status = report.status
+    counted = figures.share_of(report)
     if rule.target is not None:
         values["status"] = rule.target
     values["version"] = report.version + 1
@@ -92,6 +92,7 @@ async def record_change(
         raise Conflict(_("The report was changed by someone else at the same moment; reload it."))
     for name, value in values.items():
         setattr(report, name, value)
+    await figures.move(conn, counted, figures.share_of(report))
     return await write_event(
         conn,
         report_id=report.id,

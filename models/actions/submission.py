@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from models.actions import figures
 from models.actions.accounts import normalize_phone
 from models.actions.changes import (
     MAX_ADDRESS,
@@ -155,6 +156,7 @@ async def submit_report(deps: Deps, viewer: Viewer, new: NewReport) -> Report:
                 request_hash=fingerprint(new) if key is not None else None,
             )
             await attach_media(conn, viewer, report.id, new.media_ids, is_result=False)
+            await figures.move(conn, None, figures.share_of(report))
             event = await write_event(
                 conn, report_id=report.id, at=now, kind=rule.event,
                 to_status=Status.PENDING_REVIEW, actor_id=viewer.user_id, actor_role=viewer.role,

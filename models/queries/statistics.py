@@ -1,19 +1,23 @@
-"""Aggregates for rankings and public statistics, computed by the database (SQL GROUP BY),
-never by loading reports into Python."""
+"""Aggregates for rankings and public statistics, computed by the database (SQL GROUP BY) over
+the daily aggregates (models/orm/figures.py), never by loading reports into Python."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
-from models.enums import AgencyKind, Satisfaction, Status
+from models.enums import AgencyKind, Status
 from models.errors import Invalid
 from models.messages import _
 from models.orm.directory import Agency
+from models.orm.figures import COLUMNS, DailyFigures
 from models.orm.reports import Report
 from models.rules.calendar import TZ
 from models.rules.lifecycle import OPEN_STATUSES
@@ -24,6 +28,15 @@ EXCLUDED = [Status.REJECTED, Status.MERGED]
 RESOLVED = Status.RESOLVED
 
 
+def _days(qs: QuerySet[DailyFigures], period: Period) -> QuerySet[DailyFigures]:
+    # Periods start and end at local midnight, so whole local days are exactly the period.
+    if period.start is not None:
+        qs = qs.filter(day__gte=period.start.astimezone(TZ).date())
+    if period.end is not None:
+        qs = qs.filter(day__lt=period.end.astimezone(TZ).date())
+    return qs
+
+
 def _in_period(qs: QuerySet[Report], period: Period) -> QuerySet[Report]:
     if period.start is not None:
         qs = qs.filter(submitted_at__gte=period.start)
@@ -32,27 +45,43 @@ def _in_period(qs: QuerySet[Report], period: Period) -> QuerySet[Report]:
     return qs
 
 
-def _counted(now: datetime) -> dict[str, Count | Sum]:
-    # Annotation names must not shadow model fields (Tortoise then resolves `on_time=True` in a
-    # filter as the annotation, recursively): hence the n_ prefix.
-    return {
-        "n_received": Count("id"),
-        "n_resolved": Count("id", _filter=Q(status=RESOLVED)),
-        "n_on_time": Count("id", _filter=Q(status=RESOLVED, on_time=True)),
-        "n_late": Count("id", _filter=Q(status=RESOLVED, on_time=False)),
-        "n_overdue_open": Count("id", _filter=Q(status__in=list(OPEN_STATUSES), due_at__lt=now)),
-        "n_satisfied": Count("id", _filter=Q(satisfaction=Satisfaction.SATISFIED)),
-        "n_acceptable": Count("id", _filter=Q(satisfaction=Satisfaction.ACCEPTABLE)),
-        "n_unsatisfied": Count("id", _filter=Q(satisfaction=Satisfaction.UNSATISFIED)),
-        # Summed, not averaged in SQL: Tortoise converts an aggregate to its column's type,
-        # and an average of an integer column came back truncated (6.6 as 6).
-        "n_working_days": Sum("working_days", _filter=Q(status=RESOLVED)),
-    }
+# Annotation names must not shadow model fields (Tortoise then resolves a filter on the field
+# as the annotation): hence the s_ prefix.
+SUMS = {f"s_{column}": Sum(column) for column in COLUMNS}
 
 
-def _ints(row: dict[str, object]) -> dict[str, int]:
-    return {k.removeprefix("n_"): int(v or 0) for k, v in row.items()  # type: ignore[call-overload]
-            if k.startswith("n_")}
+def _tally(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """The contract's counts from rows summed per status: `received` leaves out rejected and
+    merged reports; resolved, on time, late and working days count resolved reports only;
+    ratings count every received report that has one."""
+    t = dict.fromkeys(("received", "resolved", "on_time", "late", "satisfied", "acceptable",
+                       "unsatisfied", "working_days"), 0)
+    for row in rows:
+        status = Status(row["status"])
+        if status in EXCLUDED:
+            continue
+        t["received"] += int(row["s_reports"] or 0)
+        for rating in ("satisfied", "acceptable", "unsatisfied"):
+            t[rating] += int(row[f"s_{rating}"] or 0)
+        if status is RESOLVED:
+            t["resolved"] += int(row["s_reports"] or 0)
+            for column in ("on_time", "late", "working_days"):
+                t[column] += int(row[f"s_{column}"] or 0)
+    return t
+
+
+async def _overdue_open(period: Period, now: datetime, agency_ids: list[int],
+                        category_id: int | None) -> dict[int, int]:
+    """Open past their deadline: depends on the clock, so counted live, over open reports only
+    (the index on agency, status and deadline), never over history."""
+    if not agency_ids:
+        return {}
+    qs = _in_period(Report.filter(agency_id__in=agency_ids, status__in=list(OPEN_STATUSES),
+                                  due_at__lt=now), period)
+    if category_id is not None:
+        qs = qs.filter(category_id=category_id)
+    rows = await qs.annotate(n=Count("id")).group_by("agency_id").values_list("agency_id", "n")
+    return {agency_id: int(n) for agency_id, n in rows}
 
 
 async def agency_counts(
@@ -60,20 +89,25 @@ async def agency_counts(
     category_id: int | None = None,
 ) -> list[AgencyCounts]:
     """One row per agency with reports received in the period (by submittedAt, assigned to that
-    agency now; rejected and merged reports excluded). Two queries whatever the data size."""
-    qs = _in_period(Report.filter(agency_id__isnull=False).exclude(status__in=EXCLUDED), period)
+    agency now; rejected and merged reports excluded). Three queries whatever the data size, over
+    the daily aggregates and the open reports: the cost does not grow with history."""
+    qs = _days(DailyFigures.filter(agency_id__gt=0).exclude(status__in=EXCLUDED), period)
     if kind is not None:
-        qs = qs.filter(agency__kind=kind)
+        qs = qs.filter(agency_id__in=Subquery(Agency.filter(kind=kind).values("id")))
     if category_id is not None:
         qs = qs.filter(category_id=category_id)
-    fields = _counted(now)
-    rows = await qs.annotate(**fields).group_by("agency_id").values("agency_id", *fields)
-    names = dict(
-        await Agency.filter(id__in=[r["agency_id"] for r in rows]).values_list("id", "name")
-    )
+    per_agency: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in await qs.annotate(**SUMS).group_by("agency_id", "status").values(
+            "agency_id", "status", *SUMS):
+        per_agency[row["agency_id"]].append(row)
+    tallies = {agency_id: _tally(rows) for agency_id, rows in per_agency.items()}
+    ids = [agency_id for agency_id, t in tallies.items() if t["received"]]
+    names = dict(await Agency.filter(id__in=ids).values_list("id", "name"))
+    overdue = await _overdue_open(period, now, ids, category_id)
     return [
-        AgencyCounts(agency_id=r["agency_id"], name=names[r["agency_id"]], **_ints(r))
-        for r in rows
+        AgencyCounts(agency_id=agency_id, name=names[agency_id],
+                     overdue_open=overdue.get(agency_id, 0), **tallies[agency_id])
+        for agency_id in ids
     ]
 
 
@@ -128,20 +162,24 @@ async def stats(
     agency_id: int | None = None,
 ) -> Stats:
     """The figures the province publishes. `received` leaves out rejected and merged reports,
-    like the ranking; `by_status` shows every status, those two included."""
-    every = _in_period(Report.all(), period)
+    like the ranking; `by_status` shows every status, those two included. From the daily
+    aggregates: the cost follows the period's length, not the number of reports."""
+    every = _days(DailyFigures.all(), period)
     if category_id is not None:
         every = every.filter(category_id=category_id)
     if agency_id is not None:
         every = every.filter(agency_id=agency_id)
-    fields = _counted(now)
-    row = (await every.exclude(status__in=EXCLUDED).annotate(**fields).values(*fields))[0]
-    totals = _ints(row)
-    by_status = await every.annotate(n=Count("id")).group_by("status").values_list("status", "n")
-    by_category = await (
-        every.exclude(status__in=EXCLUDED).annotate(n=Count("id")).group_by("category_id")
-        .values_list("category_id", "n")
-    )
+    # One scan: summed per status and category, everything else follows from those rows.
+    rows = await every.annotate(**SUMS).group_by("status", "category_id").values(
+        "status", "category_id", *SUMS)
+    totals = _tally(rows)
+    by_status: dict[Status, int] = defaultdict(int)
+    by_category: dict[int | None, int] = defaultdict(int)
+    for row in rows:
+        status, n = Status(row["status"]), int(row["s_reports"] or 0)
+        by_status[status] += n
+        if status not in EXCLUDED:
+            by_category[row["category_id"] or None] += n
     return Stats(
         received=totals["received"],
         processed=totals["resolved"],
@@ -151,8 +189,8 @@ async def stats(
         acceptable=totals["acceptable"],
         unsatisfied=totals["unsatisfied"],
         working_days=totals["working_days"],
-        by_status={Status(s): int(n) for s, n in by_status},
-        by_category={c: int(n) for c, n in by_category},
+        by_status={k: v for k, v in by_status.items() if v},
+        by_category={k: v for k, v in by_category.items() if v},
     )
 
 

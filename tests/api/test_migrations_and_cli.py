@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -218,3 +219,57 @@ async def test_working_days_of_reopened_reports_are_counted_from_the_reopening(
     apps = SimpleNamespace(get_model=models.__getitem__)
     await migration.from_reopening(apps, SimpleNamespace(client=ctx.db()))
     assert (await Report.get(id=report.id)).working_days == 1
+
+
+async def test_daily_figures_are_filled_by_the_migration_and_rebuilt_on_demand(
+    app: object, world: World, clock: FakeClock, api: Api
+):
+    """Migration 0010 fills the daily aggregates from reports written before it; the
+    rebuild-figures command does the same after a bulk import, and both give exactly what the
+    changes themselves kept."""
+    import importlib
+    from types import SimpleNamespace
+
+    from tortoise.context import get_current_context
+
+    from models.actions import figures
+    from models.orm.figures import DailyFigures
+
+    for status in (Status.RESOLVED, Status.ASSIGNED, Status.REJECTED, Status.PENDING_REVIEW):
+        await world.report(status)
+    kept = await figures.stored()
+    assert kept == await figures.computed()
+    assert sum(values[0] for values in kept.values()) == await Report.all().count()
+    stats = "{ stats { received processed } }"
+    before = (await api.gql(stats))["stats"]
+    assert before["received"] == 3  # the rejected report is left out
+
+    await DailyFigures.all().delete()  # as a database written before migration 0010 is
+    assert (await api.gql(stats))["stats"]["received"] == 0
+    ctx = get_current_context()
+    assert ctx is not None
+    migration = importlib.import_module("migrations.0010_daily_figures")
+    apps = SimpleNamespace(get_model={"models.Report": Report}.__getitem__)
+    await migration.fill(apps, SimpleNamespace(client=ctx.db()))
+    assert await figures.stored() == kept
+    assert (await api.gql(stats))["stats"] == before
+
+
+def test_cli_rebuild_figures(tmp_path: Path):
+    import sqlite3
+
+    path = tmp_path / "cli.sqlite3"
+    url = f"sqlite://{path}"
+    assert run_cli("seed-demo", "--reports", "30", database_url=url).returncode == 0
+    query = ("SELECT day, agency_id, category_id, status, reports, on_time, late, satisfied, "
+             "acceptable, unsatisfied, working_days FROM daily_figures WHERE reports > 0 "
+             "ORDER BY 1, 2, 3, 4")
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        kept = db.execute(query).fetchall()
+        db.execute("DELETE FROM daily_figures")
+    assert sum(row[4] for row in kept) >= 30
+    done = run_cli("rebuild-figures", database_url=url)
+    assert done.returncode == 0, done.stderr
+    assert f"{len(kept)} rows" in done.stdout
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute(query).fetchall() == kept
