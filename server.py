@@ -19,6 +19,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
 from media.service import clean_forever
+from models.actions import sessions
 from models.actions.reminders import remind_forever
 from models.db import database
 from models.orm.reports import ReportEvent
@@ -26,6 +27,7 @@ from realtime.bus import EventBus
 from realtime.cache import Cache
 from realtime.hub import Hub
 from realtime.live_figures import LiveFigures
+from realtime.session_watch import SessionWatch
 from resolvers.build import build_schema
 from web.auth import Authenticator
 from web.exports.routes import reports_csv, reports_geojson
@@ -42,7 +44,13 @@ from web.middleware.request_context import RequestContext
 from web.middleware.request_limit import RequestLimit
 from web.middleware.response_cache import ResponseCache, response_store
 from web.open311.routes import open311_mount
-from web.services import make_deps, media_service, schema_options, upload_max_bytes
+from web.services import (
+    flood_counter,
+    make_deps,
+    media_service,
+    schema_options,
+    upload_max_bytes,
+)
 from web.settings import Settings
 from web.wall.routes import trust_wall_documents, wall_routes
 
@@ -55,8 +63,7 @@ def create_app(
     settings.check()
 
     # Services: the event hub and bus, the domain's dependencies, caches emptied by events.
-    hub = Hub(poll_seconds=settings.event_poll_seconds, queue_size=settings.ws_queue_size,
-              check_seconds=settings.ws_token_recheck_seconds)
+    hub = Hub(poll_seconds=settings.event_poll_seconds, queue_size=settings.ws_queue_size)
     bus = EventBus(settings.broadcast_url, on_notice=hub.wake)
     figures = LiveFigures(min_interval=1.0)
     responses = response_store(settings.response_cache_seconds)
@@ -78,11 +85,14 @@ def create_app(
     # Any process's change, once this process's hub has read its event from the database.
     hub.on_batch += [figures.changed, changed]
     media = media_service(settings)
+    flood = flood_counter(settings, deps.throttle)
     auth = Authenticator(deps)
+    watch = SessionWatch(lambda tokens: sessions.problems(tokens, deps),
+                         settings.ws_token_recheck_seconds)
     persisted = PersistedDocuments(Mode(settings.persisted_queries))
     graphql = GraphQLApp(build_schema(schema_options(settings)), settings, deps=deps,
                          auth=auth, hub=hub, figures=figures, memo=memo, media=media,
-                         persisted=persisted)
+                         persisted=persisted, sessions=watch)
 
     # Routes: the public API (rate-limited per IP), then the rest.
     api = [
@@ -103,7 +113,7 @@ def create_app(
     ]
     middleware = [
         cors(settings.allowed_origins),
-        Middleware(RequestLimit, throttle=deps.throttle, routes=api),
+        Middleware(RequestLimit, flood=flood, routes=api),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                    upload_max_bytes=upload_max_bytes(settings)),
         Middleware(ResponseCache, cache=responses, path="/graphql", resolve=persisted.known,
@@ -120,6 +130,9 @@ def create_app(
                 trust_wall_documents(persisted)
             await hub.start()
             figures.start()
+            watch.start()
+            if flood is not None:
+                flood.start()
             await bus.connect()
             jobs = []
             if settings.reminder_interval_seconds > 0:
@@ -142,7 +155,10 @@ def create_app(
                         await job
                 await bus.disconnect()
                 await deps.throttle.close()
+                if flood is not None:
+                    await flood.stop()
                 await figures.stop()
+                await watch.stop()
                 await graphql.fanout.stop()
                 await hub.stop()
 
@@ -152,11 +168,13 @@ def create_app(
     app.state.auth = auth
     app.state.bus = bus
     app.state.hub = hub
+    app.state.sessions = watch
     app.state.figures = figures
     app.state.cache = responses
     app.state.memo = memo
     app.state.fanout = graphql.fanout
     app.state.media = media
+    app.state.flood = flood
     app.state.persisted = persisted
     return app
 

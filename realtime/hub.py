@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -24,6 +24,7 @@ from models.errors import Invalid, TooSlow
 from models.messages import _
 from models.orm.reports import Report, ReportEvent
 from realtime.channels import Channel
+from realtime.session_watch import Ending
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -41,12 +42,9 @@ class Batch:
 
 Delivery = tuple[Batch, ReportEvent]
 # Called while a live stream has been idle for a while; raises to end it (a revoked token).
-Check = Callable[[], Awaitable[None]]
-
-
 class EventSource(Protocol):
     def stream(self, channel: Channel, after: int | None,
-               check: Check | None = None) -> AsyncIterator[Delivery]: ...
+               ending: Ending | None = None) -> AsyncIterator[Delivery]: ...
 
 
 async def load_batch(events: list[ReportEvent]) -> Batch:
@@ -67,6 +65,7 @@ class Subscriber:
     start_seq: int = 0
     queue: asyncio.Queue[tuple[Batch, list[ReportEvent]] | None] = field(init=False)
     dropped: bool = False
+    error: Exception | None = None  # why the stream was ended from outside (a session ended)
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(maxsize=self.queue_size)
@@ -75,6 +74,10 @@ class Subscriber:
         while not self.queue.empty():
             self.queue.get_nowait()
         self.queue.put_nowait(None)
+
+    def end(self, error: Exception) -> None:
+        self.error = error
+        self.close()
 
     def offer(self, batch: Batch) -> bool:
         """Never blocks. False when the subscriber overflowed and must go."""
@@ -91,19 +94,93 @@ class Subscriber:
             return False
 
 
+class Subscribers:
+    """The subscribers of a process, indexed by what they listen to: a stream of one report
+    under that report, an agency's feed under that agency, the rest (walls, the IOC) together.
+    An event's batch is offered to the streams of its reports and of their agencies plus the
+    rest, so 10,000 citizens each on their own report cost nothing to events of other reports.
+    """
+
+    def __init__(self) -> None:
+        self.by_report: dict[int, set[Subscriber]] = {}
+        self.by_agency: dict[int, set[Subscriber]] = {}
+        self.everything: set[Subscriber] = set()
+        self.count = 0
+
+    def _home(self, sub: Subscriber) -> set[Subscriber]:
+        channel = sub.channel
+        if channel.report_id is not None:
+            return self.by_report.setdefault(channel.report_id, set())
+        if channel.agency_id is not None:
+            # An agency's channel admits only reports assigned to it now (Channel.admits).
+            return self.by_agency.setdefault(channel.agency_id, set())
+        return self.everything
+
+    def add(self, sub: Subscriber) -> None:
+        home = self._home(sub)
+        if sub not in home:
+            home.add(sub)
+            self.count += 1
+
+    def discard(self, sub: Subscriber) -> None:
+        channel = sub.channel
+        for index, key in ((self.by_report, channel.report_id),
+                           (self.by_agency, channel.agency_id)):
+            if key is not None and key in index:
+                if sub in index[key]:
+                    index[key].discard(sub)
+                    self.count -= 1
+                if not index[key]:
+                    del index[key]
+                return
+        if sub in self.everything:
+            self.everything.discard(sub)
+            self.count -= 1
+
+    def __contains__(self, sub: object) -> bool:
+        return isinstance(sub, Subscriber) and sub in self._home(sub)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Subscriber]:
+        yield from self.everything
+        for index in (self.by_report, self.by_agency):
+            for subs in index.values():
+                yield from subs
+
+    def clear(self) -> None:
+        self.by_report.clear()
+        self.by_agency.clear()
+        self.everything.clear()
+        self.count = 0
+
+    def entitled(self, batch: Batch) -> list[Subscriber]:
+        """Who may want something of this batch: never a scan of every subscriber."""
+        found: list[Subscriber] = list(self.everything)
+        agencies: set[int] = set()
+        for report_id in {e.report_id for e in batch.events}:
+            found.extend(self.by_report.get(report_id, ()))
+            report = batch.reports.get(report_id)
+            if report is not None and report.agency_id is not None:
+                agencies.add(report.agency_id)
+        for agency_id in agencies:
+            found.extend(self.by_agency.get(agency_id, ()))
+        return found
+
+
 class Hub:
-    def __init__(self, poll_seconds: float = 1.0, queue_size: int = 1000,
-                 check_seconds: float = 5.0) -> None:
+    def __init__(self, poll_seconds: float = 1.0, queue_size: int = 1000) -> None:
         self.poll_seconds = poll_seconds
         self.queue_size = queue_size
-        self.check_seconds = check_seconds
         self.hwm = 0
-        self.subscribers: set[Subscriber] = set()
+        self.subscribers = Subscribers()
         self.on_batch: list[Callable[[Batch], None]] = []
         self._wake = asyncio.Event()
         self._reading = asyncio.Lock()  # two catch-ups at once would dispatch twice
         self._task: asyncio.Task[None] | None = None
         self.dispatched = 0
+        self.offered = 0  # batches offered to subscribers, summed: what dispatching costs
 
     async def start(self) -> None:
         self.hwm = await newest_seq()
@@ -132,10 +209,10 @@ class Hub:
         self.subscribers.discard(sub)
 
     async def stream(self, channel: Channel, after: int | None,
-                     check: Check | None = None) -> AsyncIterator[Delivery]:
+                     ending: Ending | None = None) -> AsyncIterator[Delivery]:
         """Every event above `after` that the channel admits, exactly once and in `seq` order:
         join first, replay what was missed up to the mark, then go live. Without `after`, live
-        from now."""
+        from now. `ending` ends the stream from outside (its session ended)."""
         sub = self.register(channel)
         try:
             if after is not None:
@@ -144,31 +221,33 @@ class Hub:
                 last = max(after, sub.start_seq)
             else:
                 last = max(sub.start_seq, await newest_seq())
-            async for delivery in self.live(sub, last, check):
+            async for delivery in self.live(sub, last, ending):
                 yield delivery
         finally:
             self.unregister(sub)
 
     async def live(self, sub: Subscriber, last: int,
-                   check: Check | None) -> AsyncIterator[Delivery]:
-        """What the hub dispatches to `sub` above `last`."""
-        while True:
-            try:
-                async with asyncio.timeout(self.check_seconds if check else None):
-                    item = await sub.queue.get()
-            except TimeoutError:
-                assert check is not None
-                await check()
-                continue
-            if item is None:
-                if sub.dropped:
-                    raise TooSlow(_("Disconnected: this subscription fell too far behind."))
-                return
-            batch, events = item
-            for event in events:
-                if event.id > last:
-                    last = event.id
-                    yield batch, event
+                   ending: Ending | None) -> AsyncIterator[Delivery]:
+        """What the hub dispatches to `sub` above `last`, until `ending` ends it."""
+        if ending is not None:
+            ending.attach(sub.end)
+        try:
+            while True:
+                item = await sub.queue.get()
+                if item is None:
+                    if sub.error is not None:
+                        raise sub.error
+                    if sub.dropped:
+                        raise TooSlow(_("Disconnected: this subscription fell too far behind."))
+                    return
+                batch, events = item
+                for event in events:
+                    if event.id > last:
+                        last = event.id
+                        yield batch, event
+        finally:
+            if ending is not None:
+                ending.detach(sub.end)
 
     async def _run(self) -> None:
         while True:
@@ -194,7 +273,9 @@ class Hub:
             if not events:
                 return
             batch = await load_batch(events)
-            for sub in list(self.subscribers):
+            entitled = self.subscribers.entitled(batch)
+            self.offered += len(entitled)
+            for sub in entitled:
                 if not sub.offer(batch):
                     log.info("dropped a subscriber that stopped reading")
                     self.subscribers.discard(sub)
@@ -237,12 +318,12 @@ class LiveFeed:
         self.seq: int | None = None
 
     async def stream(self, channel: Channel, after: int | None,
-                     check: Check | None = None) -> AsyncIterator[Delivery]:
+                     ending: Ending | None = None) -> AsyncIterator[Delivery]:
         sub = self.hub.register(channel)
         try:
             if not self.started.done():
                 self.started.set_result(sub.start_seq)
-            async for batch, event in self.hub.live(sub, sub.start_seq, check):
+            async for batch, event in self.hub.live(sub, sub.start_seq, ending):
                 self.seq = event.id
                 yield batch, event
         finally:
@@ -257,7 +338,7 @@ class Replay:
         self.until = until
 
     async def stream(self, channel: Channel, after: int | None,
-                     check: Check | None = None) -> AsyncIterator[Delivery]:
+                     ending: Ending | None = None) -> AsyncIterator[Delivery]:
         if after is None:
             return
         async for delivery in replay(channel, after, self.until):

@@ -6,7 +6,6 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from models.actions import sessions
 from models.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from models.messages import _
 from models.queries.reports import BBox, visible_report
@@ -44,17 +43,19 @@ async def stream(info: Info, channel: Channel, after: str | None) -> AsyncGenera
     assert events is not None, "subscriptions need the event hub"
     cursor = _after(after)
 
-    async def still_signed_in() -> None:  # a revoked or expired token ends the stream
-        viewer = await sessions.viewer_for_token(info.context.token, info.context.deps)
-        if not viewer.signed_in:
-            raise Unauthenticated(_("Signed out: this subscription has ended."))
-
-    check = still_signed_in if info.context.token is not None else None
-    async for batch, event in events.stream(channel, cursor, check):
-        info.context.refresh_loaders(for_batch(batch))
-        report = batch.reports[event.report_id]
-        show_note = policy.can_see_event_note(channel.viewer, event.kind, report.facts)
-        yield ReportEvent.from_row(event, show_note)
+    # A session that ends (signed out, expired, replaced, disabled) ends the stream: the
+    # process's sessions are checked together (realtime/session_watch.py), not per stream.
+    token, watch = info.context.token, info.context.sessions
+    ending = watch.watch(token) if token is not None and watch is not None else None
+    try:
+        async for batch, event in events.stream(channel, cursor, ending):
+            info.context.refresh_loaders(for_batch(batch))
+            report = batch.reports[event.report_id]
+            show_note = policy.can_see_event_note(channel.viewer, event.kind, report.facts)
+            yield ReportEvent.from_row(event, show_note)
+    finally:
+        if ending is not None and token is not None and watch is not None:
+            watch.unwatch(token)
 
 
 def _signed_in(info: Info) -> policy.Viewer:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from media.service import MediaService
     from realtime.hub import EventSource
     from realtime.live_figures import LiveFigures
+    from realtime.session_watch import SessionWatch
 
 
 @dataclass
@@ -35,6 +36,8 @@ class Context:
     # The hub's replay-then-live streams; a group sharing one execution swaps in a live feed,
     # and each of its members a replay (web/graphql/transport.py).
     events: EventSource | None = None
+    # Ends a signed-in stream when its session ends.
+    sessions: SessionWatch | None = None
     figures: LiveFigures | None = None
     connection_params: dict[str, Any] | None = None
     # Rankings and statistics between events, shared by the server's requests.

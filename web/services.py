@@ -14,6 +14,7 @@ from models.deps import Deps, Publisher, utc_now
 from models.rules.calendar import vietnam
 from models.throttle import Throttle
 from resolvers.build import SchemaOptions
+from web.middleware.flood import FloodCounter
 from web.settings import Settings
 
 UPLOAD_OVERHEAD_BYTES = 1024 * 1024  # the operation, the map and multipart framing
@@ -32,6 +33,17 @@ def make_deps(settings: Settings, publish: Publisher,
         comment_interval_seconds=settings.comment_interval_seconds,
         throttle=Throttle(settings.rate_limit_storage_uri, dict(settings.rate_limits)),
     )
+
+
+def flood_counter(settings: Settings, throttle: Throttle) -> FloodCounter | None:
+    """The per-IP request limit from the same rule table (`requests_ip`), counted in memory
+    and merged through Redis when the rate limits live there; None when switched off."""
+    item = throttle.items.get("requests_ip")
+    if item is None:
+        return None
+    storage = settings.rate_limit_storage_uri
+    redis_url = storage.removeprefix("async+") if storage.startswith("async+redis") else None
+    return FloodCounter(item.amount, item.get_expiry(), redis_url)
 
 
 def media_service(settings: Settings) -> MediaService:

@@ -15,6 +15,7 @@ import enum
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -81,20 +82,48 @@ async def session_for_token(token: str, deps: Deps, now: datetime | None = None)
                                  ).select_related("user").first()
     if row is None:
         return Session(Viewer(), problem=TokenProblem.INVALID)
-    now = now or deps.now()
-    if row.revoked_at is not None:
-        return Session(Viewer(), problem=TokenProblem.REVOKED)
-    if row.expires_at <= now:
-        # A renewal's grace period ends like an expiry, but it was a replacement.
-        renewed = row.renewed_at is not None
-        return Session(Viewer(), problem=TokenProblem.REVOKED if renewed else
-                       TokenProblem.EXPIRED)
     user = row.user
-    if not user.is_active:
-        return Session(Viewer(), problem=TokenProblem.ACCOUNT_DISABLED)
+    problem = _problem(row.revoked_at, row.expires_at, row.renewed_at, user.is_active,
+                       now or deps.now())
+    if problem is not None:
+        return Session(Viewer(), problem=problem)
     viewer = Viewer(user_id=user.id, role=user.role, agency_id=user.agency_id,
                     display_name=user.display_name)
     return Session(viewer, expires_at=row.expires_at)
+
+
+def _problem(revoked_at: datetime | None, expires_at: datetime, renewed_at: datetime | None,
+             active: bool, now: datetime) -> TokenProblem | None:
+    if revoked_at is not None:
+        return TokenProblem.REVOKED
+    if expires_at <= now:
+        # A renewal's grace period ends like an expiry, but it was a replacement.
+        return TokenProblem.REVOKED if renewed_at is not None else TokenProblem.EXPIRED
+    return None if active else TokenProblem.ACCOUNT_DISABLED
+
+
+CHECKED_PER_QUERY = 1000
+
+
+async def problems(tokens: Collection[str], deps: Deps) -> dict[str, TokenProblem]:
+    """Which of these tokens are no longer good, and why: one query per thousand tokens, for
+    the live subscriptions of a whole process at once (realtime/session_watch.py)."""
+    now = deps.now()
+    hashed = {token_hash(t, deps.secret_key): t for t in tokens}
+    found: dict[str, TokenProblem | None] = {}
+    keys = list(hashed)
+    for start in range(0, len(keys), CHECKED_PER_QUERY):
+        rows = await AuthToken.filter(token_hash__in=keys[start:start + CHECKED_PER_QUERY]
+                                      ).values_list("token_hash", "revoked_at", "expires_at",
+                                                    "renewed_at", "user__is_active")
+        for digest, revoked_at, expires_at, renewed_at, active in rows:
+            found[digest] = _problem(revoked_at, expires_at, renewed_at, bool(active), now)
+    bad: dict[str, TokenProblem] = {}
+    for digest, token in hashed.items():
+        problem = found.get(digest, TokenProblem.INVALID)  # gone from the table: not ours
+        if problem is not None:
+            bad[token] = problem
+    return bad
 
 
 async def viewer_for_token(token: str | None, deps: Deps, now: datetime | None = None) -> Viewer:

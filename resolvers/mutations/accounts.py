@@ -46,8 +46,10 @@ class AccountMutation:
     ) -> payloads.LogoutPayload:
         everywhere = bool(input and input.all_sessions)
         c = info.context
-        return payloads.LogoutPayload(
-            ok=await sessions.sign_out(c.token, c.deps, all_sessions=everywhere))
+        ok = await sessions.sign_out(c.token, c.deps, all_sessions=everywhere)
+        if c.sessions is not None:  # this process's streams end now, the others' on their check
+            await c.sessions.check()
+        return payloads.LogoutPayload(ok=ok)
 
     @mutation()
     async def create_staff_account(

@@ -62,3 +62,34 @@ async def test_one_read_per_batch_whatever_the_number_of_subscribers(
     last = await ReportEvent.all().order_by("-id").first()
     assert last is not None
     assert hub.hwm == last.id
+
+
+async def test_an_event_is_offered_only_to_the_streams_entitled_to_it(
+    app: Starlette, world: World
+):
+    """10,000 citizens each on their own report and staff on their agencies' feeds: an event is
+    offered to its report's streams, its agency's feeds and the walls, not to everyone."""
+    hub: Hub = app.state.hub
+    report = await world.report(Status.ASSIGNED)  # assigned to agency A
+    await hub.catch_up()
+    others = [hub.register(channels.report_events(world.citizen.viewer, 10_000_000 + i))
+              for i in range(2000)]
+    mine = hub.register(channels.report_events(world.citizen.viewer, report.id))
+    agency_a = [hub.register(channels.agency_feed(world.staff_a.viewer)) for _ in range(3)]
+    agency_b = [hub.register(channels.agency_feed(world.staff_b.viewer)) for _ in range(300)]
+    wall = hub.register(channels.public_feed())
+    assert len(hub.subscribers) == 2000 + 1 + 3 + 300 + 1
+    offered = hub.offered
+    await participation.add_comment(world.deps, world.other_citizen.viewer, report.id, "Đúng vậy.")
+    await hub.catch_up()
+    assert hub.offered - offered == 1 + 3 + 1  # the report's stream, agency A's feeds, the wall
+    for sub in [mine, *agency_a, wall]:
+        item = sub.queue.get_nowait()
+        assert item is not None
+        assert [e.kind.value for e in item[1]] == ["COMMENTED"]
+    assert all(sub.queue.empty() for sub in [*others, *agency_b])
+    for sub in [*others, mine, *agency_a, *agency_b, wall]:
+        hub.unregister(sub)
+    assert len(hub.subscribers) == 0
+    assert not hub.subscribers.by_report
+    assert not hub.subscribers.by_agency

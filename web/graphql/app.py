@@ -29,6 +29,7 @@ from models.messages import _, language, negotiate_language, t
 from realtime.cache import Cache
 from realtime.hub import Hub, LiveFeed
 from realtime.live_figures import LiveFigures
+from realtime.session_watch import SessionWatch
 from schema.context import Context
 from web.auth import Authenticator, signed_of
 from web.graphiql.page import graphiql_page
@@ -67,7 +68,7 @@ class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, schema: strawberry.Schema, settings: Settings, *, deps: Deps,
                  auth: Authenticator, hub: Hub, figures: LiveFigures,
                  memo: Cache[Hashable, Any], media: MediaService,
-                 persisted: PersistedDocuments) -> None:
+                 persisted: PersistedDocuments, sessions: SessionWatch | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -83,6 +84,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.deps = deps
         self.auth = auth
         self.hub = hub
+        self.sessions = sessions
         self.figures = figures
         self.memo = memo
         self.media = media
@@ -243,7 +245,8 @@ class GraphQLApp(GraphQL[Context, None]):
         return Context(
             request=request, response=response, viewer=signed.viewer, deps=self.deps,
             request_id=request.scope.get("state", {}).get("request_id", ""),
-            token=signed.token, events=self.hub, figures=self.figures, memo=self.memo,
+            token=signed.token, events=self.hub, sessions=self.sessions, figures=self.figures,
+            memo=self.memo,
             media=self.media, base_url=base_url(request, self.settings.public_url),
         )
 
