@@ -23,9 +23,10 @@ from models.actions import sessions
 from models.actions.reminders import remind_forever
 from models.db import database
 from models.orm.reports import ReportEvent
+from realtime import answer_tags
 from realtime.bus import EventBus
 from realtime.cache import Cache
-from realtime.hub import Hub
+from realtime.hub import Batch, Hub
 from realtime.live_figures import LiveFigures
 from realtime.session_watch import SessionWatch
 from resolvers.build import build_schema
@@ -40,6 +41,7 @@ from web.icons import icon_routes
 from web.media import serve_media
 from web.middleware.body_limit import BodyLimit
 from web.middleware.cors import cors
+from web.middleware.refresh import Refresher
 from web.middleware.request_context import RequestContext
 from web.middleware.request_limit import RequestLimit
 from web.middleware.response_cache import ResponseCache, response_store
@@ -70,20 +72,41 @@ def create_app(
     memo: Cache[Hashable, Any] = Cache(max_age=settings.figures_cache_seconds,
                                       max_entries=256)
 
-    def changed(*_: object) -> None:
+    refresher = Refresher()
+    if settings.response_cache_tags:  # popular answers recomputed once, in the background
+        responses.on_drop = refresher.dropped
+    published_here: set[int] = set()
+
+    def changed(*_: object) -> None:  # a public change no event announces
         responses.invalidate()
         memo.invalidate()
 
+    def events_changed(events: Sequence[ReportEvent]) -> None:
+        # Only the answers these events can change (realtime/answer_tags.py).
+        tags = answer_tags.of_events(events) if settings.response_cache_tags else None
+        responses.invalidate_tags(tags)
+        if tags is None or answer_tags.FIGURES in tags:
+            memo.invalidate()
+
     async def publish(events: Sequence[ReportEvent]) -> None:
         if events:  # this process's readers see its own change at once, before the hub does
-            changed()
+            events_changed(events)
+            published_here.update(e.id for e in events)
         await bus.publish(events)
+
+    def batch_read(batch: Batch) -> None:
+        """Events from every process, once the hub read them; this process's own were
+        handled when published."""
+        news = [e for e in batch.events if e.id not in published_here]
+        published_here.difference_update(e.id for e in batch.events)
+        if news:
+            events_changed(news)
 
     # Caches are emptied by real changes only: a mutation that fails or changes nothing is
     # no lever to switch caching off for everyone.
     deps = make_deps(settings, publish, clock, changed)
     # Any process's change, once this process's hub has read its event from the database.
-    hub.on_batch += [figures.changed, changed]
+    hub.on_batch += [figures.changed, batch_read]
     media = media_service(settings)
     flood = flood_counter(settings, deps.throttle)
     auth = Authenticator(deps)
@@ -118,7 +141,7 @@ def create_app(
                    upload_max_bytes=upload_max_bytes(settings)),
         Middleware(ResponseCache, cache=responses, path="/graphql", resolve=persisted.known,
                    http_max_age=settings.response_cache_seconds,
-                   per_host=not settings.public_url),
+                   per_host=not settings.public_url, refresher=refresher),
         Middleware(RequestContext, auth=auth),
     ]
 
@@ -159,6 +182,7 @@ def create_app(
                     await flood.stop()
                 await figures.stop()
                 await watch.stop()
+                await refresher.stop()
                 await graphql.fanout.stop()
                 await hub.stop()
 
@@ -171,6 +195,7 @@ def create_app(
     app.state.sessions = watch
     app.state.figures = figures
     app.state.cache = responses
+    app.state.refresher = refresher
     app.state.memo = memo
     app.state.fanout = graphql.fanout
     app.state.media = media

@@ -2,7 +2,7 @@
 benchmark next to a baseline measured in the same run on the same machine.
 
     python -m bench [--scale 100000] [--seconds 10]
-                    [--only middleware,wall,inbox,deep,maps,figures,writes,fanout]
+                    [--only middleware,wall,inbox,deep,maps,figures,cache,writes,fanout]
                     [--subscribers 5000] [--events 20]
 
 Prints a table and writes bench/results/latest.json. Throughput comes from wrk (Debian package,
@@ -31,6 +31,7 @@ import graphql
 import httpx
 
 from bench import fanout, writes
+from bench.cache_events import bench_cache_events
 from bench.city import City, build
 from bench.middleware import bench_middleware
 from bench.process import Process
@@ -339,7 +340,7 @@ async def bench_writes(report: Report, database_url: str, redis_url: str, workdi
 
 async def main_async(args: argparse.Namespace) -> Report:
     only = set(args.only.split(",")) if args.only else {
-        "middleware", "wall", "inbox", "deep", "maps", "figures", "writes", "fanout"}
+        "middleware", "wall", "inbox", "deep", "maps", "figures", "cache", "writes", "fanout"}
     report = Report(machine={"cpus": os.cpu_count(), "python": platform.python_version(),
                              "platform": platform.platform()},
                     scale=args.scale, seconds=args.seconds)
@@ -388,6 +389,8 @@ async def main_async(args: argparse.Namespace) -> Report:
             await bench_maps(report, uncached, args.seconds)
         for server in servers:
             server.stop()  # what follows runs its own servers and needs the cores to itself
+        if "cache" in only:  # before writes: it reads the city as built
+            await bench_cache_events(report, url, redis.url, workdir, city)
         if "writes" in only:  # last but one: it adds reports to the city
             await bench_writes(report, url, redis.url, workdir, city, args.seconds)
         if "fanout" in only:
@@ -408,7 +411,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=100_000, help="reports (up to 1,000,000)")
     parser.add_argument("--seconds", type=float, default=10, help="per throughput run")
     parser.add_argument("--only", default="",
-                        help="middleware,wall,inbox,deep,maps,figures,writes,fanout")
+                        help="middleware,wall,inbox,deep,maps,figures,cache,writes,fanout")
     parser.add_argument("--subscribers", type=int, default=5000, help="fan-out subscribers")
     parser.add_argument("--events", type=int, default=20, help="fan-out events")
     args = parser.parse_args()

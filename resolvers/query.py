@@ -34,6 +34,7 @@ from models.queries.reports import (
 )
 from models.queries.reports import ReportFilter as Filter
 from models.rules.policy import Viewer, can_see_extension_requests, can_see_report
+from realtime import answer_tags
 from resolvers.prefetch import prefetch
 from resolvers.statistics import StatisticsQuery
 from schema.accounts import ApiKey, User
@@ -76,6 +77,7 @@ async def report_connection(
     args: PageArgs,
 ) -> ReportConnection:
     ctx = info.context
+    answer_tags.tag(answer_tags.LISTS)  # which reports, in which order: events move them
     domain_filter = to_domain_filter(filter)
     check_order(order, domain_filter)
     qs = scope(ctx.viewer, domain_filter, ctx.deps.now())
@@ -121,6 +123,12 @@ async def _node(info: Info, global_id: str) -> Node | None:
     """Every lookup goes through a dataloader, so `nodes` costs one query per type, not per id."""
     type_name, pk = from_global_id(global_id)
     viewer, loaders = info.context.viewer, info.context.loaders
+    # A report's answer (null while it is not public) changes with its events; agencies and
+    # categories with no event at all; anything else is not classified.
+    if type_name == "Report":
+        answer_tags.tag(answer_tags.report(pk))
+    elif type_name not in ("Agency", "Category"):
+        answer_tags.tag(answer_tags.EVERY)
     if type_name == "Report":
         row = await loaders.report_by_id.load(pk)
         if row is None or not can_see_report(viewer, row.facts):
@@ -187,6 +195,7 @@ class CoreQuery:
             if parsed is None:
                 raise Invalid(_("Malformed report code."), field="code")
             pk = parsed
+        answer_tags.tag(answer_tags.report(pk))  # null now, shown once its events make it public
         row = await visible_report(info.context.viewer, pk)
         if row is None:
             return None

@@ -12,6 +12,7 @@ from models.errors import Invalid
 from models.messages import _
 from models.queries import statistics
 from models.rules import period, ranking
+from realtime import answer_tags
 from schema.context import Info
 from schema.declared import max_items
 from schema.enums import AgencyKind
@@ -53,6 +54,7 @@ class StatisticsQuery:
     ) -> list[AgencyRanking]:
         if not 0 <= min_received <= 1_000_000:
             raise Invalid(_("minReceived must be between 0 and 1000000."), field="minReceived")
+        answer_tags.tag(answer_tags.FIGURES)
         chosen = period.resolve(quarter, from_, to)
         category = decode_id(category_id, "Category", "categoryId") if category_id else None
         now = info.context.deps.now()
@@ -72,6 +74,7 @@ class StatisticsQuery:
         category_id: strawberry.ID | None = None,
         agency_id: strawberry.ID | None = None,
     ) -> Stats:
+        answer_tags.tag(answer_tags.FIGURES)
         chosen = period.resolve(quarter, from_, to)
         category = decode_id(category_id, "Category", "categoryId") if category_id else None
         agency = decode_id(agency_id, "Agency", "agencyId") if agency_id else None

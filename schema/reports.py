@@ -18,6 +18,7 @@ from models.queries.pagination import Page, PageArgs, encode_cursor, paginate
 from models.queries.reports import TIMELINE_PAGE, events_page
 from models.rules import policy
 from models.rules.lifecycle import is_overdue
+from realtime import answer_tags
 from schema.accounts import Person
 from schema.context import Info
 from schema.declared import max_items
@@ -124,6 +125,7 @@ class Report(Node):
 
     @classmethod
     def from_row(cls, row: ReportRow, distance: float | None = None) -> Self:
+        answer_tags.tag(answer_tags.report(row.id))  # a cached answer showing it depends on it
         return cls(id=to_global_id("Report", row.id), row=row, distance=distance)
 
     @strawberry.field(description="Metres from filter.near's point (or from the report that "
@@ -336,6 +338,7 @@ class Report(Node):
     async def similar_nearby(self, info: Info) -> list[Report] | None:
         if not policy.can_see_duplicate_hints(info.context.viewer):
             return None
+        answer_tags.tag(answer_tags.LISTS)  # other reports' events change who is nearby
         loader = info.context.loaders.similar_nearby(info.context.deps.now())
         return [Report.from_row(h.report, h.distance_m) for h in await loader.load(self.row)]
 

@@ -101,6 +101,9 @@ class Settings:
     max_body_bytes: int = env("MAX_BODY_BYTES", 1024 * 1024, int)
     # Anonymous queries; 0 turns the cache off.
     response_cache_seconds: float = env("RESPONSE_CACHE_SECONDS", 10.0, float)
+    # An event empties only the cached answers it can change, and popular ones are recomputed
+    # in the background (realtime/answer_tags.py); false: every event empties everything.
+    response_cache_tags: bool = env("RESPONSE_CACHE_TAGS", True, _bool)
     # agencyRankings and stats between events.
     figures_cache_seconds: float = env("FIGURES_CACHE_SECONDS", 60.0, float)
     # Overrides of the rate-limit table (models/throttle.py), e.g. "requests_ip=0" (off).

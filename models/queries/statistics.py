@@ -54,20 +54,20 @@ def _tally(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
     """The contract's counts from rows summed per status: `received` leaves out rejected and
     merged reports; resolved, on time, late and working days count resolved reports only;
     ratings count every received report that has one."""
-    t = dict.fromkeys(("received", "resolved", "on_time", "late", "satisfied", "acceptable",
+    counts = dict.fromkeys(("received", "resolved", "on_time", "late", "satisfied", "acceptable",
                        "unsatisfied", "working_days"), 0)
     for row in rows:
         status = Status(row["status"])
         if status in EXCLUDED:
             continue
-        t["received"] += int(row["s_reports"] or 0)
+        counts["received"] += int(row["s_reports"] or 0)
         for rating in ("satisfied", "acceptable", "unsatisfied"):
-            t[rating] += int(row[f"s_{rating}"] or 0)
+            counts[rating] += int(row[f"s_{rating}"] or 0)
         if status is RESOLVED:
-            t["resolved"] += int(row["s_reports"] or 0)
+            counts["resolved"] += int(row["s_reports"] or 0)
             for column in ("on_time", "late", "working_days"):
-                t[column] += int(row[f"s_{column}"] or 0)
-    return t
+                counts[column] += int(row[f"s_{column}"] or 0)
+    return counts
 
 
 async def _overdue_open(period: Period, now: datetime, agency_ids: list[int],
@@ -101,7 +101,7 @@ async def agency_counts(
             "agency_id", "status", *SUMS):
         per_agency[row["agency_id"]].append(row)
     tallies = {agency_id: _tally(rows) for agency_id, rows in per_agency.items()}
-    ids = [agency_id for agency_id, t in tallies.items() if t["received"]]
+    ids = [agency_id for agency_id, tally in tallies.items() if tally["received"]]
     names = dict(await Agency.filter(id__in=ids).values_list("id", "name"))
     overdue = await _overdue_open(period, now, ids, category_id)
     return [

@@ -198,6 +198,7 @@ async def test_a_mutation_that_changes_nothing_does_not_empty_the_cache(
     await app.state.hub.catch_up()
     await api.client.post("/graphql", json={"query": WALL})
     assert (await api.client.post("/graphql", json={"query": WALL})).headers["x-cache"] == "HIT"
+    changes = app.state.cache.changes
     for _ in range(3):  # failures: wrong passwords, a refused transition, supporting again
         await api.post('mutation { login(input: {phone: "0905000000", password: "sai mật '
                        'khẩu"}) { token } }')
@@ -206,9 +207,11 @@ async def test_a_mutation_that_changes_nothing_does_not_empty_the_cache(
     assert (await api.client.post("/graphql", json={"query": WALL})).headers["x-cache"] == "HIT"
     await api.post("""mutation($id: ID!) { supportReport(input: {id: $id}) { errors { code }
       } }""", {"id": gid("Report", report.id)}, world.other_citizen.token)
-    after = await api.client.post("/graphql", json={"query": WALL})  # a real change: seen
-    assert after.headers["x-cache"] == "MISS"
+    # A real change: seen on the next read (this popular answer was recomputed in the
+    # background, or is computed for this read).
+    after = await api.client.post("/graphql", json={"query": WALL})
     assert after.json()["data"]["reports"]["nodes"][0]["supportCount"] == 1
+    assert app.state.cache.changes == changes + 1
 
 
 @pytest.mark.parametrize(("mutation", "rule"), [("rateReport", "rateReport"),

@@ -83,11 +83,11 @@ async def test_a_change_elsewhere_is_visible_once_its_event_is_read(app: Starlet
     before = (await read(api))[1]["data"]["reports"]["totalCount"]
     assert (await read(api))[0] == "HIT"
     cache: Cache[bytes, bytes] = app.state.cache
-    generation = cache.generation
+    changes = cache.changes
     # As another process would: the use case directly, not through this app's HTTP layer.
     await review.assign_report(world.deps, world.ioc.viewer, report.id, world.agency_a.id)
     for _ in range(100):
-        if cache.generation != generation:
+        if cache.changes != changes:
             break
         await asyncio.sleep(0.05)
     else:

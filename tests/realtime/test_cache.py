@@ -98,3 +98,39 @@ async def test_max_age_zero_keeps_nothing_and_too_big_answers_are_not_kept():
     small.put("big", b"12345")
     small.put("fits", b"1234")
     assert (small.get("big"), small.get("fits")) == (None, b"1234")
+
+
+async def test_a_tagged_change_drops_only_what_shares_a_tag():
+    cache: Cache[str, str] = Cache(max_age=60)
+    dropped: list[list[tuple[object, int]]] = []
+    cache.on_drop = dropped.append
+    cache.put("report 1", "a", frozenset({("report", 1)}))
+    cache.put("wall", "b", frozenset({("report", 1), ("report", 2), "lists"}))
+    cache.put("figures", "c", frozenset({"figures"}))
+    cache.put("unclassified", "d")  # tagged EVERY: any change drops it
+    cache.get("wall")
+    cache.get("wall")
+    assert cache.invalidate_tags({("report", 2)}) == 2
+    assert sorted(dropped[0]) == [("unclassified", 0), ("wall", 2)]  # with how often read
+    assert cache.has("report 1")
+    assert cache.has("figures")
+    assert cache.invalidate_tags({"figures", ("report", 1)}) == 2
+    assert not cache.has("report 1")
+    assert cache.invalidate_tags(None) == 0  # everything, and nothing was left
+
+
+async def test_a_flight_is_kept_unless_a_change_it_depends_on_came_meanwhile():
+    cache: Cache[str, str] = Cache(max_age=60)
+    tags: set[object] = set()
+    concerned = cache.begin("wall", tags)
+    unconcerned = cache.begin("report 9")
+    tags.add(("report", 1))  # filled in while it runs
+    cache.invalidate_tags({("report", 1)})
+    assert await cache.shared("wall") is None  # who comes now does not wait for it
+    concerned.finish("old wall", {("report", 1), "lists"})
+    assert not cache.has("wall")
+    unconcerned.finish("report 9", {("report", 9)})
+    assert cache.has("report 9")
+    later = cache.begin("wall")
+    later.finish("new wall", {("report", 1)})
+    assert cache.get("wall") == "new wall"

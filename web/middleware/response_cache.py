@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -24,9 +24,11 @@ import graphql
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from realtime import answer_tags
 from realtime.cache import Cache
 from web.graphql.http import JSON, content_type, negotiate_media
 from web.graphql.uploads import is_multipart
+from web.middleware.refresh import Recipe, Refresher
 from web.responses import send_json
 
 # The request body this task read, with what it parsed to: GraphQLApp.parse_json uses it.
@@ -39,11 +41,22 @@ MAX_BODY_BYTES = 512 * 1024  # answers larger than this are not worth the memory
 class Operation:
     key: bytes | None  # None: not cacheable
     is_mutation: bool
+    tagged: bool = False  # every root field tags its answer by what it shows
+
+
+# Root fields whose answers are tagged by what they show (realtime/answer_tags.py); an answer
+# with any other root field is dropped by every event.
+TAGGED_ROOTS = frozenset({"reports", "report", "node", "nodes", "categories", "agencies",
+                          "agency", "agencyRankings", "stats", "me", "__typename"})
+# Answers that are worth nothing from a cache: the clock that clients set theirs by.
+UNCACHED_ROOTS = frozenset({"serverTime"})
 
 
 @lru_cache(maxsize=512)
-def _normalise(query: str, operation_name: str | None) -> tuple[str, str] | None:
-    """(printed document, operation type) or None when it does not parse or is ambiguous."""
+def _normalise(query: str, operation_name: str | None
+               ) -> tuple[str, str, frozenset[str] | None] | None:
+    """(printed document, operation type, root field names: None when not all plain fields)
+    or None when it does not parse or is ambiguous."""
     try:
         document = graphql.parse(query)
     except graphql.GraphQLError:
@@ -54,7 +67,10 @@ def _normalise(query: str, operation_name: str | None) -> tuple[str, str] | None
               if operation_name is None or (o.name and o.name.value == operation_name)]
     if len(chosen) != 1:
         return None
-    return graphql.print_ast(document), chosen[0].operation.value
+    selections = chosen[0].selection_set.selections
+    roots = (frozenset(f.name.value for f in selections if isinstance(f, graphql.FieldNode))
+             if all(isinstance(f, graphql.FieldNode) for f in selections) else None)
+    return graphql.print_ast(document), chosen[0].operation.value, roots
 
 
 def operation_type(query: str | None, operation_name: str | None) -> str | None:
@@ -63,6 +79,11 @@ def operation_type(query: str | None, operation_name: str | None) -> str | None:
         return None
     normalised = _normalise(query, operation_name)
     return normalised[1] if normalised else None
+
+
+def _collecting(operation: Operation) -> set[Hashable]:
+    """The tag set an answer fills while it is computed (answer_tags.tag)."""
+    return set() if operation.tagged else {answer_tags.EVERY}
 
 
 def persisted_hash(extensions: Any) -> str | None:
@@ -93,15 +114,15 @@ def classify(payload: Any, resolve: Callable[[str], str | None] = lambda _: None
     normalised = _normalise(query, name)
     if normalised is None:
         return Operation(None, False)
-    printed, kind = normalised
-    if kind != "query":
+    printed, kind, roots = normalised
+    if kind != "query" or (roots is not None and roots & UNCACHED_ROOTS):
         return Operation(None, kind == "mutation")
     try:
         key = orjson.dumps([printed, name, variables or {}, *audience],
                            option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return Operation(None, False)
-    return Operation(key, False)
+    return Operation(key, False, roots is not None and roots <= TAGGED_ROOTS)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -137,9 +158,13 @@ def response_store(max_age: float) -> Cache[bytes, bytes]:
 class ResponseCache:
     def __init__(self, app: ASGIApp, cache: Cache[bytes, bytes], path: str, *,
                  resolve: Callable[[str], str | None] = lambda _: None,
-                 http_max_age: float = 0, per_host: bool = True) -> None:
+                 http_max_age: float = 0, per_host: bool = True,
+                 refresher: Refresher | None = None) -> None:
         self.app = app
         self.cache = cache
+        self.refresher = refresher
+        if refresher is not None:
+            refresher.run = self._recompute
         self.path = path
         self.resolve = resolve  # a persisted query's hash -> its text, if this process knows it
         self.http_max_age = int(http_max_age)
@@ -163,7 +188,7 @@ class ResponseCache:
         key = operation.key if media is not None and not _header(scope, b"authorization") \
             else None
         if method == "GET":
-            await self._get(scope, receive, send, key, media or JSON)
+            await self._get(scope, receive, send, key, media or JSON, operation)
             return
         if key is None or not self.cache.enabled:
             await self.app(scope, receive, send)
@@ -173,7 +198,9 @@ class ResponseCache:
             await send_json(send, 200, hit, [(b"x-cache", b"HIT")],
                             content_type=content_type(media or JSON))
             return
-        flight = self.cache.begin(key)
+        tags = _collecting(operation)
+        flight = self.cache.begin(key, tags)
+        collected = answer_tags.collecting.set(tags)
         answer: bytes | None = None
         status = 0
         chunks: list[bytes] = []
@@ -195,10 +222,13 @@ class ResponseCache:
                 if not orjson.loads(body).get("errors"):
                     answer = body
         finally:
-            flight.finish(answer)
+            answer_tags.collecting.reset(collected)
+            flight.finish(answer, tags)
+        if answer is not None and self.refresher is not None:
+            self.refresher.remember(key, scope, parsed_body.get(), operation)
 
     async def _get(self, scope: Scope, receive: Receive, send: Send, key: bytes | None,
-                   media: str) -> None:
+                   media: str, operation: Operation) -> None:
         """A GET is what a CDN or a proxy may keep: an anonymous answer without errors says
         so (`Cache-Control: public, max-age` = RESPONSE_CACHE_SECONDS, an ETag, 304 for a
         client that has it), anything else `private, no-store`."""
@@ -207,7 +237,9 @@ class ResponseCache:
         if hit is not None:
             await self._public(scope, send, hit, media, [(b"x-cache", b"HIT")])
             return
-        flight = self.cache.begin(key) if caching and key else None
+        tags = _collecting(operation)
+        flight = self.cache.begin(key, tags) if caching and key else None
+        collected = answer_tags.collecting.set(tags)
         start: Message = {}
         chunks: list[bytes] = []
 
@@ -225,8 +257,11 @@ class ResponseCache:
             if key is not None and start.get("status") == 200 and not _has_errors(body):
                 answer = body
         finally:
+            answer_tags.collecting.reset(collected)
             if flight is not None:
-                flight.finish(answer)
+                flight.finish(answer, tags)
+        if answer is not None and flight is not None and self.refresher is not None:
+            self.refresher.remember(key, scope, None, operation)
         if answer is not None:
             kept = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (
                 b"content-length", b"content-type", b"cache-control")]
@@ -235,6 +270,39 @@ class ResponseCache:
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"cache-control"]
         await send({**start, "headers": [*headers, (b"cache-control", b"private, no-store")]})
         await send({"type": "http.response.body", "body": body})
+
+    async def _recompute(self, key: bytes, recipe: Recipe) -> bool:
+        """Answer a remembered request again, in the background, and keep the answer: the
+        next readers find it instead of computing it themselves. True if it was kept."""
+        if self.cache.has(key) or self.cache.computing(key):
+            return False
+        tags = _collecting(recipe.operation)
+        flight = self.cache.begin(key, tags)
+        collected = answer_tags.collecting.set(tags)
+        body = recipe.parsed[0] if recipe.parsed is not None else b""
+        if recipe.parsed is not None:
+            parsed_body.set(recipe.parsed)
+        status, chunks = 0, []
+        answer: bytes | None = None
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def keep(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        try:
+            await self.app({**recipe.scope, "state": {}}, receive, keep)
+            if status == 200 and not _has_errors(b"".join(chunks)):
+                answer = b"".join(chunks)
+        finally:
+            answer_tags.collecting.reset(collected)
+            flight.finish(answer, tags)
+        return answer is not None and self.cache.has(key)
 
     async def _public(self, scope: Scope, send: Send, body: bytes, media: str,
                       headers: list[tuple[bytes, bytes]]) -> None:
