@@ -63,7 +63,7 @@ async def public_queries(url: str) -> list[dict[str, Any]]:
     categories = [c["id"] for c in (await gql(url, "{ categories { id } }"))["categories"]][:5]
     newest = await gql(url, WALL, {"first": 6})
     bodies: list[dict[str, Any]] = [{"query": WALL, "variables": {"first": n}}
-                                    for n in (10, 20, 50)]
+                                    for n in (10, 20, 30, 50)]
     bodies += [{"query": WALL, "variables": {"first": 20, "filter": {"categoryIds": [c]}}}
                for c in categories]
     bodies += [{"query": WALL, "variables": {"first": 20, "filter": {"statuses": ["RESOLVED"]}}},
