@@ -111,7 +111,7 @@ async def write(url: str, rate: float, until: float, citizen: str, ioc: str, age
                              {"r": rng.choice(report_ids), "b": "Đồng ý, cần xử lý sớm."},
                              citizen)
             elif roll < 0.7:
-                await mutate("mutation($r: ID!) { supportReport(input: {reportId: $r}) "
+                await mutate("mutation($r: ID!) { supportReport(input: {id: $r}) "
                              "{ errors { code } } }", {"r": rng.choice(report_ids)}, citizen)
             elif roll < 0.85 or not pending:
                 data = await mutate("mutation { submitReport(input: {description: "
