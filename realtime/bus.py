@@ -21,6 +21,7 @@ from typing import Any
 from broadcaster import Broadcast
 
 from models.orm.reports import ReportEvent
+from realtime import tasks
 from realtime.events import REPORT_EVENTS, encode
 from realtime.redis_backend import LOST, RedisPubSubBackend
 
@@ -48,10 +49,7 @@ class EventBus:
         self._task = asyncio.create_task(self._listen_forever())
 
     async def disconnect(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
 
     @property
     def healthy(self) -> bool:

@@ -23,6 +23,7 @@ from typing import Protocol
 from models.errors import Invalid, TooSlow
 from models.messages import _
 from models.orm.reports import Report, ReportEvent
+from realtime import tasks
 from realtime.channels import Channel
 from realtime.session_watch import Ending
 
@@ -187,10 +188,7 @@ class Hub:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
         for sub in list(self.subscribers):
             sub.close()
         self.subscribers.clear()

@@ -5,10 +5,11 @@ latest value (a slow reader skips stale figures instead of queueing them)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any
+
+from realtime import tasks
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,7 @@ class LiveFigures:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
 
     def changed(self, *_: object) -> None:
         self._dirty.set()

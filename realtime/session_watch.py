@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from models.actions.sessions import TokenProblem
 from models.errors import Unauthenticated
 from models.messages import _
+from realtime import tasks
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +112,5 @@ class SessionWatch:
             self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None

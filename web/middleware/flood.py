@@ -15,7 +15,6 @@ within about a second; if Redis is unreachable each process keeps counting on it
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -23,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+
+from realtime import tasks
 
 log = logging.getLogger(__name__)
 
@@ -122,11 +123,8 @@ class FloodCounter:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None

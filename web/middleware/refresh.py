@@ -12,7 +12,6 @@ meanwhile wait for that computation (the cache's single flight) instead of start
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -20,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import Scope
+
+from realtime import tasks
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,4 @@ class Refresher:
     async def stop(self) -> None:
         self._stopped = True
         self.pending.clear()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
