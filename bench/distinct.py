@@ -119,7 +119,7 @@ class Outcome:
     mutation_p99_ms: float
 
 
-async def run(servers: list[Process], citizens: list[tuple[int, int, int]],
+async def run(database_url: str, servers: list[Process], citizens: list[tuple[int, int, int]],
               staff: list[tuple[int, int]], tokens: dict[int, str], walls: int, rate: float,
               seconds: float, commenter: str) -> Outcome:
     tally = fanout.Tally()
@@ -150,6 +150,7 @@ async def run(servers: list[Process], citizens: list[tuple[int, int, int]],
     rng = random.Random(11)
     made: Counter[int] = Counter()
     mutation_ms: list[float] = []
+    sent: list[float] = []
     cpu = sum(cpu_seconds(p) for p in pids)
     async with httpx.AsyncClient(base_url=servers[0].http, timeout=60) as http:
         started = time.perf_counter()
@@ -158,12 +159,13 @@ async def run(servers: list[Process], citizens: list[tuple[int, int, int]],
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
             next_at += 1 / rate
             _user, report, _agency = rng.choice(citizens)
-            sent = time.perf_counter()
+            asked = time.perf_counter()
+            sent.append(time.time())  # the clock the client stamps arrivals with
             response = await http.post("/graphql", headers={
                 "Authorization": f"Bearer {commenter}"}, json={
                 "query": COMMENT, "variables": {"id": gid("Report", report),
-                                                "b": f"Ý kiến {len(mutation_ms)}"}})
-            mutation_ms.append((time.perf_counter() - sent) * 1000)
+                                                "b": f"Ý kiến đo {len(mutation_ms)}"}})
+            mutation_ms.append((time.perf_counter() - asked) * 1000)
             body = response.json()
             if body.get("errors") or body["data"]["addComment"]["errors"]:
                 raise RuntimeError(f"could not comment: {body}")
@@ -185,7 +187,19 @@ async def run(servers: list[Process], citizens: list[tuple[int, int, int]],
         want = (made[sub.key] if sub.kind == "citizen" else per_agency[sub.key]
                 if sub.kind == "staff" else events)
         missing += max(0, want - len(set(seqs)))
-    values, delivered, _size = fanout.latencies([s.client for s in subscribers])
+    # Which event is which comment: its body carries the number of the request that made it.
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT e.id, c.body FROM report_event e JOIN comment c ON c.id = e.comment_id "
+            "WHERE e.kind = 'COMMENTED' AND c.body LIKE 'Ý kiến đo %'")
+    finally:
+        await conn.close()
+    sent_of = {row["id"]: sent[int(row["body"].rsplit(" ", 1)[1])] for row in rows}
+    values = [(got - sent_of[int(m.group(1))]) * 1000 for sub in subscribers
+              for got, raw in sub.client.frames
+              if (m := SEQ.search(raw)) is not None and int(m.group(1)) in sent_of]
+    delivered = len(values)
     await asyncio.gather(*(s.client.close() for s in subscribers))
     return Outcome(len(subscribers), events, delivered, expected, missing, duplicated,
                    percentile(values, 99), spent / max(1, delivered) * 1e6, idle_cores,
@@ -202,7 +216,8 @@ async def bench_distinct(report: Report, database_url: str, redis_url: str, work
     try:
         await asyncio.gather(*(s.ready() for s in servers))
         commenter = await login(servers[0].http, city.citizen_phone)
-        ours = await run(servers, mine, workers, tokens, walls, rate, seconds, commenter)
+        ours = await run(database_url, servers, mine, workers, tokens, walls, rate, seconds,
+                         commenter)
     finally:
         for server in servers:
             server.stop()

@@ -258,13 +258,15 @@ class Workload:
                     await asyncio.sleep(min(pause, max(0.0, until - time.monotonic())))
 
 
-async def expected_deliveries(database_url: str, after: int) -> tuple[set[int], set[int], int]:
+async def expected_deliveries(database_url: str, after: int
+                              ) -> tuple[set[int], set[int], int, dict[int, float]]:
     """What each kind of subscriber is entitled to, decided from the database after the run:
-    public steps of reports that are public, and the IOC's kinds of every report."""
+    public steps of reports that are public, and the IOC's kinds of every report; and when
+    each event happened, to the microsecond (the API gives `at` to the second)."""
     conn = await asyncpg.connect(database_url)
     try:
         rows = await conn.fetch(
-            """SELECT e.id, e.kind, e.to_status, r.status FROM report_event e
+            """SELECT e.id, e.kind, e.to_status, e.at, r.status FROM report_event e
                JOIN report r ON r.id = e.report_id WHERE e.id > $1""", after)
     finally:
         await conn.close()
@@ -272,7 +274,7 @@ async def expected_deliveries(database_url: str, after: int) -> tuple[set[int], 
     public = {r["id"] for r in rows if r["status"] in public_statuses
               and (r["to_status"] is None or r["to_status"] in public_statuses)}
     ioc = {r["id"] for r in rows if r["kind"] in {k.value for k in IOC_KINDS}}
-    return public, ioc, len(rows)
+    return public, ioc, len(rows), {r["id"]: r["at"].timestamp() for r in rows}
 
 
 async def max_event_id(database_url: str) -> int:
@@ -321,7 +323,7 @@ async def run(database_url: str, broadcast_url: str, workdir: Path, config: Conf
             *(workload.reader(n, until) for n in range(config.readers)),
             *(workload.writer(n, until) for n in range(config.writers)),
         )
-        public, ioc, committed = await expected_deliveries(database_url, start_seq)
+        public, ioc, committed, at_of = await expected_deliveries(database_url, start_seq)
         deadline = time.monotonic() + config.drain_seconds
         while time.monotonic() < deadline:
             if all({seq for seq, _, _ in s.received} >= (public if s.feed == "public" else ioc)
@@ -344,7 +346,8 @@ async def run(database_url: str, broadcast_url: str, workdir: Path, config: Conf
             result.duplicates += len(seqs) - len(got)
             result.unexpected += len(got - expected)
             result.dropped_connections += sub.close_code is not None
-            latencies += [(received - at) * 1000 for _, at, received in sub.received]
+            latencies += [(received - at_of[seq]) * 1000 for seq, _, received in sub.received
+                          if seq in at_of]
         result.requests = sum(workload.statuses.values())
         result.statuses = {str(k): v for k, v in sorted(workload.statuses.items())}
         result.server_errors = sum(v for k, v in workload.statuses.items() if k >= 500)
