@@ -180,6 +180,7 @@ class Hub:
         self._wake = asyncio.Event()
         self._reading = asyncio.Lock()  # two catch-ups at once would dispatch twice
         self._task: asyncio.Task[None] | None = None
+        self._newest: asyncio.Future[int] | None = None
         self.dispatched = 0
         self.offered = 0  # batches offered to subscribers, summed: what dispatching costs
 
@@ -195,6 +196,15 @@ class Hub:
 
     def wake(self) -> None:
         self._wake.set()
+
+    async def newest(self) -> int:
+        """The newest committed `seq`, one query for everyone who asks meanwhile: thousands
+        of subscribers reconnecting at once (a restart) would otherwise query it once each.
+        A shared answer can only be a little older than a query of one's own, so a subscriber
+        may see one event from the moment it joined as news, and never misses one."""
+        if self._newest is None or self._newest.done():
+            self._newest = asyncio.ensure_future(newest_seq())
+        return await asyncio.shield(self._newest)
 
     def register(self, channel: Channel) -> Subscriber:
         """Synchronous on purpose: the subscriber gets every event above `start_seq`, and
@@ -218,7 +228,7 @@ class Hub:
                     yield delivery
                 last = max(after, sub.start_seq)
             else:
-                last = max(sub.start_seq, await newest_seq())
+                last = max(sub.start_seq, await self.newest())
             async for delivery in self.live(sub, last, ending):
                 yield delivery
         finally:

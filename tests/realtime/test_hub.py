@@ -93,3 +93,22 @@ async def test_an_event_is_offered_only_to_the_streams_entitled_to_it(
     assert len(hub.subscribers) == 0
     assert not hub.subscribers.by_report
     assert not hub.subscribers.by_agency
+
+
+async def test_subscribers_joining_together_ask_for_the_newest_seq_once(
+    app: Starlette, world: World
+):
+    """A restart reconnects thousands of subscribers at once: one query answers them all."""
+    import asyncio
+
+    hub: Hub = app.state.hub
+    await world.report(Status.ASSIGNED)
+    newest = await ReportEvent.all().order_by("-id").first()
+    assert newest is not None
+    with count_queries() as statements:
+        answers = await asyncio.gather(*(hub.newest() for _ in range(50)))
+    assert answers == [newest.id] * 50
+    assert len(statements) == 1, statements
+    await participation.support_report(world.deps, world.other_citizen.viewer,
+                                       newest.report_id)
+    assert await hub.newest() > newest.id  # a later question gets a later answer

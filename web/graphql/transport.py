@@ -34,7 +34,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from models.messages import language, t
-from realtime.hub import Hub, Replay, newest_seq
+from realtime.hub import Hub, Replay
 from schema.context import Context
 from web.graphql.fanout import FanOut, Group, encode
 from web.graphql.http import RequestRefused
@@ -162,7 +162,7 @@ class SharingTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
                 if isinstance(plan.after, str) and plan.after.isdigit():
                     member.mark = max(member.mark, int(plan.after))
             else:
-                member.mark = max(member.mark, await newest_seq())
+                member.mark = max(member.mark, await view.hub.newest())
             await self._relay(operation, member)
         finally:
             group.leave(member)
