@@ -20,9 +20,7 @@ from models.orm.reports import report_code
 from models.rules.lifecycle import is_overdue
 from models.rules.policy import ANONYMOUS
 from schema.relay import to_global_id
-from web.auth import viewer_of
-from web.exports.source import CSV_HEADER, local, names, prepare, rows
-from web.responses import error_response
+from web.exports.source import CSV_HEADER, ioc_export, line, local, names, prepare, rows
 
 
 async def reports_geojson(request: Request) -> Response:
@@ -69,17 +67,9 @@ def _public_properties(row: dict[str, Any], categories: dict[int, str], agencies
 
 
 async def reports_csv(request: Request) -> Response:
-    viewer = viewer_of(request)
-    if not viewer.signed_in:
-        return error_response(401, t("Sign in first."), "UNAUTHENTICATED")
-    if not viewer.is_center:
-        return error_response(403, t("The CSV export is for the IOC."), "FORBIDDEN")
-    prepared = prepare(request, viewer)
-    if isinstance(prepared, Response):
-        return prepared
-    deps, f = prepared
-    now = deps.now()
-    categories, agencies = await names()
+    export = await ioc_export(request, t("The CSV export is for the IOC."))
+    if isinstance(export, Response):
+        return export
 
     async def body() -> AsyncIterator[bytes]:
         buffer = io.StringIO()
@@ -94,8 +84,9 @@ async def reports_csv(request: Request) -> Response:
         writer.writerow(CSV_HEADER)
         yield "\ufeff".encode() + flush()  # the BOM tells Excel the file is UTF-8
         n = 0
-        async for row in rows(viewer, f, now):
-            writer.writerow(_csv_line(row, categories, agencies, now))
+        async for row in rows(export.viewer, export.filter, export.now):
+            writer.writerow([cell(v) for v in line(row, export.categories, export.agencies,
+                                                   export.now, local)])
             n += 1
             if n % 200 == 0:
                 yield flush()
@@ -117,18 +108,3 @@ def cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
-
-
-def _csv_line(row: dict[str, Any], categories: dict[int, str], agencies: dict[int, str],
-              now: datetime) -> list[Any]:
-    duplicate = row["duplicate_of_id"]
-    return [cell(v) for v in (
-        report_code(row["id"], row["submitted_at"]), to_global_id("Report", row["id"]),
-        row["title"], row["description"], row["status"], categories.get(row["category_id"]),
-        agencies.get(row["agency_id"]), row["channel"], row["latitude"], row["longitude"],
-        row["address"], local(row["submitted_at"]), local(row["due_at"]),
-        local(row["resolved_at"]), is_overdue(row["status"], row["due_at"], now),
-        row["on_time"], row["extended"], row["reopen_count"], row["contested"],
-        row["support_count"], row["comment_count"], row["satisfaction"],
-        to_global_id("Report", duplicate) if duplicate else None,
-    )]

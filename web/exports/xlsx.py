@@ -12,7 +12,6 @@ the event loop stays free) to a temporary file that is streamed back, then delet
 from __future__ import annotations
 
 import asyncio
-import enum
 import os
 import tempfile
 from datetime import datetime
@@ -27,13 +26,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from models.messages import t
-from models.orm.reports import report_code
 from models.rules.calendar import TZ
-from models.rules.lifecycle import is_overdue
-from schema.relay import to_global_id
-from web.auth import viewer_of
-from web.exports.source import CSV_HEADER, names, prepare, rows
-from web.responses import error_response
+from web.exports.source import CSV_HEADER, ioc_export, line, rows
 
 DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,10 +36,6 @@ MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _local(value: datetime | None) -> datetime | None:
     # Excel has no time zones: the wall-clock time in Huế, as the IOC reads it.
     return value.astimezone(TZ).replace(tzinfo=None) if value else None
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
 
 
 def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Cell:
@@ -57,34 +47,10 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any) -> Cell:
     return cell
 
 
-def _line(sheet: WriteOnlyWorksheet, row: dict[str, Any], categories: dict[int, str],
-          agencies: dict[int, str], now: datetime) -> list[Cell]:
-    duplicate = row["duplicate_of_id"]
-    return [_cell(sheet, v) for v in (
-        report_code(row["id"], row["submitted_at"]), to_global_id("Report", row["id"]),
-        row["title"], row["description"], _plain(row["status"]), categories.get(
-            row["category_id"]), agencies.get(row["agency_id"]), _plain(row["channel"]),
-        row["latitude"], row["longitude"], row["address"], _local(row["submitted_at"]),
-        _local(row["due_at"]), _local(row["resolved_at"]),
-        is_overdue(row["status"], row["due_at"], now), row["on_time"], row["extended"],
-        row["reopen_count"], row["contested"], row["support_count"], row["comment_count"],
-        _plain(row["satisfaction"]),
-        to_global_id("Report", duplicate) if duplicate else None,
-    )]
-
-
 async def reports_xlsx(request: Request) -> Response:
-    viewer = viewer_of(request)
-    if not viewer.signed_in:
-        return error_response(401, t("Sign in first."), "UNAUTHENTICATED")
-    if not viewer.is_center:
-        return error_response(403, t("The spreadsheet export is for the IOC."), "FORBIDDEN")
-    prepared = prepare(request, viewer)
-    if isinstance(prepared, Response):
-        return prepared
-    deps, f = prepared
-    now = deps.now()
-    categories, agencies = await names()
+    export = await ioc_export(request, t("The spreadsheet export is for the IOC."))
+    if isinstance(export, Response):
+        return export
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Phản ánh")
     header = [WriteOnlyCell(sheet, value=name) for name in CSV_HEADER]
@@ -95,9 +61,10 @@ async def reports_xlsx(request: Request) -> Response:
 
     def write(lines: list[dict[str, Any]]) -> None:
         for row in lines:
-            sheet.append(_line(sheet, row, categories, agencies, now))
+            sheet.append([_cell(sheet, v) for v in line(
+                row, export.categories, export.agencies, export.now, _local)])
 
-    async for row in rows(viewer, f, now):
+    async for row in rows(export.viewer, export.filter, export.now):
         batch.append(row)
         if len(batch) >= 500:
             await asyncio.to_thread(write, batch)
