@@ -197,6 +197,7 @@ def create_app(
     app.state.cache = responses
     app.state.refresher = refresher
     app.state.memo = memo
+    app.state.schema = graphql.schema
     app.state.fanout = graphql.fanout
     app.state.media = media
     app.state.flood = flood

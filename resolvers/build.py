@@ -37,6 +37,7 @@ class SchemaOptions:
     max_nodes: int = 50_000
     max_fields: int = 20_000  # fields one operation may execute (schema/limits.py)
     max_seconds: float = 5.0  # wall-clock time one operation may take
+    compiled_lists: bool = True  # plain list selections by a compiled plan
 
 
 def build_schema(options: SchemaOptions | None = None) -> strawberry.Schema:
@@ -63,6 +64,7 @@ def build_schema(options: SchemaOptions | None = None) -> strawberry.Schema:
         subscription=Subscription,
         types=[Report, Agency, Category, User, ExtensionRequest, Media, Comment],
         extensions=extensions,
-        execution_context_class=budgeted_execution(options.max_fields, options.max_seconds),
+        execution_context_class=budgeted_execution(options.max_fields, options.max_seconds,
+                                                   options.compiled_lists),
         scalar_overrides=SCALAR_OVERRIDES,
     )

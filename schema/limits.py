@@ -43,6 +43,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from models.messages import t
 from models.queries.pagination import DEFAULT_PAGE, MAX_PAGE
+from schema.compiled_lists import PLANS, Fallback, Run
 from schema.declared import MAX_ITEMS, SIZED_BY, declared
 
 # A plain list that declares no maximum (a test keeps there from being any) counts as this many.
@@ -184,6 +185,7 @@ class BudgetedExecution(StrawberryGraphQLCoreExecutionContext):
 
     max_fields = 20_000
     max_seconds = 5.0
+    compiled = True  # lists with plain selections complete by a plan (schema/compiled_lists.py)
     STRETCH = 1_000  # fields, about 8 ms here
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -227,10 +229,54 @@ class BudgetedExecution(StrawberryGraphQLCoreExecutionContext):
     def complete_list_value(self, return_type: Any, field_details_list: Any, info: Any,
                             path: Any, result: Any, position_context: Any) -> Any:
         if self._since_turn < self.STRETCH or not isinstance(result, list | tuple):
-            return super().complete_list_value(return_type, field_details_list, info, path,
-                                               result, position_context)
+            return self._complete_list(return_type, field_details_list, info, path, result,
+                                       position_context)
         return self._in_a_later_turn(return_type, field_details_list, info, path, result,
                                      position_context)
+
+    def _complete_list(self, return_type: Any, field_details_list: Any, info: Any, path: Any,
+                       result: Any, position_context: Any) -> Any:
+        how = None
+        if self.compiled and isinstance(result, list | tuple):
+            how = PLANS.for_list(return_type.of_type, [d.node for d in field_details_list])
+        if how is None:
+            return super().complete_list_value(return_type, field_details_list, info, path,
+                                               result, position_context)
+        # The plan holds the event loop like any synchronous stretch: at most a few times a
+        # stretch (its fields cost a fifth of ordinary ones), and never past max_fields.
+        run = Run(self.context_value, min(self.max_fields - self._fields, 5 * self.STRETCH))
+        try:
+            completed = run.items(how, result)
+        except Fallback:
+            run.abandon()
+            PLANS.fell_back += 1
+            return super().complete_list_value(return_type, field_details_list, info, path,
+                                               result, position_context)
+        if run.pending:
+            return self._settled(run, completed, return_type, field_details_list, info, path,
+                                 result, position_context)
+        self._count(run.counted)
+        PLANS.completed += 1
+        return completed
+
+    async def _settled(self, run: Run, completed: list[Any], return_type: Any,
+                       field_details_list: Any, info: Any, path: Any, result: Any,
+                       position_context: Any) -> Any:
+        try:
+            await run.settle()
+        except Fallback:
+            run.abandon()
+            PLANS.fell_back += 1
+            ordinary = super().complete_list_value(return_type, field_details_list, info, path,
+                                                   result, position_context)
+            return await ordinary if self.is_awaitable(ordinary) else ordinary
+        self._count(run.counted)
+        PLANS.completed += 1
+        return completed
+
+    def _count(self, fields: int) -> None:
+        self._fields += fields
+        self._since_turn += fields
 
     async def _in_a_later_turn(self, *args: Any) -> Any:
         loop = asyncio.get_running_loop()
@@ -240,17 +286,18 @@ class BudgetedExecution(StrawberryGraphQLCoreExecutionContext):
         async with turns:  # one turn at a time, whichever operation it belongs to
             await asyncio.sleep(0)  # the event loop serves everyone else first
             self._since_turn = 0
-            completed = super().complete_list_value(*args)
+            completed = self._complete_list(*args)
         if self.is_awaitable(completed):
             completed = await completed
         return completed
 
 
-def budgeted_execution(max_fields: int, max_seconds: float) -> type[BudgetedExecution]:
+def budgeted_execution(max_fields: int, max_seconds: float,
+                       compiled: bool = True) -> type[BudgetedExecution]:
     class Budget(BudgetedExecution):
         pass
 
-    Budget.max_fields, Budget.max_seconds = max_fields, max_seconds
+    Budget.max_fields, Budget.max_seconds, Budget.compiled = max_fields, max_seconds, compiled
     return Budget
 
 

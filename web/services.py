@@ -68,5 +68,5 @@ def schema_options(settings: Settings) -> SchemaOptions:
         introspection=settings.introspection, max_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases, max_tokens=settings.max_tokens,
         max_nodes=settings.max_query_nodes, max_fields=settings.max_operation_fields,
-        max_seconds=settings.max_operation_seconds,
+        max_seconds=settings.max_operation_seconds, compiled_lists=settings.compiled_lists,
     )

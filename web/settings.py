@@ -98,6 +98,9 @@ class Settings:
     max_operation_fields: int = env("MAX_OPERATION_FIELDS", 20_000, int)
     max_operation_seconds: float = env("MAX_OPERATION_SECONDS", 5.0, float)
     max_response_bytes: int = env("MAX_RESPONSE_BYTES", 4 * 1024 * 1024, int)
+    # Lists whose selection is plain complete by a compiled plan (schema/compiled_lists.py);
+    # false: every field the ordinary graphql-core way (for comparison).
+    compiled_lists: bool = env("COMPILED_LISTS", True, _bool)
     max_body_bytes: int = env("MAX_BODY_BYTES", 1024 * 1024, int)
     # Anonymous queries; 0 turns the cache off.
     response_cache_seconds: float = env("RESPONSE_CACHE_SECONDS", 10.0, float)
