@@ -38,9 +38,28 @@ def _utc_on_sqlite() -> None:
 _utc_on_sqlite()
 
 
+async def _session_kept(_connection: Any) -> None:
+    """asyncpg's reset on every release to the pool, minus the round trip: by default it also
+    sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`, one more
+    statement per query. The pool still rolls back an open transaction and drops listeners
+    (Connection._reset); nothing here leaves anything else on a session: advisory locks are
+    per transaction (the migration's own is released explicitly), and nothing LISTENs, SETs
+    or DECLAREs outside a transaction."""
+
+
+def _connection(database_url: str) -> str | dict[str, Any]:
+    if not database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+        return database_url
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    expanded: dict[str, Any] = expand_db_url(database_url)
+    expanded["credentials"]["reset"] = _session_kept
+    return expanded
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": _connection(database_url)},
         "apps": {
             APP: {
                 "models": MODEL_MODULES,
