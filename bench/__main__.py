@@ -102,7 +102,7 @@ async def plain_rows(url: str, document: str, field_name: str, token: str) -> li
 
 
 async def bench_wall(report: Report, cached: Process, uncached: Process, baseline: Uvicorn,
-                     seconds: float) -> None:
+                     seconds: float, ordinary: Process | None) -> None:
     body = {"query": WALL, "variables": {"first": 50}}
     await gql(cached.http, WALL, {"first": 50})  # warm
     base = wrk(baseline.ready_url, body, seconds, 32)
@@ -118,9 +118,17 @@ async def bench_wall(report: Report, cached: Process, uncached: Process, baselin
     report.add(Figure("wall: reports(first: 50), cache off", raw.rps, "req/s",
                       "plain Starlette+asyncpg+orjson", base.rps))
     report.add(Figure("wall: cache off, p99 at 32 connections", raw.p99_ms, "ms"))
+    if ordinary is not None:
+        before = wrk(f"{ordinary.http}/graphql", body, seconds, 32)
+        assert before.non2xx == 0, before
+        report.add(Figure("wall: cache off, compiled lists", raw.rps, "req/s",
+                          "COMPILED_LISTS=false", before.rps))
 
 
-async def bench_signed_in(report: Report, server: Process, city: City, seconds: float) -> None:
+async def bench_signed_in(report: Report, server: Process, ordinary: Process, city: City,
+                          seconds: float) -> None:
+    """Signed-in staff lists (never cached) against graphql-core alone, and against the same
+    server with compiled lists off (COMPILED_LISTS=false: every field the ordinary way)."""
     for name, document, field_name, phone in (
         ("inbox: agencyInbox(first: 50)", INBOX, "agencyInbox", city.staff_phone),
         ("review: reviewQueue(first: 50)", REVIEW, "reviewQueue", city.ioc_phone),
@@ -128,12 +136,15 @@ async def bench_signed_in(report: Report, server: Process, city: City, seconds: 
         token = await login(server.http, phone)
         rows = await plain_rows(server.http, document, field_name, token)
         engine = graphql_core_rate(rows, document, field_name, min(seconds, 5))
-        run = wrk(f"{server.http}/graphql", {"query": document, "variables": {"first": 50}},
-                  seconds, 8, token)
-        assert run.non2xx == 0, run
+        body = {"query": document, "variables": {"first": 50}}
+        run = wrk(f"{server.http}/graphql", body, seconds, 8, token)
+        before = wrk(f"{ordinary.http}/graphql", body, seconds, 8, token)
+        assert run.non2xx == before.non2xx == 0, (run, before)
         report.add(Figure(f"{name} ({len(rows)} rows)", run.rps, "req/s",
                           "graphql-core graphql() in-process", engine, "≥ 0.7 × baseline",
                           run.rps >= 0.7 * engine))
+        report.add(Figure(f"{name}: compiled lists", run.rps, "req/s",
+                          "COMPILED_LISTS=false", before.rps))
 
 
 async def page_cursor(database_url: str, page: int) -> str | None:
@@ -401,14 +412,20 @@ async def main_async(args: argparse.Namespace) -> Report:
         uncached = Process(url, redis.url, workdir / "uncached.log",
                            RESPONSE_CACHE_SECONDS="0", **SERVER_ENV)
         servers += [cached, uncached]
+        ordinary: Process | None = None
+        if {"inbox", "wall"} & only:
+            ordinary = Process(url, redis.url, workdir / "ordinary.log", RESPONSE_CACHE_SECONDS="0",
+                               COMPILED_LISTS="false", **SERVER_ENV)
+            servers.append(ordinary)
         base_app = baseline(url, workdir / "baseline.log")
-        await asyncio.gather(cached.ready(), uncached.ready(), base_app.ready())
+        await asyncio.gather(base_app.ready(), *(s.ready() for s in servers))
         if "figures" in only:  # first: nothing has warmed PostgreSQL's caches for them yet
             await bench_figures(report, uncached, cached, url)
         if "wall" in only:
-            await bench_wall(report, cached, uncached, base_app, args.seconds)
+            await bench_wall(report, cached, uncached, base_app, args.seconds, ordinary)
         if "inbox" in only:
-            await bench_signed_in(report, uncached, city, args.seconds)
+            assert ordinary is not None
+            await bench_signed_in(report, uncached, ordinary, city, args.seconds)
         if "deep" in only:
             await bench_deep(report, uncached, url, args.seconds, city)
         if "maps" in only:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import inspect
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from tortoise.queryset import QuerySet
@@ -47,7 +48,9 @@ from schema.participation import Comment
 from schema.relay import MAX_NODES, Node, PageInfo, decode_id, decode_ids, from_global_id
 from schema.reports import ExtensionRequest, Report, ReportConnection, ReportEdge
 
-Scope = Callable[[Viewer, Filter, datetime], QuerySet[ReportRow]]
+# Which reports a list holds; a scope that must read something first is a coroutine.
+Scope = Callable[[Viewer, Filter, datetime],
+                 QuerySet[ReportRow] | Coroutine[Any, Any, QuerySet[ReportRow]]]
 
 
 def to_domain_filter(f: ReportFilter | None) -> Filter:
@@ -80,7 +83,9 @@ async def report_connection(
     answer_tags.tag(answer_tags.LISTS)  # which reports, in which order: events move them
     domain_filter = to_domain_filter(filter)
     check_order(order, domain_filter)
-    qs = scope(ctx.viewer, domain_filter, ctx.deps.now())
+    scoped = scope(ctx.viewer, domain_filter, ctx.deps.now())
+    # A QuerySet is awaitable too: only a coroutine is a scope that reads first.
+    qs: QuerySet[ReportRow] = await scoped if inspect.iscoroutine(scoped) else scoped  # type: ignore[assignment]
     page = await paginate(qs, order.value, args)
     await prefetch(info, page.items)
     near = domain_filter.near

@@ -115,6 +115,7 @@ class Report(Model):
             Index(fields=("reporter_id", "submitted_at")),
             Index(fields=("support_count", "id")),
             Index(fields=("geo_cell",)),
+            Index(fields=("contested", "status")),  # the review queue's contests
         )
 
 
