@@ -24,6 +24,7 @@ import asyncio
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from graphql import (
@@ -39,6 +40,7 @@ from graphql import (
 )
 from strawberry.types.field import StrawberryField
 
+PLAIN = frozenset({str, int, float, bool, datetime, date})
 DEFINITION = "strawberry-definition"  # where strawberry keeps a GraphQLField's StrawberryField
 CACHE_SIZE = 4096
 
@@ -232,21 +234,28 @@ class Run:
             if not how.nullable:
                 raise Fallback
             container[key] = None
+        elif how.leaf is not None and type(value) in PLAIN:  # most values: never awaitable
+            self.leaf(container, key, value, how.leaf)
         elif inspect.isawaitable(value):
             self.pending.append((container, key, value, how))
         elif how.leaf is not None:
-            coerced = how.leaf.coerce_output_value(value)
-            if coerced is None:
-                raise Fallback
-            container[key] = coerced
+            self.leaf(container, key, value, how.leaf)
         elif how.item is not None:
-            if isinstance(value, str | bytes | dict) or not isinstance(value, Iterable):
+            if type(value) not in (list, tuple) and (
+                    isinstance(value, str | bytes | dict) or not isinstance(value, Iterable)):
                 raise Fallback
             container[key] = self.items(how.item, value)
         elif how.plan is not None:
             container[key] = self.object(how.plan, value)
         else:  # __typename
             container[key] = value
+
+    @staticmethod
+    def leaf(container: Any, key: Any, value: Any, leaf: GraphQLLeafType) -> None:
+        coerced = leaf.coerce_output_value(value)
+        if coerced is None:
+            raise Fallback
+        container[key] = coerced
 
     def object(self, plan: Plan, source: Any) -> dict[str, Any]:
         is_type_of = plan.type.is_type_of
