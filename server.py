@@ -30,13 +30,14 @@ from realtime.hub import Batch, Hub
 from realtime.live_figures import LiveFigures
 from realtime.session_watch import SessionWatch
 from resolvers.build import build_schema
+from web import metrics
 from web.auth import Authenticator
 from web.exports.routes import reports_csv, reports_geojson
 from web.exports.xlsx import reports_xlsx
 from web.graphiql.routes import graphiql_mount
 from web.graphql.app import GraphQLApp
 from web.graphql.persisted import Mode, PersistedDocuments
-from web.health import healthz
+from web.health import healthz, livez, readyz
 from web.icons import icon_routes
 from web.media import serve_media
 from web.middleware.body_limit import BodyLimit
@@ -126,8 +127,13 @@ def create_app(
         Route("/export/reports.xlsx", reports_xlsx),
         open311_mount(),
     ]
+    sampler: list[metrics.Sampler] = []  # made once the app (and its state) exists
     routes = [
         Route("/healthz", healthz),
+        Route("/livez", livez),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics.endpoint(settings.metrics_token,
+                                           lambda: sampler[0] if sampler else None)),
         Route("/media/{key:path}", serve_media, methods=["GET", "HEAD"]),
         *api,
         *wall_routes(),
@@ -135,6 +141,7 @@ def create_app(
         graphiql_mount(),
     ]
     middleware = [
+        *([Middleware(metrics.Metrics)] if settings.metrics_token else []),
         cors(settings.allowed_origins),
         Middleware(RequestLimit, flood=flood, routes=api),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes,
@@ -142,7 +149,7 @@ def create_app(
         Middleware(ResponseCache, cache=responses, path="/graphql", resolve=persisted.known,
                    http_max_age=settings.response_cache_seconds,
                    per_host=not settings.public_url, refresher=refresher),
-        Middleware(RequestContext, auth=auth),
+        Middleware(RequestContext, auth=auth, own_authorization=frozenset({"/metrics"})),
     ]
 
     @contextlib.asynccontextmanager
@@ -159,8 +166,9 @@ def create_app(
             await bus.connect()
             jobs = []
             if settings.reminder_interval_seconds > 0:
-                jobs.append(asyncio.create_task(
-                    remind_forever(deps, settings.reminder_interval_seconds)))
+                jobs.append(asyncio.create_task(remind_forever(
+                    deps, settings.reminder_interval_seconds,
+                    metrics.reminder_run if settings.metrics_token else None)))
             if settings.media_cleanup_interval_seconds > 0:
                 jobs.append(asyncio.create_task(
                     clean_forever(media, deps, settings.media_cleanup_interval_seconds)))
@@ -169,9 +177,15 @@ def create_app(
             # (measured: the longest pause of the event loop under heavy queries).
             gc.collect()
             gc.freeze()
+            for each in sampler:
+                each.start()
             try:
                 yield
             finally:
+                app.state.draining = True  # /readyz: 503 from now on
+                for each in sampler:
+                    await each.stop()
+                metrics.process_ended()
                 for job in jobs:
                     job.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -187,6 +201,9 @@ def create_app(
                 await hub.stop()
 
     app = Starlette(middleware=middleware, routes=routes, lifespan=lifespan)
+    if settings.metrics_token:
+        sampler.append(metrics.Sampler(app.state, settings.metrics_sample_seconds))
+        hub.on_batch.append(metrics.delivered)
     app.state.settings = settings
     app.state.deps = deps
     app.state.auth = auth
@@ -198,6 +215,7 @@ def create_app(
     app.state.refresher = refresher
     app.state.memo = memo
     app.state.schema = graphql.schema
+    app.state.graphql = graphql
     app.state.fanout = graphql.fanout
     app.state.media = media
     app.state.flood = flood

@@ -4,6 +4,7 @@ it, and delete uploads that no report took within the allowed time."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from media.storage import Storage, new_key, thumbnail_key
 from models.actions.changes import require_signed_in
 from models.deps import Deps
 from models.enums import MediaKind
-from models.errors import Invalid
+from models.errors import DomainError, Invalid, RateLimited
 from models.messages import _
 from models.orm.reports import Media, Report
 from models.rules.policy import Viewer, can_see_media, media_is_public
@@ -86,8 +87,28 @@ class MediaService:
         self.settings = settings
         # Decoding a 40-megapixel photo takes ~150 MB and a core for a moment: a few at a time.
         self._slots = asyncio.Semaphore(workers)
+        # (kind, outcome) -> uploads, read by /metrics: kind image/video/unknown; outcome
+        # stored, refused (not a file we take), limited (rate limit) or failed.
+        self.uploads: collections.Counter[tuple[str, str]] = collections.Counter()
 
     async def upload(self, deps: Deps, viewer: Viewer, file: object) -> Media:
+        fmt = getattr(file, "format", None) if isinstance(file, Incoming) else None
+        kind = "unknown" if fmt is None else "video" if fmt.is_video else "image"
+        try:
+            media = await self._upload(deps, viewer, file)
+        except RateLimited:
+            self.uploads[kind, "limited"] += 1
+            raise
+        except DomainError:
+            self.uploads[kind, "refused"] += 1
+            raise
+        except Exception:
+            self.uploads[kind, "failed"] += 1
+            raise
+        self.uploads[kind, "stored"] += 1
+        return media
+
+    async def _upload(self, deps: Deps, viewer: Viewer, file: object) -> Media:
         require_signed_in(viewer)
         await deps.throttle.hit("uploadMedia", str(viewer.user_id))
         if not isinstance(file, Incoming):

@@ -132,6 +132,12 @@ async def migrate(database_url: str) -> None:
             await planner_statistics(conn)
 
 
+async def pending_migrations(conn: BaseDBAsyncClient) -> list[str]:
+    """The migrations of this code that the database has not applied (readiness)."""
+    plan = await MigrationExecutor(conn, tortoise_config("sqlite://:memory:")["apps"]).plan()
+    return [f"{step.migration.app_label}.{step.migration.name}" for step in plan]
+
+
 async def planner_statistics(conn: BaseDBAsyncClient) -> None:
     """SQLite plans without statistics until ANALYZE runs: it then reads the newest public
     reports through the status index and sorts every public report, where walking the

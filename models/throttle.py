@@ -8,6 +8,7 @@ refusing every request or letting every request through.
 
 from __future__ import annotations
 
+import collections
 import inspect
 import logging
 import math
@@ -66,6 +67,7 @@ class Throttle:
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.fallback = MovingWindowRateLimiter(MemoryStorage())
         self.fell_back = 0
+        self.refused: collections.Counter[str] = collections.Counter()  # by rule (/metrics)
         specs = {**RULES, **(overrides or {})}
         unknown = set(specs) - set(RULES)
         if unknown:
@@ -103,6 +105,7 @@ class Throttle:
         return Window(item.amount, int(stats.remaining), float(stats.reset_time))
 
     async def _refuse(self, rule: str, *keys: str) -> None:
+        self.refused[rule] += 1
         window = await self.window(rule, *keys)
         retry = max(1, math.ceil(window.reset_at - time.time()))
         raise RateLimited(_("Too many attempts; try again in {retry} s."),

@@ -182,6 +182,7 @@ class Hub:
         self._task: asyncio.Task[None] | None = None
         self._newest: asyncio.Future[int] | None = None
         self.dispatched = 0
+        self.dropped = 0  # subscribers that stopped reading
         self.offered = 0  # batches offered to subscribers, summed: what dispatching costs
 
     async def start(self) -> None:
@@ -286,6 +287,7 @@ class Hub:
             for sub in entitled:
                 if not sub.offer(batch):
                     log.info("dropped a subscriber that stopped reading")
+                    self.dropped += 1
                     self.subscribers.discard(sub)
             self.hwm = events[-1].id
             self.dispatched += len(events)

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,9 +34,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     asyncio.run(migrate(settings.database_url))
+    workers = args.workers or settings.workers
+    if workers > 1 and settings.metrics_token and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker writes its metrics here; a scrape of any one adds all up (web/metrics.py).
+        directory = tempfile.mkdtemp(prefix="hien-truong-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        atexit.register(shutil.rmtree, directory, True)
     uvicorn.run(
         "server:create_app", factory=True, app_dir=str(ROOT), host=args.host or settings.host,
-        port=args.port or settings.port, workers=args.workers or settings.workers,
+        port=args.port or settings.port, workers=workers,
         log_level=settings.log_level.lower(), ws_ping_interval=20, ws_ping_timeout=20,
         # Off by default: compression state costs memory on every connection, for small frames.
         ws_per_message_deflate=settings.ws_per_message_deflate,

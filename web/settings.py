@@ -56,6 +56,9 @@ class Settings:
     host: str = env("HOST", "127.0.0.1")
     port: int = env("PORT", 8000, int)
     workers: int = env("WORKERS", 1, int)
+    # /metrics (web/metrics.py) answers only `Authorization: Bearer <this>`; empty: off.
+    metrics_token: str = env("METRICS_TOKEN", "")
+    metrics_sample_seconds: float = env("METRICS_SAMPLE_SECONDS", 5.0, float)
     token_ttl_days: int = env("TOKEN_TTL_DAYS", 30, int)
     comment_interval_seconds: int = env("COMMENT_INTERVAL_SECONDS", 60, int)
     reminder_interval_seconds: int = env("REMINDER_INTERVAL_SECONDS", 300, int)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -80,13 +81,21 @@ async def raise_reminders(deps: Deps) -> ReminderRun:
     return run
 
 
-async def remind_forever(deps: Deps, interval_seconds: float) -> None:
-    """The in-process job. A failing round is logged and the next one tries again."""
+async def remind_forever(deps: Deps, interval_seconds: float,
+                         on_run: Callable[[int, int, bool], None] | None = None) -> None:
+    """The in-process job. A failing round is logged and the next one tries again. `on_run`
+    hears each round: reminders raised (deadline near, overdue) and whether it failed."""
     while True:
+        near = overdue = 0
+        failed = False
         try:
             run = await raise_reminders(deps)
+            near, overdue = run.near, run.overdue
             if run.near or run.overdue:
                 log.info("reminders raised: %d deadline near, %d overdue", run.near, run.overdue)
         except Exception:
+            failed = True
             log.exception("reminder round failed")
+        if on_run is not None:
+            on_run(near, overdue, failed)
         await asyncio.sleep(interval_seconds)

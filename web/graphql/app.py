@@ -31,6 +31,7 @@ from realtime.hub import Hub, LiveFeed
 from realtime.live_figures import LiveFigures
 from realtime.session_watch import SessionWatch
 from schema.context import Context
+from web import metrics
 from web.auth import Authenticator, signed_of
 from web.graphiql.page import graphiql_page
 from web.graphql import uploads
@@ -47,7 +48,7 @@ from web.graphql.http import (
 from web.graphql.persisted import NotPersisted, PersistedDocuments
 from web.graphql.sharing import Planner
 from web.graphql.transport import SharingTransportWS, TextWebSocketAdapter
-from web.middleware.response_cache import operation_type, parsed_body
+from web.middleware.response_cache import operation_of, parsed_body
 from web.responses import error_body
 from web.settings import Settings
 from web.urls import base_url
@@ -185,7 +186,7 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> ExecutionResult:
         """Subscriptions live on the WebSocket: over HTTP they are refused plainly (400,
         VALIDATION) rather than run halfway; mutations are not run by GET (405)."""
-        kind = operation_type(request_data.query, request_data.operation_name)
+        kind, name = operation_of(request_data.query, request_data.operation_name)
         if kind == "subscription":
             sub_response.status_code = 400
             return ExecutionResult(data=None, errors=[GraphQLError(t(
@@ -196,6 +197,9 @@ class GraphQLApp(GraphQL[Context, None]):
                                  headers={"Allow": "POST"})
         result = await super().execute_single(request, request_adapter, sub_response, context,
                                               root_value, request_data)
+        cost = ((result.extensions or {}).get("cost") or {}).get("requestedNodes")
+        metrics.record_graphql(request.scope, kind, name, result.errors,
+                               cost if isinstance(cost, int) else None)
         remember = request.state.remember
         if remember and context.executed and request_data.query:
             self.persisted.remember(remember, request_data.query)

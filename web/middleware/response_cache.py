@@ -54,9 +54,9 @@ UNCACHED_ROOTS = frozenset({"serverTime"})
 
 @lru_cache(maxsize=512)
 def _normalise(query: str, operation_name: str | None
-               ) -> tuple[str, str, frozenset[str] | None] | None:
-    """(printed document, operation type, root field names: None when not all plain fields)
-    or None when it does not parse or is ambiguous."""
+               ) -> tuple[str, str, frozenset[str] | None, str | None] | None:
+    """(printed document, operation type, root field names: None when not all plain fields,
+    the operation's own name) or None when it does not parse or is ambiguous."""
     try:
         document = graphql.parse(query)
     except graphql.GraphQLError:
@@ -70,15 +70,20 @@ def _normalise(query: str, operation_name: str | None
     selections = chosen[0].selection_set.selections
     roots = (frozenset(f.name.value for f in selections if isinstance(f, graphql.FieldNode))
              if all(isinstance(f, graphql.FieldNode) for f in selections) else None)
-    return graphql.print_ast(document), chosen[0].operation.value, roots
+    name = chosen[0].name.value if chosen[0].name else None
+    return graphql.print_ast(document), chosen[0].operation.value, roots, name
 
 
 def operation_type(query: str | None, operation_name: str | None) -> str | None:
     """query, mutation or subscription; None when the document does not say unambiguously."""
-    if not isinstance(query, str):
-        return None
-    normalised = _normalise(query, operation_name)
-    return normalised[1] if normalised else None
+    return operation_of(query, operation_name)[0]
+
+
+def operation_of(query: str | None, operation_name: str | None
+                 ) -> tuple[str | None, str | None]:
+    """(type, name) of the operation a request runs, as far as the document says."""
+    normalised = _normalise(query, operation_name) if isinstance(query, str) else None
+    return (normalised[1], normalised[3]) if normalised else (None, None)
 
 
 def _collecting(operation: Operation) -> set[Hashable]:
@@ -114,7 +119,7 @@ def classify(payload: Any, resolve: Callable[[str], str | None] = lambda _: None
     normalised = _normalise(query, name)
     if normalised is None:
         return Operation(None, False)
-    printed, kind, roots = normalised
+    printed, kind, roots, _ = normalised
     if kind != "query" or (roots is not None and roots & UNCACHED_ROOTS):
         return Operation(None, kind == "mutation")
     try:
