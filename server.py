@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,7 @@ from realtime.session_watch import SessionWatch
 from resolvers.build import build_schema
 from web import metrics
 from web.auth import Authenticator
+from web.draining import on_termination
 from web.exports.routes import reports_csv, reports_geojson
 from web.exports.xlsx import reports_xlsx
 from web.graphiql.routes import graphiql_mount
@@ -56,6 +58,8 @@ from web.services import (
 )
 from web.settings import Settings
 from web.wall.routes import trust_wall_documents, wall_routes
+
+log = logging.getLogger("hien_truong")
 
 
 def create_app(
@@ -179,10 +183,16 @@ def create_app(
             gc.freeze()
             for each in sampler:
                 each.start()
-            try:
-                yield
-            finally:
+
+            def draining() -> None:
                 app.state.draining = True  # /readyz: 503 from now on
+                log.info("stop signal: draining (readyz 503, sockets close with 1012)")
+
+            try:
+                with on_termination(draining, settings.shutdown_delay_seconds):
+                    yield
+            finally:
+                app.state.draining = True
                 for each in sampler:
                     await each.stop()
                 metrics.process_ended()

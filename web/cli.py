@@ -43,6 +43,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     uvicorn.run(
         "server:create_app", factory=True, app_dir=str(ROOT), host=args.host or settings.host,
         port=args.port or settings.port, workers=workers,
+        timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
         log_level=settings.log_level.lower(), ws_ping_interval=20, ws_ping_timeout=20,
         # Off by default: compression state costs memory on every connection, for small frames.
         ws_per_message_deflate=settings.ws_per_message_deflate,

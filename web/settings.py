@@ -56,6 +56,10 @@ class Settings:
     host: str = env("HOST", "127.0.0.1")
     port: int = env("PORT", 8000, int)
     workers: int = env("WORKERS", 1, int)
+    # On SIGTERM, requests in flight get this long to finish (web/draining.py).
+    graceful_shutdown_seconds: int = env("GRACEFUL_SHUTDOWN_SECONDS", 10, int)
+    # ... and before that, this long with /readyz at 503 while still answering everything.
+    shutdown_delay_seconds: float = env("SHUTDOWN_DELAY_SECONDS", 0.0, float)
     # /metrics (web/metrics.py) answers only `Authorization: Bearer <this>`; empty: off.
     metrics_token: str = env("METRICS_TOKEN", "")
     metrics_sample_seconds: float = env("METRICS_SAMPLE_SECONDS", 5.0, float)
