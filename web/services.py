@@ -7,8 +7,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from media.s3 import S3Storage
 from media.service import MediaService, MediaSettings
-from media.storage import LocalStorage
+from media.storage import LocalStorage, Storage
 from models.actions.changes import MAX_MEDIA_PER_REPORT
 from models.deps import Deps, Publisher, utc_now
 from models.rules.calendar import vietnam
@@ -48,7 +49,12 @@ def flood_counter(settings: Settings, throttle: Throttle) -> FloodCounter | None
 
 def media_service(settings: Settings) -> MediaService:
     root = Path(settings.media_dir)
-    return MediaService(LocalStorage(root), root / ".incoming", MediaSettings(
+    storage: Storage = LocalStorage(root)
+    if settings.media_store:
+        storage = S3Storage(settings.media_store, settings.media_s3_access_key_id,
+                            settings.media_s3_secret_access_key,
+                            settings.media_signed_url_seconds)
+    return MediaService(storage, root / ".incoming", MediaSettings(
         image_max_bytes=settings.media_image_max_bytes,
         image_max_pixels=settings.media_image_max_pixels,
         video_max_bytes=settings.media_video_max_bytes,

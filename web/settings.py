@@ -119,6 +119,13 @@ class Settings:
     # Overrides of the rate-limit table (models/throttle.py), e.g. "requests_ip=0" (off).
     rate_limits: tuple[tuple[str, str], ...] = env("RATE_LIMITS", (), _pairs)
     media_dir: str = env("MEDIA_DIR", "data/media")  # local media storage, served at /media/
+    # An S3-compatible bucket instead (media/s3.py): s3://bucket?endpoint=...&region=...
+    media_store: str = env("MEDIA_STORE", "")
+    media_s3_access_key_id: str = env("MEDIA_S3_ACCESS_KEY_ID", os.environ.get(
+        "AWS_ACCESS_KEY_ID", ""))
+    media_s3_secret_access_key: str = env("MEDIA_S3_SECRET_ACCESS_KEY", os.environ.get(
+        "AWS_SECRET_ACCESS_KEY", ""))
+    media_signed_url_seconds: int = env("MEDIA_SIGNED_URL_SECONDS", 300, int)
     media_image_max_bytes: int = env("MEDIA_IMAGE_MAX_BYTES", 10 * 1024 * 1024, int)
     media_image_max_pixels: int = env("MEDIA_IMAGE_MAX_PIXELS", 40_000_000, int)
     media_video_max_bytes: int = env("MEDIA_VIDEO_MAX_BYTES", 100 * 1024 * 1024, int)

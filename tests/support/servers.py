@@ -36,3 +36,18 @@ def start_postgres() -> Server:
 
 def start_redis(base: Path, port: int | None = None) -> Server:
     return _or_skip(lambda: servers.start_redis(base, port))
+
+
+def start_s3(base: Path) -> Server:
+    """moto's S3-compatible server (a test dependency from PyPI), on a free port."""
+    import subprocess
+    import sys
+
+    base.mkdir(parents=True, exist_ok=True)
+    port, log = servers.free_port(), base / "s3.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out, stderr=subprocess.STDOUT)
+    servers._wait_for_port(port, process, "moto's S3 server", log)
+    return Server(process, port, f"http://127.0.0.1:{port}")
