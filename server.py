@@ -49,6 +49,7 @@ from web.middleware.request_context import RequestContext
 from web.middleware.request_limit import RequestLimit
 from web.middleware.response_cache import ResponseCache, response_store
 from web.open311.routes import open311_mount
+from web.replica import ReplicaReads
 from web.services import (
     flood_counter,
     make_deps,
@@ -158,11 +159,18 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with database(settings.database_url) as db:
+        async with database(settings.database_url,
+                            replica_url=settings.database_replica_url) as db:
             app.state.db = db
             if persisted.mode is Mode.TRUSTED:
                 trust_wall_documents(persisted)
             await hub.start()
+            replica = None
+            if settings.database_replica_url:
+                replica = app.state.replica = ReplicaReads(db, hub,
+                                                           settings.replica_check_seconds)
+                await replica.start()
+                graphql.replica = replica
             figures.start()
             watch.start()
             if flood is not None:
@@ -193,6 +201,8 @@ def create_app(
                     yield
             finally:
                 app.state.draining = True
+                if replica is not None:
+                    await replica.stop()
                 for each in sampler:
                     await each.stop()
                 metrics.process_ended()

@@ -146,3 +146,37 @@ def start_redis(base: Path, port: int | None = None) -> Server:
         )
     _wait_for_port(port, process, "Redis", log)
     return Server(process, port, f"redis://127.0.0.1:{port}")
+
+
+def start_replica(primary: Server) -> Server:
+    """A hot standby streaming from `primary` (pg_basebackup -R), on its own port."""
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        need("PostgreSQL")
+    base = Path(tempfile.mkdtemp(prefix="hien-truong-replica-"))
+    data, sockets, log = base / "pgdata", base / "pgsock", base / "postgres.log"
+    sockets.mkdir(exist_ok=True)
+    cmd, user = _as_unprivileged([str(bin_dir / "pg_basebackup"), "-D", str(data), "-h",
+                                  "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-R",
+                                  "-X", "stream", "-c", "fast"])
+    if user:
+        shutil.chown(base, user)
+        shutil.chown(sockets, user)
+    subprocess.run(cmd, check=True, capture_output=True)
+    port = free_port()
+    cmd, _ = _as_unprivileged([
+        str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
+        "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "hot_standby=on",
+        "-c", "max_connections=300",
+    ])
+    with log.open("wb") as out:
+        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    _wait_for_port(port, process, "PostgreSQL replica", log)
+    for _ in range(200):
+        ready = subprocess.run([str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                               capture_output=True)
+        if ready.returncode == 0:
+            break
+        time.sleep(0.05)
+    return Server(process, port, f"postgres://postgres@127.0.0.1:{port}", cleanup=base,
+                  command=cmd, log=log, pid_file=data / "postmaster.pid")

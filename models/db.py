@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import sqlite3
 from collections.abc import AsyncIterator
@@ -57,9 +58,28 @@ def _connection(database_url: str) -> str | dict[str, Any]:
     return expanded
 
 
-def tortoise_config(database_url: str) -> dict[str, Any]:
-    return {
-        "connections": {"default": _connection(database_url)},
+PRIMARY = "default"  # name it in in_transaction(): with a replica there are two connections
+REPLICA = "replica"
+# Set (by the edge, web/replica.py) around work that may read from the replica: anonymous
+# queries. Everything else, and anything that writes, reads the primary: its own writes.
+reading_replica: contextvars.ContextVar[bool] = contextvars.ContextVar("reading_replica",
+                                                                       default=False)
+
+
+class ReplicaRouter:
+    """Tortoise's router: reads go to the replica only where `reading_replica` is set."""
+
+    def db_for_read(self, model: type) -> str | None:
+        return REPLICA if reading_replica.get() else None
+
+    def db_for_write(self, model: type) -> str | None:
+        return None
+
+
+def tortoise_config(database_url: str, replica_url: str = "") -> dict[str, Any]:
+    connections: dict[str, Any] = {"default": _connection(database_url)}
+    config: dict[str, Any] = {
+        "connections": connections,
         "apps": {
             APP: {
                 "models": MODEL_MODULES,
@@ -70,6 +90,10 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+    if replica_url:
+        connections[REPLICA] = _connection(replica_url)
+        config["routers"] = [ReplicaRouter]
+    return config
 
 
 def unavailable(error: BaseException | None) -> bool:
@@ -102,13 +126,13 @@ def _ensure_sqlite_dir(database_url: str) -> None:
 
 @contextlib.asynccontextmanager
 async def database(
-    database_url: str, *, global_fallback: bool = True
+    database_url: str, *, global_fallback: bool = True, replica_url: str = ""
 ) -> AsyncIterator[TortoiseContext]:
     """Initialise Tortoise for the duration of the block. The global fallback lets request
     tasks, which do not inherit the lifespan task's context, find the connections."""
     _ensure_sqlite_dir(database_url)
     async with TortoiseContext() as ctx:
-        config = tortoise_config(database_url)
+        config = tortoise_config(database_url, replica_url)
         await ctx.init(config=config, _enable_global_fallback=global_fallback)
         yield ctx
 

@@ -79,6 +79,10 @@ async def readyz(request: Request) -> JSONResponse:
     broadcast = _broadcast(state)
     if broadcast is not None:
         body["broadcast"] = "ok" if broadcast == "ok" else "degraded"
+    replica = getattr(state, "replica", None)
+    if replica is not None:  # informational: anonymous reads go to the primary meanwhile
+        body["replica"] = ("unreachable" if replica.replayed < 0 else
+                           "ok" if replica.fresh() else "behind")
     ready = body["database"] == "ok" and getattr(state, "migrated", False)
     return JSONResponse({"status": "ready" if ready else "unavailable", **body},
                         status_code=200 if ready else 503)

@@ -48,6 +48,9 @@ def env(name: str, default: Any, cast: Callable[[str], Any] = str) -> Any:
 @dataclasses.dataclass(frozen=True)
 class Settings:
     database_url: str = env("DATABASE_URL", "sqlite://data/hien-truong.sqlite3")
+    # A PostgreSQL streaming replica for anonymous queries (web/replica.py); empty: none.
+    database_replica_url: str = env("DATABASE_REPLICA_URL", "")
+    replica_check_seconds: float = env("REPLICA_CHECK_SECONDS", 0.2, float)
     broadcast_url: str = env("BROADCAST_URL", "memory://")
     # Empty: Redis when BROADCAST_URL is Redis, else memory.
     rate_limit_storage: str = env("RATE_LIMIT_STORAGE", "")

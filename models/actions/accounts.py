@@ -13,6 +13,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.actions import sessions
+from models.db import PRIMARY
 from models.deps import Deps
 from models.enums import Role
 from models.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
@@ -114,7 +115,7 @@ async def create_user(
         raise Invalid(_("Only agency staff belong to an agency."), field="agencyId")
     password_hash = await hash_password(password)
     try:
-        async with in_transaction():
+        async with in_transaction(PRIMARY):
             return await User.create(
                 phone=phone, password_hash=password_hash, display_name=name, role=role,
                 agency_id=agency_id,

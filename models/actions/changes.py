@@ -22,6 +22,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models.actions import figures
+from models.db import PRIMARY
 from models.deps import Deps
 from models.enums import ExtensionStatus
 from models.errors import Conflict, Invalid, NotFound, Unauthenticated
@@ -112,7 +113,7 @@ async def record_change(
 async def act(deps: Deps, viewer: Viewer, report_id: int, action: Action, step: Step) -> Report:
     require_signed_in(viewer)
     now = deps.now()
-    async with in_transaction() as conn:
+    async with in_transaction(PRIMARY) as conn:
         report = await Report.filter(id=report_id).using_db(conn).first()
         if report is None or not can_see_report(viewer, report.facts):
             raise NotFound(_("No such report."), field="id")

@@ -10,6 +10,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from models.db import PRIMARY
 from models.errors import Invalid
 from models.messages import _
 from models.orm.documents import TrustedDocument
@@ -51,7 +52,7 @@ async def register_documents(documents: Iterable[tuple[str, str]], client: str,
                              now: datetime) -> int:
     """Trust these documents; returns how many were new."""
     new = 0
-    async with in_transaction() as conn:
+    async with in_transaction(PRIMARY) as conn:
         for digest, body in documents:
             _row, created = await TrustedDocument.get_or_create(
                 hash=digest, defaults={"body": body, "client": client[:100],

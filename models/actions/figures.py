@@ -22,6 +22,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from models.db import PRIMARY
 from models.enums import Satisfaction, Status
 from models.orm.figures import COLUMNS, DailyFigures
 from models.orm.reports import Report
@@ -131,7 +132,7 @@ async def rebuild(report_model: type[Model] = Report,
                   conn: BaseDBAsyncClient | None = None) -> int:
     """Recompute every row from the reports; returns the number of rows. Runs in one
     transaction under the event-order lock, so no change is counted twice or lost meanwhile."""
-    async with in_transaction() if conn is None else contextlib.nullcontext(conn) as tx:
+    async with in_transaction(PRIMARY) if conn is None else contextlib.nullcontext(conn) as tx:
         await lock_event_order(tx)
         rows = await computed(report_model, tx)
         await tx.execute_query("DELETE FROM daily_figures")

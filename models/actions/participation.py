@@ -25,6 +25,7 @@ from models.actions.changes import (
     require_signed_in,
     write_event,
 )
+from models.db import PRIMARY
 from models.deps import Deps
 from models.enums import EventKind, Role, Satisfaction
 from models.errors import Forbidden, InvalidTransition, NotFound, RateLimited
@@ -85,7 +86,7 @@ async def add_comment(
     text = clean(body, field="body", max_length=MAX_COMMENT, multiline=True)
     assert text is not None
     now = deps.now()
-    async with in_transaction() as conn:
+    async with in_transaction(PRIMARY) as conn:
         report = await _public_report(conn, viewer, report_id)
         if parent_id is not None and not await Comment.filter(
             id=parent_id, report_id=report.id
@@ -112,7 +113,7 @@ async def hide_comment(deps: Deps, viewer: Viewer, comment_id: int, reason: str)
         raise Forbidden(_("Only the IOC moderates comments."))
     note = clean(reason, field="reason", max_length=MAX_COMMENT, multiline=True)
     now = deps.now()
-    async with in_transaction() as conn:
+    async with in_transaction(PRIMARY) as conn:
         comment = await Comment.filter(id=comment_id).using_db(conn).first()
         if comment is None:
             raise NotFound(_("No such comment."), field="id")
@@ -180,7 +181,7 @@ async def support_report(deps: Deps, viewer: Viewer, report_id: int) -> Report:
     require_signed_in(viewer)
     now = deps.now()
     try:
-        async with in_transaction() as conn:
+        async with in_transaction(PRIMARY) as conn:
             report = await _public_report(conn, viewer, report_id)
             if report.reporter_id == viewer.user_id:
                 raise Forbidden(_("You reported this yourself."))
@@ -210,7 +211,7 @@ async def support_report(deps: Deps, viewer: Viewer, report_id: int) -> Report:
 
 async def withdraw_support(deps: Deps, viewer: Viewer, report_id: int) -> Report:
     require_signed_in(viewer)
-    async with in_transaction() as conn:
+    async with in_transaction(PRIMARY) as conn:
         report = await _public_report(conn, viewer, report_id)
         removed = await Support.filter(report_id=report.id, user_id=viewer.user_id).using_db(
             conn

@@ -14,6 +14,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models.actions.changes import write_event
+from models.db import PRIMARY
 from models.deps import Deps
 from models.enums import EventKind
 from models.orm.reports import Report, ReportEvent
@@ -44,7 +45,7 @@ async def _claim(report: Report, column: str, kind: EventKind, now: datetime) ->
     never: dict[str, Any] = {f"{column}__isnull": True}
     earlier_cycle: dict[str, Any] = {f"{column}__lt": report.reopen_count}
     not_yet = Q(**never) | Q(**earlier_cycle)
-    async with in_transaction() as conn:
+    async with in_transaction(PRIMARY) as conn:
         claimed = await Report.filter(Q(id=report.id) & not_yet).using_db(conn).update(
             **{column: report.reopen_count}
         )

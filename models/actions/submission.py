@@ -24,6 +24,7 @@ from models.actions.changes import (
     require_signed_in,
     write_event,
 )
+from models.db import PRIMARY
 from models.deps import Deps
 from models.enums import Channel, Role, Status
 from models.errors import Conflict, Invalid
@@ -132,7 +133,7 @@ async def submit_report(deps: Deps, viewer: Viewer, new: NewReport) -> Report:
     await check_category(new.category_id)
     now = deps.now()
     try:
-        async with in_transaction() as conn:
+        async with in_transaction(PRIMARY) as conn:
             report = await Report.create(
                 using_db=conn,
                 title=title,

@@ -34,6 +34,10 @@ def start_postgres() -> Server:
     return _or_skip(servers.start_postgres)
 
 
+def start_replica(primary: Server) -> Server:
+    return _or_skip(lambda: servers.start_replica(primary))
+
+
 def start_redis(base: Path, port: int | None = None) -> Server:
     return _or_skip(lambda: servers.start_redis(base, port))
 

@@ -3,6 +3,7 @@ context, the upload rules, WebSocket connection limits and sign-in by `connectio
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from collections.abc import Hashable
@@ -49,6 +50,7 @@ from web.graphql.persisted import NotPersisted, PersistedDocuments
 from web.graphql.sharing import Planner
 from web.graphql.transport import SharingTransportWS, TextWebSocketAdapter
 from web.middleware.response_cache import operation_of, parsed_body
+from web.replica import ReplicaReads
 from web.responses import error_body
 from web.settings import Settings
 from web.urls import base_url
@@ -90,6 +92,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.memo = memo
         self.media = media
         self.persisted = persisted
+        self.replica: ReplicaReads | None = None  # set at start-up with DATABASE_REPLICA_URL
         # Which subscriptions share one execution: declared on their fields, read here.
         self.planner = (Planner(schema._schema, max_tokens=settings.max_tokens)
                         if settings.ws_share_subscriptions else None)
@@ -195,8 +198,10 @@ class GraphQLApp(GraphQL[Context, None]):
         if kind == "mutation" and request.method == "GET":
             raise RequestRefused(405, _("Mutations are sent with POST."), "METHOD_NOT_ALLOWED",
                                  headers={"Allow": "POST"})
-        result = await super().execute_single(request, request_adapter, sub_response, context,
-                                              root_value, request_data)
+        replica = self.replica
+        with replica.reading(context.viewer, kind) if replica else contextlib.nullcontext():
+            result = await super().execute_single(request, request_adapter, sub_response,
+                                                  context, root_value, request_data)
         cost = ((result.extensions or {}).get("cost") or {}).get("requestedNodes")
         metrics.record_graphql(request.scope, kind, name, result.errors,
                                cost if isinstance(cost, int) else None)
