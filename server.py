@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Hashable, Sequence
@@ -58,15 +59,18 @@ from web.services import (
     upload_max_bytes,
 )
 from web.settings import Settings
+from web.tracing import Tracing
 from web.wall.routes import trust_wall_documents, wall_routes
 
 log = logging.getLogger("hien_truong")
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None
+    settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None,
+    span_exporter: Any = None,
 ) -> Starlette:
-    """Build the app. `clock` lets tests fix the time the domain sees."""
+    """Build the app. `clock` lets tests fix the time the domain sees; `span_exporter` where
+    spans go with TRACING (tests: in memory; otherwise OTLP)."""
     settings = settings or Settings.from_env()
     settings.check()
 
@@ -119,7 +123,11 @@ def create_app(
     watch = SessionWatch(lambda tokens: sessions.problems(tokens, deps),
                          settings.ws_token_recheck_seconds)
     persisted = PersistedDocuments(Mode(settings.persisted_queries))
-    graphql = GraphQLApp(build_schema(schema_options(settings)), settings, deps=deps,
+    tracing = Tracing(span_exporter) if settings.tracing else None
+    options = schema_options(settings)
+    if tracing is not None:
+        options = dataclasses.replace(options, tracer_provider=tracing.provider)
+    graphql = GraphQLApp(build_schema(options), settings, deps=deps,
                          auth=auth, hub=hub, figures=figures, memo=memo, media=media,
                          persisted=persisted, sessions=watch)
 
@@ -146,6 +154,7 @@ def create_app(
         graphiql_mount(),
     ]
     middleware = [
+        *([Middleware(tracing.middleware)] if tracing is not None else []),
         *([Middleware(metrics.Metrics)] if settings.metrics_token else []),
         cors(settings.allowed_origins),
         Middleware(RequestLimit, flood=flood, routes=api),
@@ -164,6 +173,8 @@ def create_app(
             app.state.db = db
             if persisted.mode is Mode.TRUSTED:
                 trust_wall_documents(persisted)
+            if tracing is not None:
+                tracing.instrument()
             await hub.start()
             replica = None
             if settings.database_replica_url:
@@ -206,6 +217,8 @@ def create_app(
                 for each in sampler:
                     await each.stop()
                 metrics.process_ended()
+                if tracing is not None:
+                    tracing.shutdown()
                 for job in jobs:
                     job.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import strawberry
 from strawberry.extensions import (
@@ -38,6 +39,7 @@ class SchemaOptions:
     max_fields: int = 20_000  # fields one operation may execute (schema/limits.py)
     max_seconds: float = 5.0  # wall-clock time one operation may take
     compiled_lists: bool = True  # plain list selections by a compiled plan
+    tracer_provider: Any = None  # OpenTelemetry spans for operations and root fields
 
 
 def build_schema(options: SchemaOptions | None = None) -> strawberry.Schema:
@@ -51,6 +53,11 @@ def build_schema(options: SchemaOptions | None = None) -> strawberry.Schema:
             max_tokens=options.max_tokens, max_nodes=options.max_nodes,
         ),
     ]
+    if options.tracer_provider is not None:
+        from schema.tracing import GraphQLSpans
+
+        provider = options.tracer_provider
+        extensions.append(lambda: GraphQLSpans(provider))
     if options.introspection:
         extensions.append(ShapeErrors)
     else:

@@ -66,6 +66,8 @@ class Settings:
     # /metrics (web/metrics.py) answers only `Authorization: Bearer <this>`; empty: off.
     metrics_token: str = env("METRICS_TOKEN", "")
     metrics_sample_seconds: float = env("METRICS_SAMPLE_SECONDS", 5.0, float)
+    # OpenTelemetry traces over OTLP (web/tracing.py; OTEL_EXPORTER_OTLP_ENDPOINT says where).
+    tracing: bool = env("TRACING", False, _bool)
     token_ttl_days: int = env("TOKEN_TTL_DAYS", 30, int)
     comment_interval_seconds: int = env("COMMENT_INTERVAL_SECONDS", 60, int)
     reminder_interval_seconds: int = env("REMINDER_INTERVAL_SECONDS", 300, int)
