@@ -19,6 +19,7 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ import asyncpg
 import httpx
 import orjson
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from bench.process import SECRET, Process
 from bench.servers import start_postgres, start_redis
@@ -40,8 +42,9 @@ from models.rules.lifecycle import PUBLIC_STATUSES
 from realtime.channels import IOC_KINDS
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PUBLIC_FEED = "subscription { publicFeed { seq at kind } }"
-IOC_FEED = "subscription { iocFeed { seq at kind } }"
+PUBLIC_FEED = "subscription($after: String) { publicFeed(after: $after) { seq at kind } }"
+IOC_FEED = "subscription($after: String) { iocFeed(after: $after) { seq at kind } }"
+METRICS_TOKEN = "load-test-metrics"
 READS = [
     """{ reports(first: 20) { totalCount nodes { id title status dueAt category { name }
         agency { name } commentCount supportCount } } }""",
@@ -68,6 +71,8 @@ SERVER_ENV = {
     "WS_MAX_CONNECTIONS_PER_IP": "100000",
     "EVENT_POLL_SECONDS": "5",
     "LOG_LEVEL": "WARNING",
+    "METRICS_TOKEN": METRICS_TOKEN,
+    "SHUTDOWN_DELAY_SECONDS": "0.5",
 }
 
 
@@ -81,13 +86,18 @@ class Config:
     lifecycle_seconds: float = 3.0  # each writer walks one report through its life this often
     processes: int = 2
     drain_seconds: float = 30.0  # how long delivery may lag behind the last commit
+    # The soak: at these fractions of the run, server 0 is killed (SIGKILL, for good) and
+    # server 1 restarted (SIGTERM, then a new process); None: nothing happens to them.
+    kill_at: float | None = None
+    restart_at: float | None = None
 
 
 @dataclass
 class Sub:
     feed: str
     received: list[tuple[int, float, float]] = field(default_factory=list)  # seq, at, got
-    close_code: int | None = None
+    close_code: int | None = None  # of a connection that ended and was not resumed
+    resumed: int = 0  # reconnections to another process, with `after`
 
 
 @dataclass
@@ -116,6 +126,12 @@ class Result:
     delivery_p99_ms: float = 0.0
     delivery_max_ms: float = 0.0
     server_cpu_seconds: float = 0.0
+    killed_in_flight: int = 0  # requests cut by the killed or restarted process
+    lifecycles_interrupted: int = 0
+    resumed_subscriptions: int = 0
+    metrics_requests_before: float = 0.0  # summed over the processes scraped
+    metrics_requests_after: float = 0.0
+    metrics_hub_lag_after: float = 0.0
 
     def table(self) -> str:
         rows = [
@@ -141,6 +157,12 @@ class Result:
              f"{self.delivery_p50_ms:.0f} / {self.delivery_p99_ms:.0f} / "
              f"{self.delivery_max_ms:.0f}"),
             ("server CPU (s, all processes)", f"{self.server_cpu_seconds:.1f}"),
+            ("requests cut by a killed/restarted process", self.killed_in_flight),
+            ("lifecycles interrupted by it", self.lifecycles_interrupted),
+            ("subscriptions resumed elsewhere with `after`", self.resumed_subscriptions),
+            ("/metrics: HTTP requests before / after; hub lag after",
+             f"{self.metrics_requests_before:.0f} / {self.metrics_requests_after:.0f}; "
+             f"{self.metrics_hub_lag_after:.0f}"),
         ]
         width = max(len(name) for name, _ in rows)
         return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
@@ -161,28 +183,46 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-async def subscribe(url: str, query: str, token: str | None, sub: Sub,
-                    ready: asyncio.Queue[bool]) -> None:
+async def subscribe(urls: Callable[[int], str], first: int, query: str, token: str | None,
+                    sub: Sub, ready: asyncio.Queue[bool]) -> None:
+    """One subscriber for the whole run. When its process goes away (killed: the connection
+    drops; restarted: close 1012), it does what graphql-ws clients do: connect to another
+    process and resume after the last event it has."""
     payload = {"authorization": f"Bearer {token}"} if token else {}
-    async with connect(url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-                       max_size=None, open_timeout=60, ping_interval=None) as ws:
-        await ws.send(orjson.dumps({"type": "connection_init", "payload": payload}).decode())
-        ack = orjson.loads(await ws.recv())
-        assert ack["type"] == "connection_ack", ack
-        await ws.send(orjson.dumps({"id": "1", "type": "subscribe",
-                                    "payload": {"query": query}}).decode())
-        ready.put_nowait(True)
+    attempt = first
+    while True:
+        after = str(sub.received[-1][0]) if sub.received else None
         try:
-            async for raw in ws:
-                got = time.time()
-                message = orjson.loads(raw)
-                if message["type"] != "next":
-                    continue
-                event = next(iter(message["payload"]["data"].values()))
-                at = datetime.fromisoformat(event["at"]).timestamp()
-                sub.received.append((event["seq"], at, got))
-        finally:
-            sub.close_code = ws.close_code
+            async with connect(urls(attempt), subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                               max_size=None, open_timeout=60, ping_interval=None) as ws:
+                await ws.send(orjson.dumps({"type": "connection_init",
+                                            "payload": payload}).decode())
+                ack = orjson.loads(await ws.recv())
+                assert ack["type"] == "connection_ack", ack
+                variables = {"after": after} if after is not None else {}
+                await ws.send(orjson.dumps({"id": "1", "type": "subscribe", "payload": {
+                    "query": query, "variables": variables}}).decode())
+                if attempt == first:
+                    ready.put_nowait(True)
+                try:
+                    async for raw in ws:
+                        got = time.time()
+                        message = orjson.loads(raw)
+                        if message["type"] != "next":
+                            continue
+                        event = next(iter(message["payload"]["data"].values()))
+                        at = datetime.fromisoformat(event["at"]).timestamp()
+                        sub.received.append((event["seq"], at, got))
+                finally:
+                    sub.close_code = ws.close_code
+        except (OSError, ConnectionClosed, TimeoutError):
+            pass  # refused or cut: the process is away
+        if sub.close_code not in (None, 1006, 1011, 1012):
+            return  # closed by the server for a reason of its own: a failure to report
+        attempt += 1
+        sub.resumed += 1
+        sub.close_code = None
+        await asyncio.sleep(0.2)
 
 
 class Workload:
@@ -200,14 +240,23 @@ class Workload:
         self.tokens = {"citizen": world.citizen.token, "ioc": world.ioc.token,
                        "staff": world.staff_a.token, "other": world.other_citizen.token}
         self.commenters = commenters  # one per writer: the one-comment-per-interval rule
+        self.down: set[str] = set()  # URLs of processes killed or stopping (the soak)
+        self.cut = 0
+        self.interrupted = 0
 
     async def _post(self, client: httpx.AsyncClient, url: str, query: str,
                     variables: dict[str, Any], token: str | None, timings: list[float]
                     ) -> dict[str, Any] | None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         started = time.perf_counter()
-        response = await client.post(f"{url}/graphql", headers=headers,
-                                     json={"query": query, "variables": variables})
+        try:
+            response = await client.post(f"{url}/graphql", headers=headers,
+                                         json={"query": query, "variables": variables})
+        except httpx.TransportError:
+            if url not in self.down:
+                raise
+            self.cut += 1  # in flight on the process that was killed: what a kill costs
+            return None
         timings.append((time.perf_counter() - started) * 1000)
         self.statuses[response.status_code] += 1
         if response.status_code != 200:
@@ -242,9 +291,11 @@ class Workload:
                         if "$a" in query:
                             variables["a"] = gid("Agency", self.world.agency_a.id)
                     token = self.commenters[n] if who == "commenter" else self.tokens[who]
+                    cut_before = self.cut
                     body = await self._post(client, url, query, variables, token,
                                             self.write_ms)
                     if body is None:
+                        self.interrupted += self.cut > cut_before
                         break
                     name, payload = next(iter((body.get("data") or {"?": None}).items()))
                     if payload is None or payload["errors"]:
@@ -296,6 +347,7 @@ async def run(database_url: str, broadcast_url: str, workdir: Path, config: Conf
                       for _ in range(config.writers)]
     servers = [Process(database_url, broadcast_url, workdir / f"server-{i}.log", **SERVER_ENV)
                for i in range(config.processes)]
+    everyone = list(servers)  # to stop at the end, whatever happened to them
     subs: list[Sub] = []
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -306,15 +358,16 @@ async def run(database_url: str, broadcast_url: str, workdir: Path, config: Conf
         for i, (query, token) in enumerate(plan):
             sub = Sub("public" if query == PUBLIC_FEED else "ioc")
             subs.append(sub)
-            tasks.append(asyncio.create_task(
-                subscribe(servers[i % len(servers)].ws, query, token, sub, ready)))
+            tasks.append(asyncio.create_task(subscribe(
+                lambda n: servers[n % len(servers)].ws, i, query, token, sub, ready)))
             if i % 50 == 49:
                 await asyncio.sleep(0.05)  # do not flood the accept backlog
         for _ in plan:
             await asyncio.wait_for(ready.get(), 60)
         await asyncio.sleep(1.0)  # the subscribe messages are registered with the hubs
         start_seq = await max_event_id(database_url)
-        cpu_before = sum(cpu_seconds(s.proc.pid) for s in servers)
+        cpu_before = {s.proc.pid: cpu_seconds(s.proc.pid) for s in servers}
+        requests_before, _ = await scrape(servers)
 
         workload = Workload(servers, world, config, commenters)
         started = time.monotonic()
@@ -322,6 +375,8 @@ async def run(database_url: str, broadcast_url: str, workdir: Path, config: Conf
         await asyncio.gather(
             *(workload.reader(n, until) for n in range(config.readers)),
             *(workload.writer(n, until) for n in range(config.writers)),
+            chaos(servers, everyone, workload, config, started, database_url, broadcast_url,
+                  workdir),
         )
         public, ioc, committed, at_of = await expected_deliveries(database_url, start_seq)
         deadline = time.monotonic() + config.drain_seconds
@@ -331,7 +386,7 @@ async def run(database_url: str, broadcast_url: str, workdir: Path, config: Conf
                 break
             await asyncio.sleep(0.2)
         elapsed = time.monotonic() - started
-        cpu = sum(cpu_seconds(s.proc.pid) for s in servers) - cpu_before
+        cpu = sum(cpu_seconds(s.proc.pid) - cpu_before.get(s.proc.pid, 0.0) for s in servers)
 
         result = Result(duration=elapsed, processes=config.processes,
                         subscribers=len(subs), events_committed=committed)
@@ -362,6 +417,12 @@ async def run(database_url: str, broadcast_url: str, workdir: Path, config: Conf
         result.delivery_p99_ms = percentile(latencies, 99)
         result.delivery_max_ms = max(latencies, default=0.0)
         result.server_cpu_seconds = cpu
+        result.killed_in_flight = workload.cut
+        result.lifecycles_interrupted = workload.interrupted
+        result.resumed_subscriptions = sum(sub.resumed for sub in subs)
+        result.metrics_requests_before = requests_before
+        await asyncio.sleep(0.5)  # the hubs' lag gauge is sampled at the scrape
+        result.metrics_requests_after, result.metrics_hub_lag_after = await scrape(servers)
         return result
     finally:
         for task in tasks:
@@ -369,8 +430,51 @@ async def run(database_url: str, broadcast_url: str, workdir: Path, config: Conf
         for task in tasks:
             with contextlib.suppress(BaseException):
                 await task
-        for server in servers:
+        for server in everyone:
             server.stop()
+
+
+async def scrape(servers: list[Process]) -> tuple[float, float]:
+    """/metrics of each process: HTTP requests answered (summed) and the hub lag (largest)."""
+    requests = lag = 0.0
+    async with httpx.AsyncClient(timeout=10) as client:
+        for server in servers:
+            text = (await client.get(f"{server.http}/metrics", headers={
+                "Authorization": f"Bearer {METRICS_TOKEN}"})).text
+            for line in text.splitlines():
+                if line.startswith("hien_truong_http_requests_total{"):
+                    requests += float(line.rsplit(" ", 1)[1])
+                elif line.startswith("hien_truong_hub_lag_events "):
+                    lag = max(lag, float(line.rsplit(" ", 1)[1]))
+    return requests, lag
+
+
+async def chaos(servers: list[Process], everyone: list[Process], workload: Workload,
+                config: Config, started: float, database_url: str, broadcast_url: str,
+                workdir: Path) -> None:
+    """The soak's faults: one process killed for good, another restarted, both while the
+    load runs. The balancer's part is played here: a process leaves the rotation when it is
+    killed (the balancer's next probe would find it dead) and when it is told to stop (its
+    /readyz says 503 from then on); the new one joins once ready."""
+    if config.kill_at is not None:
+        await asyncio.sleep(max(0.0, started + config.duration * config.kill_at
+                                - time.monotonic()))
+        victim = servers[0]
+        workload.down.add(victim.http)
+        servers.remove(victim)
+        victim.kill()
+    if config.restart_at is not None:
+        await asyncio.sleep(max(0.0, started + config.duration * config.restart_at
+                                - time.monotonic()))
+        old = servers[0]
+        servers.remove(old)
+        workload.down.add(old.http)
+        await asyncio.to_thread(old.stop)  # SIGTERM: in flight finishes, sockets close 1012
+        new = Process(database_url, broadcast_url, workdir / f"server-{len(everyone)}.log",
+                      **SERVER_ENV)
+        everyone.append(new)
+        await new.ready()
+        servers.append(new)
 
 
 def save(result: Result) -> Path:

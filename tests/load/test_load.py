@@ -31,5 +31,6 @@ async def test_load_nothing_lost_no_5xx(pg_url: str, redis_server: Server, tmp_p
     assert result.lifecycles >= config.writers * (config.duration / config.lifecycle_seconds) / 2
     assert result.requests > 20 * config.duration
     assert result.dropped_connections == 0
+    assert result.resumed_subscriptions == 0  # nothing went away: nobody had to resume
     assert result.deliveries_expected > 500 * 20  # it really fanned out
     assert (result.missing, result.duplicates, result.unexpected) == (0, 0, 0)
