@@ -9,8 +9,9 @@ Two kinds of figures:
   operation's type and name, its error codes, its cost), and each event's delay from its commit
   to this process's subscribers (the hub's batches);
 - sampled from the objects that already count them (the response cache, the rate limits, the
-  hub, the fan-out, the sockets, the database pool) every `METRICS_SAMPLE_SECONDS` and at each
-  scrape: nothing in the domain or realtime rooms imports Prometheus.
+  hub, the fan-out, the database pool) every `METRICS_SAMPLE_SECONDS` and at each scrape:
+  nothing in the domain or realtime rooms imports Prometheus. With several workers, a scrape
+  samples the worker it reaches; the others' sampled figures are at most that old.
 
 With several worker processes (`serve --workers N`), web/cli.py points `PROMETHEUS_MULTIPROC_DIR`
 at a fresh directory before the workers start; each writes its figures there and a scrape of any
@@ -78,10 +79,14 @@ WEBSOCKETS = Gauge(
     "hien_truong_websocket_connections", "Open WebSocket connections.",
     multiprocess_mode="livesum")
 SUBSCRIPTIONS = Gauge(
-    "hien_truong_subscriptions", "Live event streams, by how the hub indexes them (one report, "
-    "one agency, everything else).", ["index"], multiprocess_mode="livesum")
+    "hien_truong_subscriptions", "Live event streams the hub feeds, by channel: report (one "
+    "report's events), agency (an agency's feed), public (the wall), ioc. A shared group is "
+    "one stream for all its sockets.", ["channel"], multiprocess_mode="livesum")
 SHARED_GROUPS = Gauge(
     "hien_truong_shared_subscription_groups", "Subscriptions executed once for many sockets.",
+    multiprocess_mode="livesum")
+SHARED_MEMBERS = Gauge(
+    "hien_truong_shared_subscribers", "Sockets' subscriptions served by a shared group.",
     multiprocess_mode="livesum")
 DROPPED = Counter(
     "hien_truong_subscribers_dropped_total", "Subscribers dropped for not reading fast enough.")
@@ -226,13 +231,15 @@ class Sampler:
         hub, fanout = state.hub, state.fanout
         self._add(DROPPED, "dropped", hub.dropped + fanout.dropped)
         subscribers = hub.subscribers
+        walls = sum(1 for sub in list(subscribers.everything) if sub.channel.public_only)
         SUBSCRIPTIONS.labels("report").set(sum(map(len, subscribers.by_report.values())))
         SUBSCRIPTIONS.labels("agency").set(sum(map(len, subscribers.by_agency.values())))
-        SUBSCRIPTIONS.labels("everything").set(len(subscribers.everything))
+        SUBSCRIPTIONS.labels("public").set(walls)
+        SUBSCRIPTIONS.labels("ioc").set(len(subscribers.everything) - walls)
         SHARED_GROUPS.set(len(fanout.groups))
+        SHARED_MEMBERS.set(sum(len(group.members) for group in list(fanout.groups.values())))
         for (kind, outcome), count in list(state.media.uploads.items()):
             self._add(UPLOADS.labels(kind, outcome), ("upload", kind, outcome), count)
-        WEBSOCKETS.set(sum(state.graphql.sockets_per_ip.values()))
         pool = getattr(state.db.db(), "_pool", None)
         if pool is not None:
             DB_IN_USE.set(pool.get_size() - pool.get_idle_size())

@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from bench.world import World, gid
 from models.actions.reminders import remind_forever
 from models.enums import Status
+from realtime import channels
 from tests.support.api import Api
 from tests.support.clock import FakeClock
 from web import metrics
@@ -101,9 +102,26 @@ async def test_metrics_move_with_what_happens(app: Starlette, api: Api, world: W
     assert moved("hien_truong_reminders_raised_total", kind="OVERDUE") >= 1
     assert after("hien_truong_hub_lag_events") == 0  # it has read everything
     assert report.id
-    for name in ("hien_truong_subscriptions", "hien_truong_websocket_connections",
-                 "hien_truong_shared_subscription_groups"):
+    for name in ("hien_truong_websocket_connections", "hien_truong_shared_subscription_groups",
+                 "hien_truong_shared_subscribers"):
         assert name in set(after.names()), name
+
+
+async def test_subscriptions_are_counted_by_channel(app: Starlette, api: Api, world: World):
+    hub = app.state.hub
+    opened = [hub.register(channels.report_events(world.citizen.viewer, 1)),
+              hub.register(channels.agency_feed(world.staff_a.viewer)),
+              hub.register(channels.public_feed()), hub.register(channels.public_feed()),
+              hub.register(channels.ioc_feed(world.ioc.viewer))]
+    try:
+        scraped = await scrape(api)
+        counts = {channel: scraped("hien_truong_subscriptions", channel=channel)
+                  for channel in ("report", "agency", "public", "ioc")}
+        assert counts == {"report": 1, "agency": 1, "public": 2, "ioc": 1}
+    finally:
+        for sub in opened:
+            hub.unregister(sub)
+    assert (await scrape(api))("hien_truong_subscriptions", channel="public") == 0
 
 
 async def test_metrics_answer_only_the_token(app: Starlette, api: Api):

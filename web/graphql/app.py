@@ -142,9 +142,11 @@ class GraphQLApp(GraphQL[Context, None]):
             await send({"type": "websocket.close", "code": 4429})  # refused before accepting
             return
         self.sockets_per_ip[ip] += 1
+        metrics.WEBSOCKETS.inc()  # as it happens: a scrape of another worker sees it at once
         try:
             await super().__call__(scope, receive, send)
         finally:
+            metrics.WEBSOCKETS.dec()
             self.sockets_per_ip[ip] -= 1
             user = scope.get("state", {}).get("user_id")
             if user is not None:
