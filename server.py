@@ -21,7 +21,6 @@ from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
 from media.service import clean_forever
-from models.actions import sessions
 from models.actions.reminders import remind_forever
 from models.db import database
 from models.orm.reports import ReportEvent
@@ -120,8 +119,7 @@ def create_app(
     media = media_service(settings)
     flood = flood_counter(settings, deps.throttle)
     auth = Authenticator(deps)
-    watch = SessionWatch(lambda tokens: sessions.problems(tokens, deps),
-                         settings.ws_token_recheck_seconds)
+    watch = SessionWatch(auth.problems, settings.ws_token_recheck_seconds)
     persisted = PersistedDocuments(Mode(settings.persisted_queries))
     tracing = Tracing(span_exporter) if settings.tracing else None
     options = schema_options(settings)

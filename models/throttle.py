@@ -50,6 +50,8 @@ RULES: dict[str, str] = {
     # Every HTTP request and WebSocket handshake to /graphql, per IP, refused with HTTP 429
     # before execution. Generous because mobile carriers put many phones behind one address.
     "requests_ip": "1200/minute",
+    # Per agency key: what an agency's system may change through GraphQL.
+    "agencyKey": "600/minute",
 }
 
 

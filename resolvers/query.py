@@ -230,7 +230,8 @@ class CoreQuery:
     def server_time(self, info: Info) -> datetime:
         return info.context.deps.now()
 
-    @strawberry.field(description="Admin: the partners' Open311 keys, newest first.",
+    @strawberry.field(description="Admin: the keys of machines (Open311 partners, agencies' "
+                      "systems), newest first.",
                       metadata=max_items(MAX_API_KEYS))
     async def api_keys(self, info: Info) -> list[ApiKey]:
         rows = await partners.list_api_keys(info.context.viewer)

@@ -40,7 +40,8 @@ class User(Node):
         )
 
 
-@strawberry.type(description="A partner's Open311 key. The key itself is shown once, when issued.")
+@strawberry.type(description="A machine's key (an Open311 partner's or an agency system's). "
+                 "The key itself is shown once, when issued.")
 class ApiKey(Node):
     name: str
     user: User

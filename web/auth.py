@@ -10,7 +10,7 @@ token in their `connection_init` payload (GraphQLApp.on_ws_connect). Open311 par
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,8 +51,24 @@ class Authenticator:
     async def token(self, token: str | None) -> Signed:
         if not token:
             return Signed(ANONYMOUS, problem=TokenProblem.INVALID)
+        if partners.is_agency_key(token):  # an agency system's key (models/actions/partners.py)
+            machine = await partners.viewer_for_api_key(token, self.deps, agency=True)
+            if machine is None:
+                return Signed(ANONYMOUS, problem=TokenProblem.REVOKED)
+            return Signed(machine, token)
         session = await sessions.session_for_token(token, self.deps)
         return Signed(session.viewer, token, session.expires_at, session.problem)
+
+    async def problems(self, tokens: Collection[str]) -> dict[str, TokenProblem]:
+        """Which of the tokens of open subscriptions no longer work (realtime/session_watch.py):
+        sessions and agency keys, one query each per batch."""
+        keys = [t for t in tokens if partners.is_agency_key(t)]
+        bad = await sessions.problems([t for t in tokens if not partners.is_agency_key(t)],
+                                      self.deps)
+        if keys:
+            bad.update(dict.fromkeys(await partners.revoked_keys(keys, self.deps),
+                                     TokenProblem.REVOKED))
+        return bad
 
     async def header(self, authorization: str | None) -> Signed:
         """Anonymous without the header; a header that is not `Bearer <token>` is a problem."""

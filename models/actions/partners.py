@@ -1,12 +1,20 @@
-"""Partner keys for Open311: an admin issues one for a citizen account (the partner's), the
-partner's tool sends it as `api_key`, and what it posts is that account's, as if submitted in
-the app. The plain key is shown once; only its keyed hash is stored."""
+"""Keys for machines, issued by an admin for one account; the plain key is shown once, only its
+keyed hash is stored, and revoking it stops it at once.
+
+- An Open311 partner's key (`o311_…`), for a citizen account: the partner's tool sends it as
+  `api_key` and what it posts is that account's, as if submitted in the app.
+- An agency system's key (`agk_…`), for an agency staff account kept as the agency's service
+  account: the agency's own ticketing system sends it as `Authorization: Bearer` to /graphql and
+  acts as that account (its agency's inbox, accepting, extensions, results), only through the
+  mutations marked for machines (resolvers/mutations/base.py); every step lands on the timeline
+  as that account of that agency. A key works only where its kind belongs."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 
 from models.actions.directory import require_admin
 from models.deps import Deps
@@ -18,6 +26,7 @@ from models.rules.policy import Viewer
 from models.rules.text import clean
 
 KEY_PREFIX = "o311_"
+AGENCY_KEY_PREFIX = "agk_"
 MAX_KEY_LENGTH = 100
 MAX_API_KEYS = 1000  # issued, revoked ones included: `apiKeys` lists them whole
 
@@ -37,10 +46,12 @@ async def issue_api_key(deps: Deps, viewer: Viewer, user_id: int, name: str) -> 
     if await ApiKey.all().count() >= MAX_API_KEYS:
         raise Invalid(_("There can be at most {count} keys."), field="userId",
                       count=MAX_API_KEYS)
-    if user.role is not Role.CITIZEN or not user.is_active:
-        # A key speaks for its account: staff or IOC powers must never travel in a partner's tool.
-        raise Invalid(_("Keys are issued for active citizen accounts only."), field="userId")
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    agency = user.role is Role.AGENCY_STAFF and user.agency_id is not None
+    if not (user.role is Role.CITIZEN or agency) or not user.is_active:
+        # A key speaks for its account: IOC or admin powers must never travel in a machine.
+        raise Invalid(_("Keys are issued for active citizen or agency staff accounts only."),
+                      field="userId")
+    key = (AGENCY_KEY_PREFIX if agency else KEY_PREFIX) + secrets.token_urlsafe(32)
     row = await ApiKey.create(user=user, name=label, key_hash=_key_hash(key, deps.secret_key),
                               created_at=deps.now())
     return key, row
@@ -63,14 +74,33 @@ async def list_api_keys(viewer: Viewer) -> list[ApiKey]:
     return await ApiKey.all().select_related("user").order_by("-id").limit(MAX_API_KEYS)
 
 
-async def viewer_for_api_key(key: str | None, deps: Deps) -> Viewer | None:
-    """One query; None for a missing, unknown or revoked key, or a deactivated account."""
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isascii():
+def is_agency_key(key: str) -> bool:
+    return key.startswith(AGENCY_KEY_PREFIX)
+
+
+async def viewer_for_api_key(key: str | None, deps: Deps, *,
+                             agency: bool = False) -> Viewer | None:
+    """One query; None for a missing, unknown or revoked key, a deactivated account, or a key of
+    the other kind (`agency`: an agency system's, else an Open311 partner's)."""
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or is_agency_key(key) != agency:
         return None
     row = await ApiKey.filter(key_hash=_key_hash(key, deps.secret_key), revoked_at=None,
                               user__is_active=True).select_related("user").first()
     if row is None:
         return None
     user = row.user
+    wanted = Role.AGENCY_STAFF if agency else Role.CITIZEN
+    if user.role is not wanted or (agency and user.agency_id is None):
+        return None  # the account changed role since: the key does not follow it
     return Viewer(user_id=user.id, role=user.role, agency_id=user.agency_id,
                   display_name=user.display_name, via_api_key=True)
+
+
+async def revoked_keys(keys: Collection[str], deps: Deps) -> set[str]:
+    """Which of these agency keys no longer work (revoked, unknown, account disabled or moved):
+    one query, for the live subscriptions of a process (realtime/session_watch.py)."""
+    hashed = {_key_hash(k, deps.secret_key): k for k in keys}
+    good: set[str] = {str(digest) for digest in await ApiKey.filter(
+        key_hash__in=list(hashed), revoked_at=None, user__is_active=True,
+        user__role=Role.AGENCY_STAFF).values_list("key_hash", flat=True)}
+    return {key for digest, key in hashed.items() if digest not in good}

@@ -16,7 +16,10 @@ class Viewer:
     role: Role | None = None
     agency_id: int | None = None
     display_name: str | None = None
-    via_api_key: bool = False  # a partner's Open311 client, signed in with an issued key
+    # A machine signed in with an issued key: a partner's Open311 client (a citizen account) or
+    # an agency's system (its service account), which may use only the mutations marked for
+    # machines (resolvers/mutations/base.py `mutation(machines=True)`).
+    via_api_key: bool = False
 
     @property
     def signed_in(self) -> bool:

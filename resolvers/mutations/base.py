@@ -16,7 +16,9 @@ from typing import Any, ParamSpec, TypeVar, get_type_hints
 import strawberry
 from starlette.responses import Response
 
-from models.errors import DomainError
+from models.errors import DomainError, Forbidden
+from models.messages import _
+from models.rules.policy import Viewer
 from schema.context import Info
 from schema.errors import UserError
 
@@ -24,7 +26,11 @@ Params = ParamSpec("Params")
 P = TypeVar("P")
 
 
-def mutation(description: str | None = None) -> Callable[[Callable[Params, Awaitable[P]]], Any]:
+def mutation(description: str | None = None, *,
+             machines: bool = False) -> Callable[[Callable[Params, Awaitable[P]]], Any]:
+    """`machines`: an agency system signed in with its key may call it (models/actions/
+    partners.py), counted against its `agencyKey` limit; every other mutation refuses machines.
+    """
     def decorate(resolve: Callable[Params, Awaitable[P]]) -> Any:
         payload = get_type_hints(resolve)["return"]
         if "errors" not in getattr(payload, "__dataclass_fields__", {}):
@@ -33,6 +39,13 @@ def mutation(description: str | None = None) -> Callable[[Callable[Params, Await
         @functools.wraps(resolve)
         async def guarded(*args: Params.args, **kwargs: Params.kwargs) -> P:
             try:
+                info: Any = kwargs.get("info")
+                viewer = getattr(getattr(info, "context", None), "viewer", None)
+                if isinstance(viewer, Viewer) and viewer.via_api_key and viewer.is_staff:
+                    if not machines:
+                        raise Forbidden(_("A key for machines cannot do this; sign in as a "
+                                          "person."))
+                    await limit(info, "agencyKey", str(viewer.user_id))
                 return await resolve(*args, **kwargs)
             except DomainError as error:
                 failed: P = payload(errors=[UserError.from_domain(error)])

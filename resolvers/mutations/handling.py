@@ -14,7 +14,7 @@ from schema.reports import ExtensionRequest, Report
 
 @strawberry.type
 class HandlingMutation:
-    @mutation()
+    @mutation(machines=True)  # an agency's system does its work with its key
     async def accept_report(
         self, info: Info, input: inputs.ReportIdInput
     ) -> payloads.AcceptReportPayload:
@@ -22,7 +22,7 @@ class HandlingMutation:
         row = await handling.accept_report(c.deps, c.viewer, decode_id(input.id, "Report"))
         return payloads.AcceptReportPayload(report=Report.from_row(row))
 
-    @mutation()
+    @mutation(machines=True)  # an agency's system does its work with its key
     async def decline_report(
         self, info: Info, input: inputs.DeclineReportInput
     ) -> payloads.DeclineReportPayload:
@@ -31,7 +31,7 @@ class HandlingMutation:
                                             input.reason)
         return payloads.DeclineReportPayload(report=Report.from_row(row))
 
-    @mutation()
+    @mutation(machines=True)  # an agency's system does its work with its key
     async def request_extension(
         self, info: Info, input: inputs.RequestExtensionInput
     ) -> payloads.RequestExtensionPayload:
@@ -41,7 +41,7 @@ class HandlingMutation:
         return payloads.RequestExtensionPayload(
             report=Report.from_row(row), extension_request=ExtensionRequest.from_row(request))
 
-    @mutation()
+    @mutation(machines=True)  # an agency's system does its work with its key
     async def submit_result(
         self, info: Info, input: inputs.SubmitResultInput
     ) -> payloads.SubmitResultPayload:

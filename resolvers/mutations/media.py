@@ -16,7 +16,7 @@ from schema.media import Media
 class MediaMutation:
     @mutation(description="Upload one photo or video (signed in; multipart request with an "
               "Apollo-Require-Preflight header), then pass its id in submitReport/submitResult "
-              "mediaIds within 24 hours.")
+              "mediaIds within 24 hours.", machines=True)
     async def upload_media(
         self, info: Info, input: inputs.UploadMediaInput
     ) -> payloads.UploadMediaPayload:

@@ -14,7 +14,9 @@ from schema.relay import decode_id
 
 @strawberry.type
 class PartnerMutation:
-    @mutation(description="Admin: issue an Open311 key to a partner.")
+    @mutation(description="Admin: issue a key for a machine: an Open311 partner's (o311_…, "
+              "for a citizen account) or an agency system's (agk_…, for an agency staff "
+              "account; sent as Authorization: Bearer).")
     async def issue_api_key(
         self, info: Info, input: inputs.IssueApiKeyInput
     ) -> payloads.IssueApiKeyPayload:
@@ -23,7 +25,7 @@ class PartnerMutation:
             input.name)
         return payloads.IssueApiKeyPayload(api_key=ApiKey.from_row(row, row.user), key=key)
 
-    @mutation(description="Admin: revoke an Open311 key; it stops working at once.")
+    @mutation(description="Admin: revoke a key; it stops working at once.")
     async def revoke_api_key(
         self, info: Info, input: inputs.RevokeApiKeyInput
     ) -> payloads.RevokeApiKeyPayload:
