@@ -30,6 +30,7 @@ from realtime.cache import Cache
 from realtime.hub import Batch, Hub
 from realtime.live_figures import LiveFigures
 from realtime.session_watch import SessionWatch
+from realtime.webhooks import WebhookWorker
 from resolvers.build import build_schema
 from web import metrics
 from web.auth import Authenticator
@@ -119,6 +120,13 @@ def create_app(
     media = media_service(settings)
     flood = flood_counter(settings, deps.throttle)
     auth = Authenticator(deps)
+    sender = (WebhookWorker(deps, interval=settings.webhook_poll_seconds,
+                            timeout=settings.webhook_timeout_seconds,
+                            allow_private=settings.webhooks_allow_private,
+                            retry_scale=settings.webhook_retry_scale)
+              if settings.webhook_poll_seconds > 0 else None)
+    if sender is not None:
+        hub.on_batch.append(sender.wake)  # new events: their deliveries are due now
     watch = SessionWatch(auth.problems, settings.ws_token_recheck_seconds)
     persisted = PersistedDocuments(Mode(settings.persisted_queries))
     tracing = Tracing(span_exporter) if settings.tracing else None
@@ -184,6 +192,8 @@ def create_app(
             watch.start()
             if flood is not None:
                 flood.start()
+            if sender is not None:
+                await sender.start()
             await bus.connect()
             jobs = []
             if settings.reminder_interval_seconds > 0:
@@ -229,6 +239,8 @@ def create_app(
                 await watch.stop()
                 await refresher.stop()
                 await graphql.fanout.stop()
+                if sender is not None:
+                    await sender.stop()
                 await hub.stop()
 
     app = Starlette(middleware=middleware, routes=routes, lifespan=lifespan)
@@ -247,6 +259,7 @@ def create_app(
     app.state.memo = memo
     app.state.schema = graphql.schema
     app.state.graphql = graphql
+    app.state.webhooks = sender
     app.state.fanout = graphql.fanout
     app.state.media = media
     app.state.flood = flood

@@ -17,4 +17,5 @@ use cases need from outside: clock, calendar, publisher, rate limits), `throttle
 """
 
 MODEL_MODULES = ["models.orm.accounts", "models.orm.directory", "models.orm.reports",
-                 "models.orm.participation", "models.orm.documents", "models.orm.figures"]
+                 "models.orm.participation", "models.orm.documents", "models.orm.figures",
+                 "models.orm.webhooks"]

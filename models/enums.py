@@ -83,3 +83,9 @@ class Satisfaction(enum.StrEnum):
     SATISFIED = "SATISFIED"
     ACCEPTABLE = "ACCEPTABLE"
     UNSATISFIED = "UNSATISFIED"
+
+
+class WebhookDeliveryStatus(enum.StrEnum):
+    PENDING = "PENDING"  # to be sent (again)
+    SUCCEEDED = "SUCCEEDED"  # the receiver answered 2xx
+    FAILED = "FAILED"  # every attempt failed; redeliverWebhook sends it again

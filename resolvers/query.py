@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import strawberry
 from tortoise.queryset import QuerySet
 
-from models.actions import partners
+from models.actions import partners, webhooks
 from models.actions.directory import MAX_AGENCIES, MAX_CATEGORIES
 from models.actions.partners import MAX_API_KEYS
 from models.errors import Invalid
@@ -21,7 +21,7 @@ from models.orm.directory import Agency as AgencyRow
 from models.orm.directory import Category as CategoryRow
 from models.orm.reports import Report as ReportRow
 from models.orm.reports import parse_report_code
-from models.queries.pagination import PageArgs, paginate
+from models.queries.pagination import MAX_PAGE, PageArgs, paginate
 from models.queries.reports import (
     BBox,
     Near,
@@ -42,11 +42,12 @@ from schema.accounts import ApiKey, User
 from schema.context import Info
 from schema.declared import max_items, sized_by
 from schema.directory import Agency, Category
-from schema.enums import AgencyKind, AgencyLevel
+from schema.enums import AgencyKind, AgencyLevel, WebhookDeliveryStatus
 from schema.inputs import ReportFilter
 from schema.participation import Comment
 from schema.relay import MAX_NODES, Node, PageInfo, decode_id, decode_ids, from_global_id
 from schema.reports import ExtensionRequest, Report, ReportConnection, ReportEdge
+from schema.webhooks import WebhookDelivery, WebhookEndpoint
 
 # Which reports a list holds; a scope that must read something first is a coroutine.
 Scope = Callable[[Viewer, Filter, datetime],
@@ -236,6 +237,28 @@ class CoreQuery:
     async def api_keys(self, info: Info) -> list[ApiKey]:
         rows = await partners.list_api_keys(info.context.viewer)
         return [ApiKey.from_row(r, r.user) for r in rows]
+
+    @strawberry.field(description="IOC: the webhook endpoints.",
+                      metadata=max_items(webhooks.MAX_ENDPOINTS))
+    async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
+        rows = await webhooks.list_endpoints(info.context.viewer)
+        now = info.context.deps.now()
+        return [WebhookEndpoint.from_row(r, now) for r in rows]
+
+    @strawberry.field(description="IOC: an endpoint's deliveries, newest first, with their "
+                      "attempts, answers and timings (first: 1 to 100).",
+                      metadata=max_items(MAX_PAGE))
+    async def webhook_deliveries(
+        self, info: Info, endpoint_id: strawberry.ID,
+        status: WebhookDeliveryStatus | None = None, first: int = 50,
+    ) -> list[WebhookDelivery]:
+        if not 1 <= first <= MAX_PAGE:
+            raise Invalid(_("{field} must be between 1 and {count}."), field="first",
+                          count=MAX_PAGE)
+        rows = await webhooks.list_deliveries(
+            info.context.viewer, decode_id(endpoint_id, "WebhookEndpoint", "endpointId"),
+            status.value if status else None, first)
+        return [WebhookDelivery.from_row(r) for r in rows]
 
     @strawberry.field(metadata=max_items(MAX_CATEGORIES))
     async def categories(self) -> list[Category]:

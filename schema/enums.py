@@ -29,6 +29,7 @@ strawberry.enum(errors.ErrorCode, name="ErrorCode")
 strawberry.enum(ReportOrder, name="ReportOrder")
 strawberry.enum(enums.Satisfaction, name="Satisfaction")
 strawberry.enum(policy.Badge, name="AuthorBadge")
+strawberry.enum(enums.WebhookDeliveryStatus, name="WebhookDeliveryStatus")
 
 ReportStatus: TypeAlias = enums.Status
 Role: TypeAlias = enums.Role
@@ -42,3 +43,4 @@ ErrorCode: TypeAlias = errors.ErrorCode
 ReportOrder: TypeAlias = ReportOrder
 Satisfaction: TypeAlias = enums.Satisfaction
 AuthorBadge: TypeAlias = policy.Badge
+WebhookDeliveryStatus: TypeAlias = enums.WebhookDeliveryStatus

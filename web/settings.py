@@ -66,6 +66,13 @@ class Settings:
     # /metrics (web/metrics.py) answers only `Authorization: Bearer <this>`; empty: off.
     metrics_token: str = env("METRICS_TOKEN", "")
     metrics_sample_seconds: float = env("METRICS_SAMPLE_SECONDS", 5.0, float)
+    # Outbound webhooks (models/actions/webhooks.py, realtime/webhooks.py): how often a process
+    # looks for due deliveries (0: this process sends none), how long a receiver may take,
+    # whether private addresses may receive, and a factor on the retry schedule (tests).
+    webhook_poll_seconds: float = env("WEBHOOK_POLL_SECONDS", 1.0, float)
+    webhook_timeout_seconds: float = env("WEBHOOK_TIMEOUT_SECONDS", 5.0, float)
+    webhooks_allow_private: bool = env("WEBHOOKS_ALLOW_PRIVATE", False, _bool)
+    webhook_retry_scale: float = env("WEBHOOK_RETRY_SCALE", 1.0, float)
     # OpenTelemetry traces over OTLP (web/tracing.py; OTEL_EXPORTER_OTLP_ENDPOINT says where).
     tracing: bool = env("TRACING", False, _bool)
     token_ttl_days: int = env("TOKEN_TTL_DAYS", 30, int)

@@ -21,7 +21,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.actions import figures
+from models.actions import figures, webhooks
 from models.db import PRIMARY
 from models.deps import Deps
 from models.enums import ExtensionStatus
@@ -47,8 +47,11 @@ def require_signed_in(viewer: Viewer) -> None:
 
 
 async def write_event(conn: BaseDBAsyncClient, **fields: Any) -> ReportEvent:
+    """The event, and its webhook deliveries in the outbox, in the caller's transaction."""
     await figures.lock_event_order(conn)
-    return await ReportEvent.create(using_db=conn, **fields)
+    event = await ReportEvent.create(using_db=conn, **fields)
+    await webhooks.enqueue(conn, event)
+    return event
 
 
 def actor_facts(viewer: Viewer, report: Report | None) -> ActorFacts:

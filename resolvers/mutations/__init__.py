@@ -14,9 +14,11 @@ from resolvers.mutations.participation import ParticipationMutation
 from resolvers.mutations.partners import PartnerMutation
 from resolvers.mutations.review import ReviewMutation
 from resolvers.mutations.submission import SubmissionMutation
+from resolvers.mutations.webhooks import WebhookMutation
 
 
 @strawberry.type
 class Mutation(AccountMutation, PartnerMutation, DirectoryMutation, MediaMutation,
-               SubmissionMutation, ReviewMutation, HandlingMutation, ParticipationMutation):
+               SubmissionMutation, ReviewMutation, HandlingMutation, ParticipationMutation,
+               WebhookMutation):
     pass

@@ -1,0 +1,249 @@
+"""Outbound webhooks against a real receiving HTTP server on loopback: it fails the first
+attempts and times out once; every attempt carries the same webhook-id and a signature that
+the standardwebhooks library's verifier accepts; nothing personal is sent; a delivery whose
+sender died is sent by another; a private address is refused unless allowed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from standardwebhooks.webhooks import Webhook
+from starlette.applications import Starlette
+
+from bench.world import World, gid
+from models.actions import webhooks
+from models.enums import Status
+from models.orm.webhooks import WebhookDelivery, WebhookEndpoint
+from realtime.webhooks import WebhookWorker
+from tests.support.api import Api
+from tests.support.clock import FakeClock
+from web.settings import Settings
+
+CREATE = """mutation($url: String!, $agency: ID, $kinds: [EventKind!]) {
+  createWebhookEndpoint(input: {url: $url, description: "Hệ thống EVN", agencyId: $agency,
+    kinds: $kinds}) { endpoint { id rotating } secret errors { code field } } }"""
+DELIVERIES = """query($id: ID!) { webhookDeliveries(endpointId: $id) { id messageId eventSeq
+  status attempts lastStatusCode lastError } }"""
+
+
+@dataclasses.dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+class Receiver:
+    """A small HTTP/1.1 server: answers each request with the next scripted answer (a status,
+    or "hang" to answer only after the sender's timeout), then 200."""
+
+    def __init__(self, script: list[int | str]) -> None:
+        self.script = script
+        self.got: list[Received] = []
+        self.server: asyncio.Server | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.add(writer)
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            headers = {k.strip().lower(): v.strip() for k, _, v in
+                       (line.partition(":") for line in lines[1:] if line)}
+            body = await reader.readexactly(int(headers.get("content-length", "0")))
+            self.got.append(Received(headers, body))
+            answer = self.script.pop(0) if self.script else 200
+            if answer == "hang":  # until the sender gives up and hangs up
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(2):
+                        await reader.read()
+            else:
+                writer.write(f"HTTP/1.1 {answer} X\r\ncontent-length: 2\r\n"
+                             f"connection: close\r\n\r\nok".encode())
+                await writer.drain()
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+        self.writers.discard(writer)
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}/hooks"
+
+    async def stop(self) -> None:
+        for writer in list(self.writers):
+            writer.transport.abort()
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, reminder_interval_seconds=0,
+                    response_cache_seconds=0, figures_cache_seconds=0,
+                    media_dir=str(tmp_path / "media"), media_cleanup_interval_seconds=0,
+                    webhook_poll_seconds=0.05, webhook_timeout_seconds=0.3,
+                    webhooks_allow_private=True, webhook_retry_scale=0)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    made = Receiver([500, 503, "hang"])
+    yield made
+    await made.stop()
+
+
+async def until(condition: Any, what: str, seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if await condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"waited in vain for {what}")
+
+
+async def register(api: Api, world: World, url: str, agency: bool = True) -> tuple[str, str]:
+    data = await api.gql(CREATE, {"url": url, "agency": gid("Agency", world.agency_a.id)
+                                  if agency else None, "kinds": []}, world.ioc.token)
+    payload = data["createWebhookEndpoint"]
+    assert payload["errors"] == [], payload
+    return payload["endpoint"]["id"], payload["secret"]
+
+
+async def test_deliveries_retry_until_received_signed_and_without_personal_data(
+    app: Starlette, api: Api, world: World, receiver: Receiver
+):
+    endpoint_id, secret = await register(api, world, await receiver.start())
+    assert secret.startswith("whsec_")
+    report = await world.report(Status.ASSIGNED)
+
+    async def succeeded() -> bool:
+        return await WebhookDelivery.filter(status="SUCCEEDED").exists()
+
+    await until(succeeded, "a delivery to succeed")
+    first = receiver.got[:4]
+    # 500, 503, a timeout, then 200: four attempts of one message, one webhook-id.
+    assert len({r.headers["webhook-id"] for r in first}) == 1
+    verifier = Webhook(secret)
+    for attempt in first:
+        message = verifier.verify(attempt.body, attempt.headers)
+        assert message["type"] == "report.assigned"
+        assert message["data"]["report"]["id"] == report.id
+    everything = b" ".join(r.body for r in receiver.got)
+    for personal in (world.citizen.name.encode(), world.citizen.phone.encode()):
+        assert personal not in everything
+    listed = await api.gql(DELIVERIES, {"id": endpoint_id}, world.ioc.token)
+    [delivery] = [d for d in listed["webhookDeliveries"] if d["status"] == "SUCCEEDED"]
+    assert (delivery["attempts"], delivery["lastStatusCode"]) == (4, 200)
+    assert delivery["messageId"] == first[0].headers["webhook-id"]
+    # Only the IOC manages webhooks; an agency's staff cannot read them.
+    refused = await api.errors(DELIVERIES, {"id": endpoint_id}, world.staff_a.token)
+    assert refused[0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_rotation_signs_with_both_secrets_for_a_while(
+    app: Starlette, api: Api, world: World, receiver: Receiver
+):
+    receiver.script.clear()
+    endpoint_id, old = await register(api, world, await receiver.start())
+    rotated = await api.gql("""mutation($id: ID!) { rotateWebhookSecret(input: {id: $id}) {
+      endpoint { rotating } secret errors { code } } }""", {"id": endpoint_id}, world.ioc.token)
+    new = rotated["rotateWebhookSecret"]["secret"]
+    assert rotated["rotateWebhookSecret"]["endpoint"]["rotating"] is True
+    test = await api.gql("""mutation($id: ID!) { sendTestWebhook(input: {id: $id}) {
+      delivery { status } errors { code } } }""", {"id": endpoint_id}, world.ioc.token)
+    assert test["sendTestWebhook"]["errors"] == []
+
+    async def received() -> bool:
+        return bool(receiver.got)
+
+    await until(received, "the test event")
+    [got] = receiver.got
+    assert len(got.headers["webhook-signature"].split(" ")) == 2
+    for secret in (old, new):  # a receiver on either secret accepts it
+        assert Webhook(secret).verify(got.body, got.headers)["type"] == "webhook.test"
+
+
+async def test_a_delivery_whose_sender_died_is_sent_by_another(
+    app: Starlette, api: Api, world: World, receiver: Receiver, clock: FakeClock
+):
+    receiver.script.clear()
+    await app.state.webhooks.stop()  # this test drives the workers itself
+    await register(api, world, await receiver.start())
+    await world.report(Status.ASSIGNED)
+    deps = app.state.deps
+    two = WebhookWorker(deps, interval=60, timeout=1, allow_private=True, retry_scale=0)
+    # Two workers claim at once: each delivery goes to one of them.
+    claimed_one, claimed_two = await asyncio.gather(webhooks.claim_due(deps.now(), 20),
+                                                    webhooks.claim_due(deps.now(), 20))
+    assert len(claimed_one) + len(claimed_two) == 1
+    # The worker that claimed it died before sending: the claim expires, another sends it.
+    assert await webhooks.claim_due(deps.now(), 20) == []
+    clock.advance(seconds=webhooks.LEASE.total_seconds() + 1)
+    await two.start(loop=False)
+    try:
+        assert await two.round() == 1
+    finally:
+        await two.stop()
+    assert len(receiver.got) == 1
+    assert await WebhookDelivery.filter(status="SUCCEEDED").count() == 1
+
+
+async def test_private_addresses_are_refused_unless_allowed(
+    app: Starlette, api: Api, world: World, receiver: Receiver, clock: FakeClock
+):
+    receiver.script.clear()
+    await app.state.webhooks.stop()
+    await register(api, world, await receiver.start(), agency=False)
+    await world.report(Status.PENDING_REVIEW)  # SUBMITTED: an IOC-wide endpoint wants it
+    worker = WebhookWorker(app.state.deps, interval=60, timeout=1, allow_private=False)
+    await worker.start(loop=False)
+    try:
+        await worker.round()
+    finally:
+        await worker.stop()
+    assert receiver.got == []  # never reached
+    [delivery] = await WebhookDelivery.all()
+    assert delivery.status == "PENDING"  # to be tried again later, not lost
+    assert "private address" in (delivery.last_error or "")
+
+
+async def test_an_endpoint_failing_for_a_day_is_disabled(
+    app: Starlette, api: Api, world: World, clock: FakeClock
+):
+    await app.state.webhooks.stop()
+    endpoint_id, _ = await register(api, world, "http://127.0.0.1:9/never")
+    await world.report(Status.ASSIGNED)
+    worker = WebhookWorker(app.state.deps, interval=60, timeout=0.3, allow_private=True,
+                           retry_scale=0)
+    await worker.start(loop=False)
+    try:
+        await worker.round()
+        clock.advance(days=1, seconds=1)
+        await worker.round()
+    finally:
+        await worker.stop()
+    row = await WebhookEndpoint.get()
+    assert row.disabled_at is not None
+    listed = await api.gql("{ webhookEndpoints { id disabledAt disabledReason } }",
+                           token=world.ioc.token)
+    [shown] = listed["webhookEndpoints"]
+    assert shown["id"] == endpoint_id
+    assert "a day" in shown["disabledReason"] or "ngày" in shown["disabledReason"]
+    # Nothing is sent while disabled; enabled again, the outbox resumes.
+    assert await webhooks.claim_due(clock.now + timedelta(days=3), 20) == []
+    enabled = await api.gql("""mutation($id: ID!) { setWebhookEndpointEnabled(input: {id: $id,
+      enabled: true}) { endpoint { disabledAt } errors { code } } }""", {"id": endpoint_id},
+                            world.ioc.token)
+    assert enabled["setWebhookEndpointEnabled"]["endpoint"]["disabledAt"] is None
+    kept = await WebhookDelivery.first()
+    assert kept is not None
+    assert orjson.loads(kept.payload)["type"] == "report.assigned"  # still in the outbox
