@@ -8,16 +8,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import importlib.util
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
+import uvicorn
 from standardwebhooks.webhooks import Webhook
 from starlette.applications import Starlette
 
+from bench.servers import free_port
 from bench.world import World, gid
 from models.actions import webhooks
 from models.enums import Status
@@ -27,6 +32,7 @@ from tests.support.api import Api
 from tests.support.clock import FakeClock
 from web.settings import Settings
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "webhook_receiver.py"
 CREATE = """mutation($url: String!, $agency: ID, $kinds: [EventKind!]) {
   createWebhookEndpoint(input: {url: $url, description: "Hệ thống EVN", agencyId: $agency,
     kinds: $kinds}) { endpoint { id rotating } secret errors { code field } } }"""
@@ -247,3 +253,45 @@ async def test_an_endpoint_failing_for_a_day_is_disabled(
     kept = await WebhookDelivery.first()
     assert kept is not None
     assert orjson.loads(kept.payload)["type"] == "report.assigned"  # still in the outbox
+
+
+async def test_the_readme_receiver_accepts_deliveries_and_refuses_forgeries(
+    app: Starlette, api: Api, world: World, monkeypatch: pytest.MonkeyPatch
+):
+    """examples/webhook_receiver.py, the README's receiver, under a real uvicorn."""
+    spec = importlib.util.spec_from_file_location("webhook_receiver", EXAMPLE)
+    assert spec is not None
+    assert spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    server = uvicorn.Server(uvicorn.Config(example.app, host="127.0.0.1", port=free_port(),
+                                           log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        async def started() -> bool:
+            return bool(server.started)
+
+        await until(started, "the example receiver to listen")
+        port = server.config.port
+        endpoint_id, secret = await register(api, world, f"http://127.0.0.1:{port}/hooks")
+        monkeypatch.setenv("WEBHOOK_SECRET", secret)
+        await world.report(Status.ASSIGNED)
+
+        async def succeeded() -> bool:
+            return await WebhookDelivery.filter(status="SUCCEEDED").exists()
+
+        await until(succeeded, "the example receiver to take the delivery")
+        [delivery] = await WebhookDelivery.filter(status="SUCCEEDED")
+        assert delivery.last_status_code == 204
+        assert example.seen == {delivery.message_id}
+        async with httpx.AsyncClient() as client:  # a forgery: signed with another secret
+            forged = await client.post(f"http://127.0.0.1:{port}/hooks",
+                                       content=delivery.payload, headers={
+                "webhook-id": "msg_forged", "webhook-timestamp": str(int(time.time())),
+                "webhook-signature": "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="})
+        assert forged.status_code == 400
+        assert "msg_forged" not in example.seen
+        assert endpoint_id
+    finally:
+        server.should_exit = True
+        await serving
