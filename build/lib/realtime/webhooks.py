@@ -1,0 +1,140 @@
+"""The webhook worker, in every process: sends the outbox's due deliveries
+(models/actions/webhooks.py), signed as Standard Webhooks says (`standardwebhooks`), and
+records each attempt. Several processes share the outbox safely: each delivery is claimed by
+one of them for a lease before it is sent.
+
+Safe by default: the URL's host is resolved first and a delivery to a private, loopback or
+link-local address is refused (a registered URL must not make the server reach inside a
+network) unless WEBHOOKS_ALLOW_PRIVATE; redirects are not followed; a receiver's answer is read
+up to 64 KB; secrets never reach a log line. A receiver that resolves to a public address when
+checked and a private one a moment later (DNS rebinding) is not caught: pin receivers by IP or
+put the service behind an egress proxy for that."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import httpx
+from standardwebhooks.webhooks import Webhook
+
+from models.actions import webhooks
+from models.deps import Deps
+from models.orm.webhooks import WebhookDelivery, WebhookEndpoint
+from models.rules.webhooks import MAX_RESPONSE_BYTES, forbidden_address
+from realtime import tasks
+
+log = logging.getLogger("hien_truong")
+BATCH = 20
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+class WebhookWorker:
+    def __init__(self, deps: Deps, *, interval: float, timeout: float, allow_private: bool,
+                 retry_scale: float = 1.0) -> None:
+        self.deps = deps
+        self.interval = interval
+        self.timeout = timeout
+        self.allow_private = allow_private
+        self.retry_scale = retry_scale
+        self.sent = self.failed = 0
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._client: httpx.AsyncClient | None = None
+
+    def wake(self, *_: object) -> None:
+        self._wake.set()
+
+    async def start(self, *, loop: bool = True) -> None:
+        """Open the HTTP client and, unless `loop` is off (tests drive `round` themselves),
+        send what is due every `interval` and whenever woken."""
+        self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False,
+                                         headers={"User-Agent": "hien-truong-webhooks"})
+        if loop:
+            self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        await tasks.stop(self._task)
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                while await self.round():
+                    pass
+            except Exception:
+                log.warning("webhook round failed", exc_info=True)
+            try:
+                async with asyncio.timeout(self.interval):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def round(self) -> int:
+        """Send what is due now; how many were claimed."""
+        claimed = await webhooks.claim_due(self.deps.now(), BATCH)
+        await asyncio.gather(*(self._deliver(d, e) for d, e in claimed))
+        return len(claimed)
+
+    async def _deliver(self, delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> None:
+        outcome = await self.send(delivery, endpoint)
+        self.sent += outcome.ok
+        self.failed += not outcome.ok
+        await webhooks.record(delivery, endpoint, self.deps.now(), ok=outcome.ok,
+                              status_code=outcome.status_code, error=outcome.error,
+                              duration_ms=outcome.duration_ms, retry_scale=self.retry_scale)
+
+    async def send(self, delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> Outcome:
+        started = time.perf_counter()
+
+        def took() -> int:
+            return int((time.perf_counter() - started) * 1000)
+
+        parts = urlsplit(endpoint.url)
+        host = parts.hostname or ""
+        if not self.allow_private:
+            try:
+                found = await asyncio.get_running_loop().getaddrinfo(
+                    host, parts.port or (443 if parts.scheme == "https" else 80),
+                    type=socket.SOCK_STREAM)
+            except OSError as unresolved:
+                return Outcome(False, None, f"cannot resolve {host}: {unresolved}", took())
+            if any(forbidden_address(str(info[4][0])) for info in found):
+                return Outcome(False, None, f"refused: {host} is a private address", took())
+        now = datetime.now(UTC)  # the receiver checks it against its own clock
+        signature = " ".join(Webhook(secret).sign(delivery.message_id, now, delivery.payload)
+                             for secret in webhooks.signing_secrets(endpoint, self.deps.now()))
+        headers = {"webhook-id": delivery.message_id,
+                   "webhook-timestamp": str(int(now.timestamp())),
+                   "webhook-signature": signature, "content-type": "application/json"}
+        assert self._client is not None
+        try:
+            async with self._client.stream("POST", endpoint.url, content=delivery.payload,
+                                           headers=headers) as response:
+                read = 0
+                async for chunk in response.aiter_bytes():
+                    read += len(chunk)
+                    if read >= MAX_RESPONSE_BYTES:
+                        break
+                ok = 200 <= response.status_code < 300
+                why = None if ok else f"HTTP {response.status_code}" + (
+                    " (redirects are not followed)" if response.is_redirect else "")
+                return Outcome(ok, response.status_code, why, took())
+        except httpx.TimeoutException:
+            return Outcome(False, None, f"no answer within {self.timeout:g} s", took())
+        except httpx.HTTPError as failure:
+            return Outcome(False, None, f"{type(failure).__name__}: {failure}"[:300], took())

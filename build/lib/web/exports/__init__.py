@@ -1,0 +1,1 @@
+"""Open data: reports as GeoJSON for everyone and as CSV for the IOC, streamed."""
