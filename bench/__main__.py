@@ -39,6 +39,7 @@ from bench.middleware import bench_middleware
 from bench.process import Process
 from bench.servers import start_postgres, start_redis
 from bench.tools import Figure, Report, Uvicorn, ensure_wrk, gql, login, wrk
+from bench.webhooks import bench_webhooks
 from bench.world import gid
 from models.actions.figures import rebuild as rebuild_figures
 from models.db import database, migrate
@@ -376,8 +377,8 @@ async def bench_writes(report: Report, database_url: str, redis_url: str, workdi
 
 async def main_async(args: argparse.Namespace) -> Report:
     only = set(args.only.split(",")) if args.only else {
-        "middleware", "wall", "inbox", "deep", "maps", "figures", "cache", "writes", "fanout",
-        "distinct"}
+        "middleware", "wall", "inbox", "deep", "maps", "figures", "cache", "writes", "webhooks",
+        "fanout", "distinct"}
     report = Report(machine={"cpus": os.cpu_count(), "python": platform.python_version(),
                              "platform": platform.platform()},
                     scale=args.scale, seconds=args.seconds)
@@ -434,6 +435,8 @@ async def main_async(args: argparse.Namespace) -> Report:
             server.stop()  # what follows runs its own servers and needs the cores to itself
         if "cache" in only:  # before writes: it reads the city as built
             await bench_cache_events(report, url, redis.url, workdir, city)
+        if "webhooks" in only:  # it adds reports and an endpoint to the city
+            await bench_webhooks(report, url, redis.url, workdir, city, args.seconds)
         if "writes" in only:  # last but one: it adds reports to the city
             await bench_writes(report, url, redis.url, workdir, city, args.seconds)
         if "fanout" in only:
@@ -457,8 +460,8 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=100_000, help="reports (up to 1,000,000)")
     parser.add_argument("--seconds", type=float, default=10, help="per throughput run")
     parser.add_argument("--only", default="",
-                        help="middleware,wall,inbox,deep,maps,figures,cache,writes,fanout,"
-                        "distinct")
+                        help="middleware,wall,inbox,deep,maps,figures,cache,writes,webhooks,"
+                        "fanout,distinct")
     parser.add_argument("--subscribers", type=int, default=5000, help="fan-out subscribers")
     parser.add_argument("--events", type=int, default=20, help="fan-out events")
     parser.add_argument("--fanout-runs", type=int, default=5, help="fan-out: runs (median)")

@@ -1,1 +1,0 @@
-"""Open data: reports as GeoJSON for everyone and as CSV for the IOC, streamed."""
