@@ -179,16 +179,17 @@ def payload(event: ReportEvent, report: Report, agency_id: int | None) -> dict[s
     }
 
 
-async def enqueue(conn: BaseDBAsyncClient, event: ReportEvent) -> int:
+async def endpoints_for(conn: BaseDBAsyncClient, kind: EventKind,
+                        agency_id: int | None) -> list[WebhookEndpoint]:
+    """The enabled endpoints an event of `kind` for `agency_id` goes to (one small query)."""
+    return [e for e in await WebhookEndpoint.filter(
+        Q(agency_id=None) | Q(agency_id=agency_id), disabled_at=None).using_db(conn)
+        if not e.kinds or kind.value in e.kinds]
+
+
+async def enqueue(conn: BaseDBAsyncClient, event: ReportEvent, report: Report,
+                  wanted: Sequence[WebhookEndpoint]) -> int:
     """Write the deliveries of `event` in the caller's transaction; how many."""
-    wanted = [e for e in await WebhookEndpoint.filter(
-        Q(agency_id=None) | Q(agency_id=event.agency_id), disabled_at=None).using_db(conn)
-        if not e.kinds or event.kind.value in e.kinds]
-    if not wanted:
-        return 0
-    report = await Report.filter(id=event.report_id).using_db(conn).first()
-    if report is None:
-        return 0
     await WebhookDelivery.bulk_create([
         WebhookDelivery(endpoint_id=e.id, event_id=event.id,
                         message_id=f"msg_{event.id}_{e.id}",

