@@ -4,6 +4,7 @@ live server: what the API changes shows up on the page, and a dropped socket res
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import AsyncIterator
@@ -154,6 +155,13 @@ async def test_the_wall_reconnects_and_misses_nothing(live: Live, world: World, 
     await page.route_web_socket("**/graphql", route)
     await page.goto(f"{live.http}/wall")
     await page.wait_for_selector('#connection[data-state="live"]')
+    # An empty wall has no cursor and listens from when the server registers its stream:
+    # "live" is the socket's acknowledgement, a moment before that. Wait for the stream, or
+    # the first event may be committed before it exists (about 1 run in 10 under load).
+    for _ in range(200):
+        if len(live.app.state.hub.subscribers):
+            break
+        await asyncio.sleep(0.02)
     first = await submit(live, world, "Rác thải tập kết trái phép đầu kiệt 5")
     await step(live, "assign", world.ioc.token, id=first["id"],
                agencyId=gid("Agency", world.agency_a.id))
