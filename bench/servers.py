@@ -97,16 +97,18 @@ def _as_unprivileged(cmd: list[str]) -> tuple[list[str], str | None]:
     return ["runuser", "-u", "postgres", "--", *cmd], "postgres"
 
 
-def start_postgres() -> Server:
+def _cluster(prefix: str, make: list[str], settings: list[str], what: str) -> Server:
+    """Make a data directory with `make` (its arguments after the program; {data} is the
+    directory), then run a server on it on a free port, ready for logins."""
     bin_dir = _postgres_bin()
     if bin_dir is None:
         need("PostgreSQL")
     # Not under pytest's tmp dir: that one is private to root, and the server runs as postgres.
-    base = Path(tempfile.mkdtemp(prefix="hien-truong-pg-"))
+    base = Path(tempfile.mkdtemp(prefix=prefix))
     data, sockets, log = base / "pgdata", base / "pgsock", base / "postgres.log"
     sockets.mkdir(exist_ok=True)
-    cmd, user = _as_unprivileged([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
-                                  "--auth=trust", "-E", "UTF8", "--no-locale"])
+    cmd, user = _as_unprivileged([str(bin_dir / make[0]),
+                                  *(arg.format(data=data) for arg in make[1:])])
     if user:
         shutil.chown(base, user)
         shutil.chown(sockets, user)
@@ -114,12 +116,12 @@ def start_postgres() -> Server:
     port = free_port()
     cmd, _ = _as_unprivileged([
         str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
-        "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-        "-c", "full_page_writes=off", "-c", "max_connections=300",
+        "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=300",
+        *settings,
     ])
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    _wait_for_port(port, process, "PostgreSQL", log)
+    _wait_for_port(port, process, what, log)
     # The port opens a moment before the server accepts logins; pg_isready tells us when.
     for _ in range(200):
         ready = subprocess.run([str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
@@ -129,6 +131,13 @@ def start_postgres() -> Server:
         time.sleep(0.05)
     return Server(process, port, f"postgres://postgres@127.0.0.1:{port}", cleanup=base,
                   command=cmd, log=log, pid_file=data / "postmaster.pid")
+
+
+def start_postgres() -> Server:
+    return _cluster("hien-truong-pg-", ["initdb", "-D", "{data}", "-U", "postgres",
+                                        "--auth=trust", "-E", "UTF8", "--no-locale"],
+                    ["-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+                    "PostgreSQL")
 
 
 def start_redis(base: Path, port: int | None = None) -> Server:
@@ -150,33 +159,7 @@ def start_redis(base: Path, port: int | None = None) -> Server:
 
 def start_replica(primary: Server) -> Server:
     """A hot standby streaming from `primary` (pg_basebackup -R), on its own port."""
-    bin_dir = _postgres_bin()
-    if bin_dir is None:
-        need("PostgreSQL")
-    base = Path(tempfile.mkdtemp(prefix="hien-truong-replica-"))
-    data, sockets, log = base / "pgdata", base / "pgsock", base / "postgres.log"
-    sockets.mkdir(exist_ok=True)
-    cmd, user = _as_unprivileged([str(bin_dir / "pg_basebackup"), "-D", str(data), "-h",
-                                  "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-R",
-                                  "-X", "stream", "-c", "fast"])
-    if user:
-        shutil.chown(base, user)
-        shutil.chown(sockets, user)
-    subprocess.run(cmd, check=True, capture_output=True)
-    port = free_port()
-    cmd, _ = _as_unprivileged([
-        str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
-        "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "hot_standby=on",
-        "-c", "max_connections=300",
-    ])
-    with log.open("wb") as out:
-        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    _wait_for_port(port, process, "PostgreSQL replica", log)
-    for _ in range(200):
-        ready = subprocess.run([str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
-                               capture_output=True)
-        if ready.returncode == 0:
-            break
-        time.sleep(0.05)
-    return Server(process, port, f"postgres://postgres@127.0.0.1:{port}", cleanup=base,
-                  command=cmd, log=log, pid_file=data / "postmaster.pid")
+    return _cluster("hien-truong-replica-",
+                    ["pg_basebackup", "-D", "{data}", "-h", "127.0.0.1", "-p", str(primary.port),
+                     "-U", "postgres", "-R", "-X", "stream", "-c", "fast"],
+                    ["-c", "hot_standby=on"], "PostgreSQL replica")

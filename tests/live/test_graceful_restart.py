@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +21,12 @@ from models.deps import Deps
 from models.rules.calendar import vietnam
 from tests.conftest import forget_dialect_caches
 from tests.live.test_multi_process import make_public
-from tests.support.servers import start_redis
 from tests.support.ws import WsClient
 
 FEED = "subscription($after: String) { publicFeed(after: $after) { seq kind } }"
 EVENTS = 16  # reports made public (submitted, then assigned)
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def redis(tmp_path: Path) -> Iterator[Server]:
-    server = start_redis(tmp_path / "redis")
-    yield server
-    server.stop()
 
 
 async def collect(client: WsClient, op: str, seen: list[int], until: int | None,
@@ -69,13 +60,14 @@ async def ask(url: str, stop: asyncio.Event, outcomes: list[str]) -> None:
             outcomes.append(str(response.status_code))
 
 
-async def test_a_restart_loses_and_repeats_nothing(pg_url: str, redis: Server, tmp_path: Path):
+async def test_a_restart_loses_and_repeats_nothing(pg_url: str, redis_server: Server,
+                                                   tmp_path: Path):
     forget_dialect_caches()
     async with database(pg_url, global_fallback=False):
         world = await make_world(Deps(calendar=vietnam(), secret_key=SECRET))
-    a = Process(pg_url, redis.url, tmp_path / "a.log", GRACEFUL_SHUTDOWN_SECONDS="5",
+    a = Process(pg_url, redis_server.url, tmp_path / "a.log", GRACEFUL_SHUTDOWN_SECONDS="5",
                 SHUTDOWN_DELAY_SECONDS="1")
-    b = Process(pg_url, redis.url, tmp_path / "b.log", RATE_LIMITS="submitReport=0")
+    b = Process(pg_url, redis_server.url, tmp_path / "b.log", RATE_LIMITS="submitReport=0")
     try:
         await asyncio.gather(a.ready(), b.ready())
         moved = await WsClient.open(a.ws)  # the one whose process restarts
