@@ -13,6 +13,7 @@ from models.orm.webhooks import WebhookEndpoint as EndpointRow
 from schema.declared import max_items
 from schema.enums import EventKind, WebhookDeliveryStatus
 from schema.errors import UserError
+from schema.payloads import errors_field
 from schema.relay import Node, to_global_id
 
 
@@ -96,20 +97,15 @@ class WebhookDeliveryIdInput:
     id: strawberry.ID
 
 
-def _errors() -> list[UserError]:
-    errors: list[UserError] = strawberry.field(default_factory=list, metadata=max_items(10))
-    return errors
-
-
 @strawberry.type
 class WebhookEndpointPayload:
     endpoint: WebhookEndpoint | None = None
     secret: str | None = strawberry.field(
         default=None, description="The signing secret (whsec_…), shown this once.")
-    errors: list[UserError] = _errors()
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
 class WebhookDeliveryPayload:
     delivery: WebhookDelivery | None = None
-    errors: list[UserError] = _errors()
+    errors: list[UserError] = errors_field()
