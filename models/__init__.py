@@ -18,4 +18,4 @@ use cases need from outside: clock, calendar, publisher, rate limits), `throttle
 
 MODEL_MODULES = ["models.orm.accounts", "models.orm.directory", "models.orm.reports",
                  "models.orm.participation", "models.orm.documents", "models.orm.figures",
-                 "models.orm.webhooks"]
+                 "models.orm.webhooks", "models.orm.outbox", "models.orm.notifications"]

@@ -89,3 +89,23 @@ class WebhookDeliveryStatus(enum.StrEnum):
     PENDING = "PENDING"  # to be sent (again)
     SUCCEEDED = "SUCCEEDED"  # the receiver answered 2xx
     FAILED = "FAILED"  # every attempt failed; redeliverWebhook sends it again
+
+
+class NotificationKind(enum.StrEnum):
+    """What a citizen may hear about when not connected (models/rules/notifications.py)."""
+    ACCEPTED = "ACCEPTED"  # an agency took my report on
+    EXTENDED = "EXTENDED"  # its deadline was extended
+    RESULT_PUBLISHED = "RESULT_PUBLISHED"  # the result is public: please rate it
+    REOPENED = "REOPENED"  # it is being handled again
+    AGENCY_REPLIED = "AGENCY_REPLIED"  # an agency answered my comment
+
+
+class NotificationChannel(enum.StrEnum):
+    PUSH = "PUSH"  # Web Push to each browser or phone the user registered
+    EMAIL = "EMAIL"  # to the user's verified address
+
+
+class NotificationStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"  # given up after the attempts, or the address is gone

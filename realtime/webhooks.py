@@ -4,32 +4,26 @@ records each attempt. Several processes share the outbox safely: each delivery i
 one of them for a lease before it is sent.
 
 Safe by default: the URL's host is resolved first and a delivery to a private, loopback or
-link-local address is refused (a registered URL must not make the server reach inside a
-network) unless WEBHOOKS_ALLOW_PRIVATE; redirects are not followed; a receiver's answer is read
-up to 64 KB; secrets never reach a log line. A receiver that resolves to a public address when
-checked and a private one a moment later (DNS rebinding) is not caught: pin receivers by IP or
-put the service behind an egress proxy for that."""
+link-local address is refused (realtime/outbound.py `refusal`) unless WEBHOOKS_ALLOW_PRIVATE;
+redirects are not followed; a receiver's answer is read up to 64 KB; secrets never reach a
+log line."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import socket
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from models.actions import webhooks
+from models.actions import outbox, webhooks
 from models.deps import Deps
 from models.orm.webhooks import WebhookDelivery, WebhookEndpoint
-from models.rules.webhooks import MAX_RESPONSE_BYTES, forbidden_address
-from realtime import tasks
+from models.rules.webhooks import MAX_RESPONSE_BYTES
+from realtime.outbound import OutboxWorker, refusal
 
-log = logging.getLogger("hien_truong")
 BATCH = 20
 
 
@@ -41,51 +35,30 @@ class Outcome:
     duration_ms: int
 
 
-class WebhookWorker:
+class WebhookWorker(OutboxWorker):
+    name = "webhooks"
+
     def __init__(self, deps: Deps, *, interval: float, timeout: float, allow_private: bool,
                  retry_scale: float = 1.0) -> None:
-        self.deps = deps
-        self.interval = interval
+        super().__init__(deps, interval=interval)
         self.timeout = timeout
         self.allow_private = allow_private
         self.retry_scale = retry_scale
         self.sent = self.failed = 0
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
 
-    def wake(self, *_: object) -> None:
-        self._wake.set()
-
-    async def start(self, *, loop: bool = True) -> None:
-        """Open the HTTP client and, unless `loop` is off (tests drive `round` themselves),
-        send what is due every `interval` and whenever woken."""
+    async def open(self) -> None:
         self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False,
                                          headers={"User-Agent": "hien-truong-webhooks"})
-        if loop:
-            self._task = asyncio.create_task(self._run())
 
-    async def stop(self) -> None:
-        await tasks.stop(self._task)
+    async def close(self) -> None:
         if self._client is not None:
             await self._client.aclose()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                while await self.round():
-                    pass
-            except Exception:
-                log.warning("webhook round failed", exc_info=True)
-            try:
-                async with asyncio.timeout(self.interval):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
-            self._wake.clear()
-
     async def round(self) -> int:
-        """Send what is due now; how many were claimed."""
+        """Deliveries for new events, then send what is due now; how many were claimed."""
+        while await webhooks.prepare() == outbox.BATCH:
+            pass
         claimed = await webhooks.claim_due(self.deps.now(), BATCH)
         await asyncio.gather(*(self._deliver(d, e) for d, e in claimed))
         return len(claimed)
@@ -104,17 +77,8 @@ class WebhookWorker:
         def took() -> int:
             return int((time.perf_counter() - started) * 1000)
 
-        parts = urlsplit(endpoint.url)
-        host = parts.hostname or ""
-        if not self.allow_private:
-            try:
-                found = await asyncio.get_running_loop().getaddrinfo(
-                    host, parts.port or (443 if parts.scheme == "https" else 80),
-                    type=socket.SOCK_STREAM)
-            except OSError as unresolved:
-                return Outcome(False, None, f"cannot resolve {host}: {unresolved}", took())
-            if any(forbidden_address(str(info[4][0])) for info in found):
-                return Outcome(False, None, f"refused: {host} is a private address", took())
+        if not self.allow_private and (why := await refusal(endpoint.url)) is not None:
+            return Outcome(False, None, why, took())
         now = datetime.now(UTC)  # the receiver checks it against its own clock
         signature = " ".join(Webhook(secret).sign(delivery.message_id, now, delivery.payload)
                              for secret in webhooks.signing_secrets(endpoint, self.deps.now()))

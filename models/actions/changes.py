@@ -21,7 +21,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.actions import figures, webhooks
+from models.actions import figures
 from models.db import PRIMARY
 from models.deps import Deps
 from models.enums import ExtensionStatus
@@ -46,19 +46,12 @@ def require_signed_in(viewer: Viewer) -> None:
         raise Unauthenticated(_("Sign in first."))
 
 
-async def write_event(conn: BaseDBAsyncClient, report: Report | None = None,
-                      **fields: Any) -> ReportEvent:
-    """The event, and its webhook deliveries in the outbox, in the caller's transaction. The
-    endpoints are looked up (and the report read, if the caller has not got it) before the
-    event-order lock, which is then held only for the two inserts and the commit."""
-    wanted = await webhooks.endpoints_for(conn, fields["kind"], fields.get("agency_id"))
-    if wanted and report is None:
-        report = await Report.filter(id=fields["report_id"]).using_db(conn).first()
+async def write_event(conn: BaseDBAsyncClient, **fields: Any) -> ReportEvent:
+    """The event, in the caller's transaction, under the event-order lock (held from here to
+    the commit). The timeline is also the outbox of webhooks and notifications
+    (actions/outbox.py): nothing else is written for them here."""
     await figures.lock_event_order(conn)
-    event = await ReportEvent.create(using_db=conn, **fields)
-    if wanted and report is not None:
-        await webhooks.enqueue(conn, event, report, wanted)
-    return event
+    return await ReportEvent.create(using_db=conn, **fields)
 
 
 def actor_facts(viewer: Viewer, report: Report | None) -> ActorFacts:
@@ -106,7 +99,6 @@ async def record_change(
     await figures.move(conn, counted, figures.share_of(report))
     return await write_event(
         conn,
-        report,
         report_id=report.id,
         at=now,
         kind=rule.event,

@@ -6,9 +6,13 @@ staff sees them; without an agency, every event as the IOC sees them. The report
 data is never in a payload. The secret is shown once; rotating it keeps the old one signing
 beside the new for a day, so the receiver can switch without losing a delivery.
 
-Nothing is lost: each delivery is written to the outbox (`WebhookDelivery`) in the same
-transaction as the event it carries (`enqueue`, called by actions/changes.py `write_event`).
-A worker in every process (realtime/webhooks.py) claims due deliveries, at most one process
+Nothing is lost: the timeline is the outbox. Each event is written in the same transaction as
+its change; `prepare` turns the events committed since its cursor into deliveries
+(`WebhookDelivery`, one per endpoint that wants the event) in the transaction that moves the
+cursor (actions/outbox.py), so each event becomes its deliveries exactly once and a mutation
+pays nothing for webhooks. `data.report` is the report as it was when the delivery was
+prepared (a moment after the event); `data.toStatus` is the event's own. A worker in every
+process (realtime/webhooks.py) prepares, then claims due deliveries, at most one process
 per delivery (a claim is a conditional update with a lease), sends them with a short timeout,
 and retries with backoff and jitter for about a day (rules/webhooks.py), then marks them
 failed. A receiver sees each message at least once, always with the same `webhook-id`, and
@@ -29,6 +33,7 @@ import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
+from models.actions import outbox
 from models.deps import Deps
 from models.enums import EventKind, Role, WebhookDeliveryStatus
 from models.errors import Forbidden, Invalid, NotFound, Unauthenticated
@@ -38,10 +43,11 @@ from models.orm.reports import Report, ReportEvent
 from models.orm.webhooks import WebhookDelivery, WebhookEndpoint
 from models.rules import policy
 from models.rules.text import clean
-from models.rules.webhooks import DISABLE_AFTER, next_delay
+from models.rules.webhooks import DISABLE_AFTER, next_delay, wants
 
 MAX_ENDPOINTS = 200
 ROTATION_OVERLAP = timedelta(days=1)
+CURSOR = "webhooks"
 LEASE = timedelta(seconds=60)  # a claimed delivery is another worker's again after this
 PENDING, SUCCEEDED, FAILED = (WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.SUCCEEDED,
                               WebhookDeliveryStatus.FAILED)
@@ -83,7 +89,8 @@ async def create_endpoint(deps: Deps, viewer: policy.Viewer, url: str, descripti
     secret = new_secret()
     row = await WebhookEndpoint.create(
         url=check_url(url), description=label, agency_id=agency_id,
-        kinds=sorted({k.value for k in kinds}), secret=secret, created_at=deps.now())
+        kinds=sorted({k.value for k in kinds}), secret=secret, created_at=deps.now(),
+        from_event_id=await outbox.newest_event_id())
     return row, secret
 
 
@@ -179,24 +186,27 @@ def payload(event: ReportEvent, report: Report, agency_id: int | None) -> dict[s
     }
 
 
-async def endpoints_for(conn: BaseDBAsyncClient, kind: EventKind,
-                        agency_id: int | None) -> list[WebhookEndpoint]:
-    """The enabled endpoints an event of `kind` for `agency_id` goes to (one small query)."""
-    return [e for e in await WebhookEndpoint.filter(
-        Q(agency_id=None) | Q(agency_id=agency_id), disabled_at=None).using_db(conn)
-        if not e.kinds or kind.value in e.kinds]
+async def prepare() -> int:
+    """Deliveries for the events committed since the last call, written in the transaction
+    that moves the webhooks' outbox cursor past them (actions/outbox.py); how many events."""
+    return await outbox.advance(CURSOR, _write_deliveries)
 
 
-async def enqueue(conn: BaseDBAsyncClient, event: ReportEvent, report: Report,
-                  wanted: Sequence[WebhookEndpoint]) -> int:
-    """Write the deliveries of `event` in the caller's transaction; how many."""
+async def _write_deliveries(conn: BaseDBAsyncClient, events: Sequence[ReportEvent]) -> None:
+    endpoints = await WebhookEndpoint.filter(disabled_at=None).using_db(conn)
+    wanted = [(e, ep) for e in events for ep in endpoints
+              if e.id > ep.from_event_id and wants(ep.kinds, e.kind)
+              and (ep.agency_id is None or ep.agency_id == e.agency_id)]
+    if not wanted:
+        return
+    reports = {r.id: r for r in await Report.filter(
+        id__in={e.report_id for e, _ in wanted}).using_db(conn)}
     await WebhookDelivery.bulk_create([
-        WebhookDelivery(endpoint_id=e.id, event_id=event.id,
-                        message_id=f"msg_{event.id}_{e.id}",
-                        payload=orjson.dumps(payload(event, report, e.agency_id)).decode(),
-                        next_attempt_at=event.at, created_at=event.at)
-        for e in wanted], using_db=conn)
-    return len(wanted)
+        WebhookDelivery(endpoint_id=ep.id, event_id=e.id, message_id=f"msg_{e.id}_{ep.id}",
+                        payload=orjson.dumps(payload(e, reports[e.report_id], ep.agency_id)
+                                             ).decode(),
+                        next_attempt_at=e.at, created_at=e.at)
+        for e, ep in wanted if e.report_id in reports], using_db=conn)
 
 
 async def claim_due(now: datetime, limit: int) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:

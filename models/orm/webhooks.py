@@ -1,5 +1,5 @@
-"""Outbound webhooks: the endpoints agencies' systems registered, and the outbox of deliveries
-written in the same transaction as the events they carry (models/actions/webhooks.py)."""
+"""Outbound webhooks: the endpoints agencies' systems registered, and their deliveries, made
+from the timeline's events by the outbox cursor (models/actions/webhooks.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ class WebhookEndpoint(Model):
     previous_secret = fields.CharField(max_length=100, null=True)  # still signs until...
     previous_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
+    # Events up to this seq were committed before it existed: it does not receive them.
+    from_event_id = fields.BigIntField(default=0)
     disabled_at = fields.DatetimeField(null=True)
     disabled_reason = fields.CharField(max_length=500, null=True)
 

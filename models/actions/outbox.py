@@ -1,0 +1,60 @@
+"""Turning committed timeline events into work, exactly once (models/orm/outbox.py).
+
+The timeline is the outbox: an event is written in the same transaction as its change, and
+committed events always form a prefix of `seq` (the event-order lock, actions/changes.py), so
+a consumer that has handled everything up to its cursor never meets an older event later. A
+consumer's `advance` locks its cursor row (several processes take turns; on SQLite the single
+writer does the same), reads the next events, writes its own rows and moves the cursor, all in
+one transaction: a crash before the commit leaves the events to the next try, a crash after it
+leaves the rows to the senders. The mutation itself pays nothing for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from models.db import PRIMARY
+from models.orm.outbox import OutboxCursor
+from models.orm.reports import ReportEvent
+
+Handler = Callable[[BaseDBAsyncClient, Sequence[ReportEvent]], Awaitable[None]]
+BATCH = 500
+
+
+async def newest_event_id(conn: BaseDBAsyncClient | None = None) -> int:
+    qs = ReportEvent.all().order_by("-id")
+    found = await (qs.using_db(conn) if conn is not None else qs).first()
+    return found.id if found is not None else 0
+
+
+async def _ensure(name: str) -> None:
+    """Made by migration 0013; a database built another way starts at the newest event."""
+    if await OutboxCursor.exists(name=name):
+        return
+    with contextlib.suppress(IntegrityError):  # another process made it first
+        await OutboxCursor.create(name=name, last_event_id=await newest_event_id())
+
+
+async def advance(name: str, handle: Handler, batch: int = BATCH) -> int:
+    """Hand the next committed events after `name`'s cursor to `handle`, in the transaction
+    that moves the cursor past them; how many there were."""
+    await _ensure(name)
+    async with in_transaction(PRIMARY) as conn:
+        cursor = await OutboxCursor.filter(name=name).select_for_update().using_db(conn).get()
+        events = await ReportEvent.filter(id__gt=cursor.last_event_id).order_by("id").limit(
+            batch).using_db(conn)
+        if not events:
+            return 0
+        await handle(conn, events)
+        await OutboxCursor.filter(name=name).using_db(conn).update(last_event_id=events[-1].id)
+    return len(events)
+
+
+async def position(name: str) -> int:
+    found = await OutboxCursor.get_or_none(name=name)
+    return found.last_event_id if found is not None else 0
