@@ -29,6 +29,7 @@ from realtime.bus import EventBus
 from realtime.cache import Cache
 from realtime.hub import Batch, Hub
 from realtime.live_figures import LiveFigures
+from realtime.notifications import NotificationWorker
 from realtime.session_watch import SessionWatch
 from realtime.webhooks import WebhookWorker
 from resolvers.build import build_schema
@@ -49,12 +50,14 @@ from web.middleware.refresh import Refresher
 from web.middleware.request_context import RequestContext
 from web.middleware.request_limit import RequestLimit
 from web.middleware.response_cache import ResponseCache, response_store
+from web.notification_links import notification_routes
 from web.open311.routes import open311_mount
 from web.replica import ReplicaReads
 from web.services import (
     flood_counter,
     make_deps,
     media_service,
+    outbox_senders,
     schema_options,
     upload_max_bytes,
 )
@@ -120,13 +123,9 @@ def create_app(
     media = media_service(settings)
     flood = flood_counter(settings, deps.throttle)
     auth = Authenticator(deps)
-    sender = (WebhookWorker(deps, interval=settings.webhook_poll_seconds,
-                            timeout=settings.webhook_timeout_seconds,
-                            allow_private=settings.webhooks_allow_private,
-                            retry_scale=settings.webhook_retry_scale)
-              if settings.webhook_poll_seconds > 0 else None)
-    if sender is not None:
-        hub.on_batch.append(sender.wake)  # new events: their deliveries are due now
+    senders = [sender for sender in outbox_senders(settings, deps) if sender is not None]
+    for sender in senders:  # new events: their deliveries and notifications are due now
+        hub.on_batch.append(sender.wake)
     watch = SessionWatch(auth.problems, settings.ws_token_recheck_seconds)
     persisted = PersistedDocuments(Mode(settings.persisted_queries))
     tracing = Tracing(span_exporter) if settings.tracing else None
@@ -156,6 +155,7 @@ def create_app(
         Route("/media/{key:path}", serve_media, methods=["GET", "HEAD"]),
         *api,
         *wall_routes(),
+        *notification_routes(),
         *icon_routes(),
         graphiql_mount(),
     ]
@@ -192,7 +192,7 @@ def create_app(
             watch.start()
             if flood is not None:
                 flood.start()
-            if sender is not None:
+            for sender in senders:
                 await sender.start()
             await bus.connect()
             jobs = []
@@ -239,7 +239,7 @@ def create_app(
                 await watch.stop()
                 await refresher.stop()
                 await graphql.fanout.stop()
-                if sender is not None:
+                for sender in senders:
                     await sender.stop()
                 await hub.stop()
 
@@ -259,7 +259,9 @@ def create_app(
     app.state.memo = memo
     app.state.schema = graphql.schema
     app.state.graphql = graphql
-    app.state.webhooks = sender
+    app.state.webhooks = next((e for e in senders if isinstance(e, WebhookWorker)), None)
+    app.state.notifications = next((e for e in senders if isinstance(e, NotificationWorker)),
+                                   None)
     app.state.fanout = graphql.fanout
     app.state.media = media
     app.state.flood = flood

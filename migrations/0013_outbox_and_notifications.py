@@ -10,7 +10,6 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 
-
 async def start_cursors(apps, schema_editor):
     event = apps.get_model("models.ReportEvent")
     cursor = apps.get_model("models.OutboxCursor")
@@ -58,8 +57,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('user_id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('kinds', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
-                ('push_enabled', fields.BooleanField(default=False)),
-                ('email_enabled', fields.BooleanField(default=False)),
+                ('channels', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
                 ('email', fields.CharField(null=True, max_length=254)),
                 ('email_verified_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('quiet_start', fields.SmallIntField(null=True)),

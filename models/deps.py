@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from models.enums import NotificationChannel
 from models.orm.reports import ReportEvent
 from models.rules.calendar import WorkingCalendar
 from models.throttle import Throttle
@@ -40,6 +41,10 @@ class Deps:
     token_ttl_days: int = 30
     comment_interval_seconds: int = 60
     throttle: Throttle = field(default_factory=Throttle)
+    # The notification channels this deployment can send on, and the key browsers subscribe
+    # to Web Push with (realtime/notifications.py).
+    notification_channels: tuple[NotificationChannel, ...] = ()
+    vapid_public_key: str | None = None
 
     def now(self) -> datetime:
         return self.clock()

@@ -52,6 +52,9 @@ RULES: dict[str, str] = {
     "requests_ip": "1200/minute",
     # Per agency key: what an agency's system may change through GraphQL.
     "agencyKey": "600/minute",
+    # Per user: each address given is sent a confirmation, so this bounds mail to strangers.
+    "notificationEmail": "5/hour",
+    "addPushSubscription": "30/hour",  # per user
 }
 
 

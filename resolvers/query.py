@@ -11,10 +11,10 @@ from typing import Annotated, Any
 import strawberry
 from tortoise.queryset import QuerySet
 
-from models.actions import partners, webhooks
+from models.actions import notifications, partners, webhooks
 from models.actions.directory import MAX_AGENCIES, MAX_CATEGORIES
 from models.actions.partners import MAX_API_KEYS
-from models.errors import Invalid
+from models.errors import Invalid, Unauthenticated
 from models.messages import _
 from models.orm.accounts import User as UserRow
 from models.orm.directory import Agency as AgencyRow
@@ -44,6 +44,7 @@ from schema.declared import max_items, sized_by
 from schema.directory import Agency, Category
 from schema.enums import AgencyKind, AgencyLevel, WebhookDeliveryStatus
 from schema.inputs import ReportFilter
+from schema.notifications import NotificationSettings
 from schema.participation import Comment
 from schema.relay import MAX_NODES, Node, PageInfo, decode_id, decode_ids, from_global_id
 from schema.reports import ExtensionRequest, Report, ReportConnection, ReportEdge
@@ -237,6 +238,15 @@ class CoreQuery:
     async def api_keys(self, info: Info) -> list[ApiKey]:
         rows = await partners.list_api_keys(info.context.viewer)
         return [ApiKey.from_row(r, r.user) for r in rows]
+
+    @strawberry.field(description="My notification choices, address and devices (signed in).")
+    async def notification_settings(self, info: Info) -> NotificationSettings:
+        c = info.context
+        if c.viewer.user_id is None or c.viewer.via_api_key:
+            raise Unauthenticated(_("Sign in first."))
+        row = await notifications.settings_of(c.viewer.user_id, c.deps.now())
+        devices = await notifications.push_subscriptions(c.viewer.user_id)
+        return NotificationSettings.from_row(row, devices, c.deps)
 
     @strawberry.field(description="IOC: the webhook endpoints.",
                       metadata=max_items(webhooks.MAX_ENDPOINTS))

@@ -30,6 +30,8 @@ strawberry.enum(ReportOrder, name="ReportOrder")
 strawberry.enum(enums.Satisfaction, name="Satisfaction")
 strawberry.enum(policy.Badge, name="AuthorBadge")
 strawberry.enum(enums.WebhookDeliveryStatus, name="WebhookDeliveryStatus")
+strawberry.enum(enums.NotificationKind, name="NotificationKind")
+strawberry.enum(enums.NotificationChannel, name="NotificationChannel")
 
 ReportStatus: TypeAlias = enums.Status
 Role: TypeAlias = enums.Role
@@ -44,3 +46,5 @@ ReportOrder: TypeAlias = ReportOrder
 Satisfaction: TypeAlias = enums.Satisfaction
 AuthorBadge: TypeAlias = policy.Badge
 WebhookDeliveryStatus: TypeAlias = enums.WebhookDeliveryStatus
+NotificationKind: TypeAlias = enums.NotificationKind
+NotificationChannel: TypeAlias = enums.NotificationChannel

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import atexit
+import base64
 import os
 import shutil
 import sys
@@ -164,6 +165,22 @@ def _schema(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _vapid_key(settings: Settings, args: argparse.Namespace) -> int:
+    from py_vapid import Vapid
+
+    from realtime.notifications import vapid_public_key
+
+    made = Vapid()
+    made.generate_keys()
+    private = base64.urlsafe_b64encode(
+        made.private_key.private_numbers().private_value.to_bytes(32, "big")).decode()
+    private = private.rstrip("=")
+    print(f"VAPID_PRIVATE_KEY={private}")
+    print(f"# browsers subscribe with (NotificationSettings.vapidPublicKey shows it too):\n"
+          f"# {vapid_public_key(private)}")
+    return 0
+
+
 def schema_sdl(schema: Any) -> str:
     """The schema in SDL, as committed in schema.graphql for code generators and reviewers."""
     from strawberry.printer import print_schema
@@ -187,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
                    ).set_defaults(func=_remind)
     sub.add_parser("schema", help="print the GraphQL schema (SDL), as in schema.graphql"
                    ).set_defaults(func=_schema)
+    sub.add_parser("vapid-key", help="make a key pair for Web Push notifications "
+                   "(VAPID_PRIVATE_KEY)").set_defaults(func=_vapid_key)
     sub.add_parser("rebuild-figures", help="recompute the daily aggregates behind rankings and "
                    "stats from the reports (after a bulk import)").set_defaults(
                        func=_rebuild_figures)

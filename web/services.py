@@ -12,8 +12,16 @@ from media.service import MediaService, MediaSettings
 from media.storage import LocalStorage, Storage
 from models.actions.changes import MAX_MEDIA_PER_REPORT
 from models.deps import Deps, Publisher, utc_now
+from models.enums import NotificationChannel
 from models.rules.calendar import vietnam
 from models.throttle import Throttle
+from realtime.notifications import (
+    EmailNotifier,
+    NotificationWorker,
+    PushNotifier,
+    vapid_public_key,
+)
+from realtime.webhooks import WebhookWorker
 from resolvers.build import SchemaOptions
 from web.middleware.flood import FloodCounter
 from web.settings import Settings
@@ -33,7 +41,36 @@ def make_deps(settings: Settings, publish: Publisher,
         token_ttl_days=settings.token_ttl_days,
         comment_interval_seconds=settings.comment_interval_seconds,
         throttle=Throttle(settings.rate_limit_storage_uri, dict(settings.rate_limits)),
+        notification_channels=(
+            *((NotificationChannel.PUSH,) if settings.vapid_private_key else ()),
+            *((NotificationChannel.EMAIL,) if settings.smtp_url else ())),
+        vapid_public_key=(vapid_public_key(settings.vapid_private_key)
+                          if settings.vapid_private_key else None),
     )
+
+
+def outbox_senders(settings: Settings, deps: Deps) -> tuple[WebhookWorker | None,
+                                                             NotificationWorker | None]:
+    """The senders of webhooks and notifications in this process (None: it sends none)."""
+    webhooks = (WebhookWorker(deps, interval=settings.webhook_poll_seconds,
+                              timeout=settings.webhook_timeout_seconds,
+                              allow_private=settings.webhooks_allow_private,
+                              retry_scale=settings.webhook_retry_scale)
+                if settings.webhook_poll_seconds > 0 else None)
+    notifiers: list[PushNotifier | EmailNotifier] = []
+    if settings.vapid_private_key:
+        notifiers.append(PushNotifier(private_key=settings.vapid_private_key,
+                                      subject=settings.vapid_subject,
+                                      timeout=settings.notification_timeout_seconds,
+                                      allow_private=settings.notifications_allow_private))
+    if settings.smtp_url:
+        notifiers.append(EmailNotifier(smtp_url=settings.smtp_url, sender=settings.mail_from,
+                                       timeout=settings.notification_timeout_seconds))
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    notices = (NotificationWorker(deps, notifiers, interval=settings.notification_poll_seconds,
+                                  base_url=base)
+               if notifiers and settings.notification_poll_seconds > 0 else None)
+    return webhooks, notices
 
 
 def flood_counter(settings: Settings, throttle: Throttle) -> FloodCounter | None:

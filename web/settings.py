@@ -73,6 +73,18 @@ class Settings:
     webhook_timeout_seconds: float = env("WEBHOOK_TIMEOUT_SECONDS", 5.0, float)
     webhooks_allow_private: bool = env("WEBHOOKS_ALLOW_PRIVATE", False, _bool)
     webhook_retry_scale: float = env("WEBHOOK_RETRY_SCALE", 1.0, float)
+    # Citizens' notifications (models/actions/notifications.py, realtime/notifications.py): how
+    # often a process looks for due ones (0: this process sends none); Web Push needs a VAPID
+    # key pair (`python server.py vapid-key` makes one; the private key in base64url) and a
+    # contact (mailto: or https:); e-mail an SMTP server (smtp://user:password@host:port,
+    # smtps:// for TLS, smtp+starttls://) and a sender. A channel without its settings is off.
+    notification_poll_seconds: float = env("NOTIFICATION_POLL_SECONDS", 1.0, float)
+    vapid_private_key: str = env("VAPID_PRIVATE_KEY", "")
+    vapid_subject: str = env("VAPID_SUBJECT", "mailto:ioc@example.invalid")
+    smtp_url: str = env("SMTP_URL", "")
+    mail_from: str = env("MAIL_FROM", "Phản ánh hiện trường <no-reply@example.invalid>")
+    notification_timeout_seconds: float = env("NOTIFICATION_TIMEOUT_SECONDS", 10.0, float)
+    notifications_allow_private: bool = env("NOTIFICATIONS_ALLOW_PRIVATE", False, _bool)
     # OpenTelemetry traces over OTLP (web/tracing.py; OTEL_EXPORTER_OTLP_ENDPOINT says where).
     tracing: bool = env("TRACING", False, _bool)
     token_ttl_days: int = env("TOKEN_TTL_DAYS", 30, int)

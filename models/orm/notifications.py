@@ -12,8 +12,7 @@ from tortoise.models import Model
 class NotificationSettings(Model):
     user_id = fields.IntField(primary_key=True)
     kinds: list[str] = fields.JSONField(default=list)  # NotificationKind values opted in to
-    push_enabled = fields.BooleanField(default=False)
-    email_enabled = fields.BooleanField(default=False)
+    channels: list[str] = fields.JSONField(default=list)  # NotificationChannel values
     email = fields.CharField(max_length=254, null=True)
     email_verified_at = fields.DatetimeField(null=True)
     # Local hours (Asia/Ho_Chi_Minh) in which nothing is sent: held until the end. None: none.
@@ -47,7 +46,7 @@ class Notification(Model):
     key = fields.CharField(max_length=100, unique=True)
     user_id = fields.IntField()
     event_id = fields.BigIntField(null=True)  # null: an address check
-    kind = fields.CharField(max_length=30)
+    kind = fields.CharField(max_length=30)  # a NotificationKind, or VERIFY_EMAIL
     channel = fields.CharField(max_length=10)
     target_id = fields.IntField(null=True)  # the PushSubscription, for PUSH
     payload = fields.TextField()  # {"title", "body", "url"}, in the user's language

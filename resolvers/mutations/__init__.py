@@ -10,6 +10,7 @@ from resolvers.mutations.accounts import AccountMutation
 from resolvers.mutations.directory import DirectoryMutation
 from resolvers.mutations.handling import HandlingMutation
 from resolvers.mutations.media import MediaMutation
+from resolvers.mutations.notifications import NotificationMutation
 from resolvers.mutations.participation import ParticipationMutation
 from resolvers.mutations.partners import PartnerMutation
 from resolvers.mutations.review import ReviewMutation
@@ -20,5 +21,5 @@ from resolvers.mutations.webhooks import WebhookMutation
 @strawberry.type
 class Mutation(AccountMutation, PartnerMutation, DirectoryMutation, MediaMutation,
                SubmissionMutation, ReviewMutation, HandlingMutation, ParticipationMutation,
-               WebhookMutation):
+               WebhookMutation, NotificationMutation):
     pass
