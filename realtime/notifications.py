@@ -20,6 +20,7 @@ import base64
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import ClassVar, Protocol
@@ -38,9 +39,9 @@ from models.deps import Deps
 from models.enums import NotificationChannel
 from models.orm.notifications import Notification, NotificationSettings, PushSubscription
 from models.rules.notifications import VERIFY_EMAIL
-from realtime.outbound import OutboxWorker, refusal
+from realtime.outbound import LEASE_MARGIN_SECONDS, OutboxWorker, refusal
 
-BATCH = 50
+BATCH = 50  # messages in flight per process
 PUSH_TTL_SECONDS = 24 * 3600  # a phone that is off gets it when back within a day
 
 
@@ -195,8 +196,10 @@ class NotificationWorker(OutboxWorker):
     name = "notifications"
 
     def __init__(self, deps: Deps, notifiers: Sequence[PushNotifier | EmailNotifier], *,
-                 interval: float, base_url: str) -> None:
-        super().__init__(deps, interval=interval)
+                 interval: float, base_url: str, timeout: float = 10.0) -> None:
+        super().__init__(deps, interval=interval, capacity=BATCH)
+        self.timeout = timeout
+        self.lease = timedelta(seconds=timeout + LEASE_MARGIN_SECONDS)
         self.notifiers = {n.channel: n for n in notifiers}
         self.base_url = base_url
         self.sent = self.failed = 0
@@ -213,8 +216,12 @@ class NotificationWorker(OutboxWorker):
         targets = {channel: n.targets for channel, n in self.notifiers.items()}
         while await notifications.prepare(targets) == outbox.BATCH:
             pass
-        claimed = await notifications.claim_due(self.deps.now(), list(self.notifiers), BATCH)
-        await asyncio.gather(*(self._send(row) for row in claimed))
+        if self.free <= 0:
+            return 0
+        claimed = await notifications.claim_due(self.deps.now(), list(self.notifiers),
+                                                self.free, self.lease)
+        for row in claimed:
+            self.spawn(self._send(row))
         return len(claimed)
 
     async def _send(self, row: Notification) -> None:
@@ -225,8 +232,12 @@ class NotificationWorker(OutboxWorker):
             unsubscribe_url=(f"{self.base_url}/notifications/unsubscribe?token="
                              + notifications.unsubscribe_token(self.deps, row.user_id)),
             language=settings.language)
-        try:
-            outcome = await self.notifiers[NotificationChannel(row.channel)].send(row, message)
+        try:  # the whole attempt within the timeout, so that the lease holds
+            async with asyncio.timeout(self.timeout):
+                outcome = await self.notifiers[NotificationChannel(row.channel)].send(row,
+                                                                                    message)
+        except TimeoutError:
+            outcome = Outcome(False, f"no answer within {self.timeout:g} s")
         except Exception as failure:  # a channel's bug must not stop the others
             outcome = Outcome(False, f"{type(failure).__name__}: {failure}"[:300])
         self.sent += outcome.ok

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections.abc import Coroutine
+from typing import Any
 from urllib.parse import urlsplit
 
 from models.deps import Deps
@@ -15,6 +17,9 @@ from models.rules.webhooks import forbidden_address
 from realtime import tasks
 
 log = logging.getLogger("hien_truong")
+# A sender's claim lasts its timeout plus this: an attempt cannot last longer, so a claim that
+# outlives it belongs to a sender that died, and another takes the message over.
+LEASE_MARGIN_SECONDS = 10.0
 
 
 async def refusal(url: str) -> str | None:
@@ -36,15 +41,46 @@ async def refusal(url: str) -> str | None:
 
 
 class OutboxWorker:
-    """Runs `round` every `interval`, and at once when woken (the hub read new events)."""
+    """Runs `round` every `interval`, and at once when woken (the hub read new events, or a
+    send finished). A round claims only as many messages as there are free places among
+    `capacity` concurrent sends and does not wait for them: one slow receiver holds one place
+    for its timeout, not the whole process's sending."""
 
     name = "outbox"
 
-    def __init__(self, deps: Deps, *, interval: float) -> None:
+    def __init__(self, deps: Deps, *, interval: float, capacity: int = 20) -> None:
         self.deps = deps
         self.interval = interval
+        self.capacity = capacity
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._sending: set[asyncio.Task[None]] = set()
+
+    @property
+    def free(self) -> int:
+        return self.capacity - len(self._sending)
+
+    def spawn(self, send: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(send)
+        self._sending.add(task)
+        task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("%s send failed", self.name, exc_info=task.exception())
+        self.wake()  # a place is free
+
+    async def settle(self) -> None:
+        """Wait for the sends in flight (tests, and `send_due`)."""
+        while self._sending:
+            await asyncio.gather(*list(self._sending), return_exceptions=True)
+
+    async def send_due(self) -> int:
+        """One round, and its sends finished: for tests that drive the worker themselves."""
+        claimed = await self.round()
+        await self.settle()
+        return claimed
 
     def wake(self, *_: object) -> None:
         self._wake.set()
@@ -62,8 +98,12 @@ class OutboxWorker:
             self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        """Sends in flight are abandoned: their claims run out and another process (or this
+        one, started again) sends them."""
         await tasks.stop(self._task)
         self._task = None
+        for task in list(self._sending):
+            await tasks.stop(task)
         await self.close()
 
     async def _run(self) -> None:
@@ -81,5 +121,6 @@ class OutboxWorker:
             self._wake.clear()
 
     async def round(self) -> int:
-        """Prepare and send what is due now; how many were sent or tried (0: idle)."""
+        """Prepare, then claim what is due now (up to `free`) and `spawn` its sends; how many
+        were claimed (0: idle or full)."""
         raise NotImplementedError

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from standardwebhooks.webhooks import Webhook
@@ -22,9 +22,9 @@ from models.actions import outbox, webhooks
 from models.deps import Deps
 from models.orm.webhooks import WebhookDelivery, WebhookEndpoint
 from models.rules.webhooks import MAX_RESPONSE_BYTES
-from realtime.outbound import OutboxWorker, refusal
+from realtime.outbound import LEASE_MARGIN_SECONDS, OutboxWorker, refusal
 
-BATCH = 20
+BATCH = 20  # deliveries in flight per process
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class WebhookWorker(OutboxWorker):
 
     def __init__(self, deps: Deps, *, interval: float, timeout: float, allow_private: bool,
                  retry_scale: float = 1.0) -> None:
-        super().__init__(deps, interval=interval)
+        super().__init__(deps, interval=interval, capacity=BATCH)
         self.timeout = timeout
         self.allow_private = allow_private
         self.retry_scale = retry_scale
@@ -59,12 +59,22 @@ class WebhookWorker(OutboxWorker):
         """Deliveries for new events, then send what is due now; how many were claimed."""
         while await webhooks.prepare() == outbox.BATCH:
             pass
-        claimed = await webhooks.claim_due(self.deps.now(), BATCH)
-        await asyncio.gather(*(self._deliver(d, e) for d, e in claimed))
+        if self.free <= 0:
+            return 0
+        claimed = await webhooks.claim_due(
+            self.deps.now(), self.free, timedelta(seconds=self.timeout + LEASE_MARGIN_SECONDS))
+        for delivery, endpoint in claimed:
+            self.spawn(self._deliver(delivery, endpoint))
         return len(claimed)
 
     async def _deliver(self, delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> None:
-        outcome = await self.send(delivery, endpoint)
+        started = time.perf_counter()
+        try:  # the whole attempt within the timeout, a trickling answer too: the lease holds
+            async with asyncio.timeout(self.timeout):
+                outcome = await self.send(delivery, endpoint)
+        except TimeoutError:
+            outcome = Outcome(False, None, f"no answer within {self.timeout:g} s",
+                              int((time.perf_counter() - started) * 1000))
         self.sent += outcome.ok
         self.failed += not outcome.ok
         await webhooks.record(delivery, endpoint, self.deps.now(), ok=outcome.ok,

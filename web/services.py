@@ -68,7 +68,7 @@ def outbox_senders(settings: Settings, deps: Deps) -> tuple[WebhookWorker | None
                                        timeout=settings.notification_timeout_seconds))
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
     notices = (NotificationWorker(deps, notifiers, interval=settings.notification_poll_seconds,
-                                  base_url=base)
+                                  base_url=base, timeout=settings.notification_timeout_seconds)
                if notifiers and settings.notification_poll_seconds > 0 else None)
     return webhooks, notices
 

@@ -284,8 +284,8 @@ async def _write(conn: BaseDBAsyncClient, events: Sequence[ReportEvent],
         await Notification.bulk_create(rows, using_db=conn)
 
 
-async def claim_due(now: datetime, channels: Sequence[NotificationChannel], limit: int
-                    ) -> list[Notification]:
+async def claim_due(now: datetime, channels: Sequence[NotificationChannel], limit: int,
+                    lease: timedelta = LEASE) -> list[Notification]:
     """Due rows of these channels, each claimed for LEASE by a conditional update: of several
     processes reading the same row, one wins it."""
     due = await Notification.filter(
@@ -296,7 +296,7 @@ async def claim_due(now: datetime, channels: Sequence[NotificationChannel], limi
     for row in due:
         if await Notification.filter(
                 Q(claimed_until=None) | Q(claimed_until__lt=now), id=row.id,
-                status=NotificationStatus.PENDING).update(claimed_until=now + LEASE):
+                status=NotificationStatus.PENDING).update(claimed_until=now + lease):
             claimed.append(row)
     return claimed
 

@@ -48,7 +48,9 @@ from models.rules.webhooks import DISABLE_AFTER, next_delay, wants
 MAX_ENDPOINTS = 200
 ROTATION_OVERLAP = timedelta(days=1)
 CURSOR = "webhooks"
-LEASE = timedelta(seconds=60)  # a claimed delivery is another worker's again after this
+# A claimed delivery is another worker's again after this; a worker claims for its own
+# timeout plus a margin (realtime/webhooks.py), since an attempt cannot last longer.
+LEASE = timedelta(seconds=60)
 PENDING, SUCCEEDED, FAILED = (WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.SUCCEEDED,
                               WebhookDeliveryStatus.FAILED)
 
@@ -209,7 +211,8 @@ async def _write_deliveries(conn: BaseDBAsyncClient, events: Sequence[ReportEven
         for e, ep in wanted if e.report_id in reports], using_db=conn)
 
 
-async def claim_due(now: datetime, limit: int) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:
+async def claim_due(now: datetime, limit: int, lease: timedelta = LEASE
+                    ) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:
     """Deliveries due now, each claimed for LEASE by a conditional update: of several workers
     (processes) reading the same row, one wins it."""
     enabled = await WebhookEndpoint.filter(disabled_at=None).values_list("id", flat=True)
@@ -223,7 +226,7 @@ async def claim_due(now: datetime, limit: int) -> list[tuple[WebhookDelivery, We
     for row in due:
         won = await WebhookDelivery.filter(
             Q(claimed_until=None) | Q(claimed_until__lt=now), id=row.id, status=PENDING,
-        ).update(claimed_until=now + LEASE)
+        ).update(claimed_until=now + lease)
         if won:
             claimed.append(row)
     endpoints = {e.id: e for e in await WebhookEndpoint.filter(

@@ -7,11 +7,9 @@ prepare at the same time, a dead sender's message taken over, a dropped device f
 from __future__ import annotations
 
 import asyncio
-import base64
 import email
 import email.policy
 import re
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,12 +17,9 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import http_ece
 import orjson
 import pytest
 from aiosmtpd.controller import Controller
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from py_vapid import Vapid
 from starlette.applications import Starlette
 from tortoise.exceptions import IntegrityError
@@ -37,13 +32,9 @@ from models.orm.notifications import Notification, PushSubscription
 from realtime.notifications import NotificationWorker, PushNotifier
 from tests.support.api import Api
 from tests.support.clock import FakeClock
+from tests.support.push import Browser, b64
 from tests.support.receiver import Receiver
 from web.settings import Settings
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
 
 VAPID = Vapid()
 VAPID.generate_keys()
@@ -60,25 +51,6 @@ class Mailbox:
         assert isinstance(parsed, EmailMessage)
         self.got.append(parsed)
         return "250 OK"
-
-
-@dataclass
-class Browser:
-    """A browser's push subscription: its keys decrypt what the push service receives."""
-    key: ec.EllipticCurvePrivateKey = field(
-        default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
-    auth: bytes = field(default_factory=lambda: secrets.token_bytes(16))
-
-    @property
-    def p256dh(self) -> str:
-        return b64(self.key.public_key().public_bytes(Encoding.X962,
-                                                      PublicFormat.UncompressedPoint))
-
-    def read(self, body: bytes) -> dict[str, Any]:
-        plain = http_ece.decrypt(body, private_key=self.key, auth_secret=self.auth,
-                                 version="aes128gcm")
-        found: dict[str, Any] = orjson.loads(plain)
-        return found
 
 
 @pytest.fixture
@@ -264,12 +236,12 @@ async def test_quiet_hours_hold_messages_until_they_end(
     worker: NotificationWorker = app.state.notifications
     await worker.start(loop=False)
     try:
-        assert await worker.round() == 0  # made, but held
+        assert await worker.send_due() == 0  # made, but held
         [row] = await Notification.all()
         assert row.next_attempt_at.astimezone(clock.now.tzinfo) == clock.now.replace(
             minute=0, second=0, microsecond=0) + timedelta(hours=2)
         clock.advance(hours=2)
-        assert await worker.round() == 1
+        assert await worker.send_due() == 1
     finally:
         await worker.stop()
     assert len(push_service.got) == 1
@@ -311,8 +283,8 @@ async def test_each_message_is_made_once_and_a_dead_senders_is_taken_over(
     clock.advance(seconds=notifications.LEASE.total_seconds() + 1)
     await worker.start(loop=False)
     try:
-        assert await worker.round() == 2
-        assert await worker.round() == 0
+        assert await worker.send_due() == 2
+        assert await worker.send_due() == 0
     finally:
         await worker.stop()
     assert len(push_service.got) == 2
@@ -332,7 +304,7 @@ async def test_a_dropped_device_is_forgotten_and_private_push_services_refused(
     worker: NotificationWorker = app.state.notifications
     await worker.start(loop=False)
     try:
-        assert await worker.round() == 1
+        assert await worker.send_due() == 1
     finally:
         await worker.stop()
     [row] = await Notification.all()
@@ -345,7 +317,7 @@ async def test_a_dropped_device_is_forgotten_and_private_push_services_refused(
     await world.report(Status.IN_PROGRESS)
     await strict.start(loop=False)
     try:
-        await strict.round()
+        await strict.send_due()
     finally:
         await strict.stop()
     latest = await Notification.all().order_by("-id").first()

@@ -147,7 +147,7 @@ async def test_a_delivery_whose_sender_died_is_sent_by_another(
     clock.advance(seconds=webhooks.LEASE.total_seconds() + 1)
     await two.start(loop=False)
     try:
-        assert await two.round() == 1
+        assert await two.send_due() == 1
     finally:
         await two.stop()
     assert len(receiver.got) == 1
@@ -164,7 +164,7 @@ async def test_private_addresses_are_refused_unless_allowed(
     worker = WebhookWorker(app.state.deps, interval=60, timeout=1, allow_private=False)
     await worker.start(loop=False)
     try:
-        await worker.round()
+        await worker.send_due()
     finally:
         await worker.stop()
     assert receiver.got == []  # never reached
@@ -183,9 +183,9 @@ async def test_an_endpoint_failing_for_a_day_is_disabled(
                            retry_scale=0)
     await worker.start(loop=False)
     try:
-        await worker.round()
+        await worker.send_due()
         clock.advance(days=1, seconds=1)
-        await worker.round()
+        await worker.send_due()
     finally:
         await worker.stop()
     row = await WebhookEndpoint.get()
