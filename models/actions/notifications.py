@@ -286,19 +286,10 @@ async def _write(conn: BaseDBAsyncClient, events: Sequence[ReportEvent],
 
 async def claim_due(now: datetime, channels: Sequence[NotificationChannel], limit: int,
                     lease: timedelta = LEASE) -> list[Notification]:
-    """Due rows of these channels, each claimed for LEASE by a conditional update: of several
-    processes reading the same row, one wins it."""
-    due = await Notification.filter(
-        Q(claimed_until=None) | Q(claimed_until__lt=now), status=NotificationStatus.PENDING,
-        next_attempt_at__lte=now, channel__in=[c.value for c in channels],
-    ).order_by("next_attempt_at", "id").limit(limit)
-    claimed = []
-    for row in due:
-        if await Notification.filter(
-                Q(claimed_until=None) | Q(claimed_until__lt=now), id=row.id,
-                status=NotificationStatus.PENDING).update(claimed_until=now + lease):
-            claimed.append(row)
-    return claimed
+    """Due rows of these channels, each claimed for `lease` by one process."""
+    return await outbox.claim(Notification, Q(
+        status=NotificationStatus.PENDING.value, next_attempt_at__lte=now,
+        channel__in=[c.value for c in channels]), now, limit, lease)
 
 
 async def record(row: Notification, now: datetime, *, ok: bool, error: str | None,

@@ -12,10 +12,15 @@ leaves the rows to the senders. The mutation itself pays nothing for it.
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models.db import PRIMARY
@@ -58,3 +63,23 @@ async def advance(name: str, handle: Handler, batch: int = BATCH) -> int:
 async def position(name: str) -> int:
     found = await OutboxCursor.get_or_none(name=name)
     return found.last_event_id if found is not None else 0
+
+
+Row = TypeVar("Row", bound=Model)
+
+
+async def claim(model: type[Row], due: Q, now: datetime, limit: int, lease: timedelta
+                ) -> list[Row]:
+    """Rows matching `due` (PENDING, due by now), oldest first, claimed for `lease`: one SELECT
+    of candidates, one conditional UPDATE that tags those still unclaimed with this claim's
+    random tag, one SELECT of what the tag won. Of several processes reading the same rows,
+    each row goes to one."""
+    free = Q(claimed_until=None) | Q(claimed_until__lt=now)
+    ids = list(await model.filter(due & free).order_by("next_attempt_at", "id").limit(
+        limit).values_list("id", flat=True))
+    if not ids:
+        return []
+    tag = secrets.token_hex(8)
+    await model.filter(free, id__in=ids, status="PENDING").update(claimed_until=now + lease,
+                                                                  claim=tag)
+    return list(await model.filter(id__in=ids, claim=tag).order_by("next_attempt_at", "id"))

@@ -213,22 +213,13 @@ async def _write_deliveries(conn: BaseDBAsyncClient, events: Sequence[ReportEven
 
 async def claim_due(now: datetime, limit: int, lease: timedelta = LEASE
                     ) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:
-    """Deliveries due now, each claimed for LEASE by a conditional update: of several workers
-    (processes) reading the same row, one wins it."""
+    """Deliveries due now to enabled endpoints, each claimed for `lease` by one process."""
     enabled = await WebhookEndpoint.filter(disabled_at=None).values_list("id", flat=True)
     if not enabled:
         return []
-    due = await WebhookDelivery.filter(
-        Q(claimed_until=None) | Q(claimed_until__lt=now), status=PENDING,
-        next_attempt_at__lte=now, endpoint_id__in=list(enabled),
-    ).order_by("next_attempt_at", "id").limit(limit)
-    claimed: list[WebhookDelivery] = []
-    for row in due:
-        won = await WebhookDelivery.filter(
-            Q(claimed_until=None) | Q(claimed_until__lt=now), id=row.id, status=PENDING,
-        ).update(claimed_until=now + lease)
-        if won:
-            claimed.append(row)
+    claimed = await outbox.claim(WebhookDelivery, Q(
+        status=PENDING, next_attempt_at__lte=now, endpoint_id__in=list(enabled)),
+        now, limit, lease)
     endpoints = {e.id: e for e in await WebhookEndpoint.filter(
         id__in={row.endpoint_id for row in claimed})}
     return [(row, endpoints[row.endpoint_id]) for row in claimed if row.endpoint_id in endpoints]

@@ -54,6 +54,7 @@ class Notification(Model):
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
     claimed_until = fields.DatetimeField(null=True)
+    claim = fields.CharField(max_length=16, null=True)  # which claim: one UPDATE claims many
     last_error = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField()
     finished_at = fields.DatetimeField(null=True)

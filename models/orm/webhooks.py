@@ -40,6 +40,7 @@ class WebhookDelivery(Model):
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
     claimed_until = fields.DatetimeField(null=True)  # a worker is sending it until then
+    claim = fields.CharField(max_length=16, null=True)  # which claim: one UPDATE claims many
     last_status_code = fields.IntField(null=True)
     last_error = fields.CharField(max_length=500, null=True)
     last_duration_ms = fields.IntField(null=True)
