@@ -21,6 +21,7 @@ from models.orm.directory import Agency as AgencyRow
 from models.orm.directory import Category as CategoryRow
 from models.orm.reports import Report as ReportRow
 from models.orm.reports import parse_report_code
+from models.queries import timeline
 from models.queries.pagination import MAX_PAGE, PageArgs, paginate
 from models.queries.reports import (
     BBox,
@@ -238,6 +239,13 @@ class CoreQuery:
     async def api_keys(self, info: Info) -> list[ApiKey]:
         rows = await partners.list_api_keys(info.context.viewer)
         return [ApiKey.from_row(r, r.user) for r in rows]
+
+    @strawberry.field(description="The cursor of the newest event now (\"0\" before any). A "
+                      "client that shows a first page and then subscribes asks for it before "
+                      "the page and passes it as `after` when the page gave no newer event: "
+                      "nothing committed in between is missed.")
+    async def event_cursor(self) -> str:
+        return str(await timeline.newest_event_id())
 
     @strawberry.field(description="My notification choices, address and devices (signed in).")
     async def notification_settings(self, info: Info) -> NotificationSettings:

@@ -26,15 +26,10 @@ from tortoise.transactions import in_transaction
 from models.db import PRIMARY
 from models.orm.outbox import OutboxCursor
 from models.orm.reports import ReportEvent
+from models.queries.timeline import newest_event_id
 
 Handler = Callable[[BaseDBAsyncClient, Sequence[ReportEvent]], Awaitable[None]]
 BATCH = 500
-
-
-async def newest_event_id(conn: BaseDBAsyncClient | None = None) -> int:
-    qs = ReportEvent.all().order_by("-id")
-    found = await (qs.using_db(conn) if conn is not None else qs).first()
-    return found.id if found is not None else 0
 
 
 async def _ensure(name: str) -> None:

@@ -41,6 +41,7 @@ from models.messages import _
 from models.orm.directory import Agency
 from models.orm.reports import Report, ReportEvent
 from models.orm.webhooks import WebhookDelivery, WebhookEndpoint
+from models.queries.timeline import newest_event_id
 from models.rules import policy
 from models.rules.text import clean
 from models.rules.webhooks import DISABLE_AFTER, next_delay, wants
@@ -92,7 +93,7 @@ async def create_endpoint(deps: Deps, viewer: policy.Viewer, url: str, descripti
     row = await WebhookEndpoint.create(
         url=check_url(url), description=label, agency_id=agency_id,
         kinds=sorted({k.value for k in kinds}), secret=secret, created_at=deps.now(),
-        from_event_id=await outbox.newest_event_id())
+        from_event_id=await newest_event_id())
     return row, secret
 
 

@@ -46,7 +46,7 @@ async def test_the_wall_is_at_wall_with_an_icon(api: Api):
     assert page.headers["content-security-policy"].startswith("default-src 'none'")
     assert (await api.client.get("/wall/")).status_code == 200
     documents = await api.client.get("/wall/documents.json")
-    assert set(documents.json()) == {"FIRST_PAGE", "FEED", "RANKING", "HEADLINE", "CHART"}
+    assert set(documents.json()) == {"START", "FIRST_PAGE", "FEED", "RANKING", "HEADLINE", "CHART"}
     ico = await api.client.get("/favicon.ico")
     assert ico.status_code == 200
     assert ico.headers["content-type"] == "image/x-icon"

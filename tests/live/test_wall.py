@@ -144,27 +144,28 @@ async def test_the_wall_reconnects_and_misses_nothing(live: Live, world: World, 
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     sockets: list[Any] = []
     refuse = False
+    attempted, released = asyncio.Event(), asyncio.Event()
 
     async def route(ws: Any) -> None:
         if refuse:
             await ws.close(code=1011, reason="down")  # the server is unreachable for now
             return
+        attempted.set()
+        await released.wait()  # the first socket waits while the test commits an event
         ws.connect_to_server()
         sockets.append(ws)
 
     await page.route_web_socket("**/graphql", route)
     await page.goto(f"{live.http}/wall")
-    await page.wait_for_selector('#connection[data-state="live"]')
-    # An empty wall has no cursor and listens from when the server registers its stream:
-    # "live" is the socket's acknowledgement, a moment before that. Wait for the stream, or
-    # the first event may be committed before it exists (about 1 run in 10 under load).
-    for _ in range(200):
-        if len(live.app.state.hub.subscribers):
-            break
-        await asyncio.sleep(0.02)
+    # The wall is empty and has read its first page; its socket is held back while a report
+    # becomes public, so that its stream starts after the event. It resumes after the event
+    # cursor it read before the page: the event is replayed, not lost.
+    await asyncio.wait_for(attempted.wait(), 10)
     first = await submit(live, world, "Rác thải tập kết trái phép đầu kiệt 5")
     await step(live, "assign", world.ioc.token, id=first["id"],
                agencyId=gid("Agency", world.agency_a.id))
+    released.set()
+    await page.wait_for_selector('#connection[data-state="live"]')
     await page.wait_for_selector(f'[data-code="{first["code"]}"]')
 
     refuse = True
@@ -180,6 +181,7 @@ async def test_the_wall_reconnects_and_misses_nothing(live: Live, world: World, 
     await page.wait_for_selector('#connection[data-state="live"]', timeout=10000)
     await page.wait_for_selector(f'[data-code="{missed["code"]}"]', timeout=SHOWN_WITHIN_MS)
     assert len(sockets) == 2
-    # The replay came from the cursor: the first page was read once, before the drop.
-    assert len(posts) == 1
+    # The replay came from the cursor: the event cursor and the first page were read once,
+    # before the drop.
+    assert len(posts) == 2
     assert await page.locator(f'[data-code="{first["code"]}"]').count() == 1

@@ -39,7 +39,7 @@ const KIND = {
 // The GraphQL documents, in a file of their own: a server with PERSISTED_QUERIES=trusted trusts
 // exactly these (web/wall/routes.py).
 const DOCUMENTS = await (await fetch("/wall/documents.json")).json();
-const { FIRST_PAGE, FEED, RANKING, HEADLINE, CHART } = DOCUMENTS;
+const { START, FIRST_PAGE, FEED, RANKING, HEADLINE, CHART } = DOCUMENTS;
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -217,6 +217,9 @@ async function query(text, variables) {
 }
 
 async function loadFirstPage() {
+  // Where the stream stands before the page is read: an empty page has no event to resume
+  // after, and whatever is committed between the page and the subscription must not be lost.
+  const start = await query(START, {});
   const before = Date.now();
   const data = await query(FIRST_PAGE, { first: MAX_CARDS });
   state.skewMs = Date.parse(data.serverTime) - (before + Date.now()) / 2;
@@ -233,6 +236,7 @@ async function loadFirstPage() {
       state.cursor = { seq: last.seq, cursor: last.cursor };
     }
   }
+  if (!state.cursor) state.cursor = { seq: Number(start.eventCursor), cursor: start.eventCursor };
   renderFeed();
 }
 
