@@ -56,6 +56,53 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _send(settings: Settings, args: argparse.Namespace) -> int:
+    """Only the outbox senders (webhooks, notifications), no HTTP: for deployments whose API
+    processes send nothing (WEBHOOK_POLL_SECONDS=0, NOTIFICATION_POLL_SECONDS=0 there), so
+    that sending can be scaled, and deprioritised (`--nice`), apart from answering."""
+    import signal
+
+    from web.services import outbox_senders
+
+    if args.nice:
+        os.nice(args.nice)
+
+    async def run() -> None:
+        await migrate(settings.database_url)
+        async with database(settings.database_url, global_fallback=True):
+            deps = make_deps(settings, _publish_nowhere)
+            senders = [s for s in outbox_senders(settings, deps) if s is not None]
+            if not senders:
+                raise SystemExit("nothing to send: WEBHOOK_POLL_SECONDS and "
+                                 "NOTIFICATION_POLL_SECONDS are 0, or no channel is set up")
+            stopping = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stopping.set)
+            # Woken by the API processes' notices (Redis), else every poll interval.
+            def wake() -> None:
+                for sender in senders:
+                    sender.wake()
+
+            bus = EventBus(settings.broadcast_url, on_notice=wake)
+            for sender in senders:
+                await sender.start()
+            await bus.connect()
+            print(f"sending: {', '.join(s.name for s in senders)}", flush=True)
+            await stopping.wait()
+            await bus.disconnect()
+            for sender in senders:
+                await sender.stop()
+            await deps.throttle.close()
+
+    asyncio.run(run())
+    return 0
+
+
+async def _publish_nowhere(events: Sequence[Any]) -> None:
+    return None
+
+
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     asyncio.run(migrate(settings.database_url))
     print("migrations applied")
@@ -197,6 +244,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int)
     serve.set_defaults(func=_serve)
     sub.add_parser("migrate", help="apply pending migrations and exit").set_defaults(func=_migrate)
+    send = sub.add_parser("send", help="run only the senders of webhooks and notifications, "
+                          "no HTTP (a separate sending process)")
+    send.add_argument("--nice", type=int, default=0,
+                      help="lower this process's CPU priority by N (0-19): answering first")
+    send.set_defaults(func=_send)
     seed = sub.add_parser("seed-demo", help="load demo agencies, accounts and reports")
     seed.add_argument("--reports", type=int, default=200)
     seed.set_defaults(func=_seed_demo)

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -246,3 +250,30 @@ async def test_the_readme_receiver_accepts_deliveries_and_refuses_forgeries(
     finally:
         server.should_exit = True
         await serving
+
+
+async def test_a_sending_process_of_its_own_delivers_and_stops_cleanly(
+    app: Starlette, api: Api, world: World, receiver: Receiver, database_url: str
+):
+    receiver.script.clear()
+    await app.state.webhooks.stop()  # only `python server.py send` sends here
+    await register(api, world, await receiver.start())
+    root = EXAMPLE.parents[1]
+    sender = await asyncio.create_subprocess_exec(
+        sys.executable, str(root / "server.py"), "send", "--nice", "5",
+        env={**os.environ, "DATABASE_URL": database_url, "WEBHOOK_POLL_SECONDS": "0.1",
+             "WEBHOOKS_ALLOW_PRIVATE": "true", "PYTHONPATH": str(root)},
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        await world.report(Status.ASSIGNED)
+
+        async def succeeded() -> bool:
+            return await WebhookDelivery.filter(status="SUCCEEDED").exists()
+
+        await until(succeeded, "the separate process's delivery", 30)
+    finally:
+        sender.send_signal(signal.SIGTERM)
+        output = (await asyncio.wait_for(sender.communicate(), 20))[0].decode()
+    assert sender.returncode == 0, output
+    assert "sending: webhooks" in output
+    assert len(receiver.got) == 1
