@@ -212,6 +212,9 @@ class NotificationWorker(OutboxWorker):
         for notifier in self.notifiers.values():
             await notifier.close()
 
+    async def prune(self) -> int:
+        return await outbox.prune(Notification, self.deps.now())
+
     async def round(self) -> int:
         targets = {channel: n.targets for channel, n in self.notifiers.items()}
         while await notifications.prepare(targets) == outbox.BATCH:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
 from collections.abc import Coroutine
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ log = logging.getLogger("hien_truong")
 # A sender's claim lasts its timeout plus this: an attempt cannot last longer, so a claim that
 # outlives it belongs to a sender that died, and another takes the message over.
 LEASE_MARGIN_SECONDS = 10.0
+PRUNE_EVERY_SECONDS = 3600.0  # finished rows past their keeping time are deleted this often
 
 
 async def refusal(url: str) -> str | None:
@@ -55,6 +57,7 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._sending: set[asyncio.Task[None]] = set()
+        self._pruned_at = -PRUNE_EVERY_SECONDS
 
     @property
     def free(self) -> int:
@@ -106,9 +109,16 @@ class OutboxWorker:
             await tasks.stop(task)
         await self.close()
 
+    async def prune(self) -> int:
+        """Delete finished rows past their keeping time; how many."""
+        return 0
+
     async def _run(self) -> None:
         while True:
             try:
+                if time.monotonic() - self._pruned_at >= PRUNE_EVERY_SECONDS:
+                    self._pruned_at = time.monotonic()
+                    await self.prune()
                 while await self.round():
                     pass
             except Exception:

@@ -55,6 +55,9 @@ class WebhookWorker(OutboxWorker):
         if self._client is not None:
             await self._client.aclose()
 
+    async def prune(self) -> int:
+        return await outbox.prune(WebhookDelivery, self.deps.now())
+
     async def round(self) -> int:
         """Deliveries for new events, then send what is due now; how many were claimed."""
         while await webhooks.prepare() == outbox.BATCH:

@@ -78,3 +78,13 @@ async def claim(model: type[Row], due: Q, now: datetime, limit: int, lease: time
     await model.filter(free, id__in=ids, status="PENDING").update(claimed_until=now + lease,
                                                                   claim=tag)
     return list(await model.filter(id__in=ids, claim=tag).order_by("next_attempt_at", "id"))
+
+
+KEEP_FINISHED = timedelta(days=30)  # sent or failed rows stay visible this long, then go
+
+
+async def prune(model: type[Model], now: datetime, keep: timedelta = KEEP_FINISHED) -> int:
+    """Forget rows finished (sent, delivered or given up) more than `keep` ago: the outbox
+    must not grow with the years. Pending rows are never pruned."""
+    return int(await model.filter(finished_at__lt=now - keep).exclude(status="PENDING")
+               .delete())

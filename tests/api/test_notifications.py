@@ -290,6 +290,12 @@ async def test_each_message_is_made_once_and_a_dead_senders_is_taken_over(
     assert len(push_service.got) == 2
     topics = {r.headers["topic"] for r in push_service.got}
     assert len(topics) == 2  # a resend would carry the same Topic: the service replaces it
+    # Sent rows are kept for a month, then pruned; pending ones never are.
+    clock.advance(days=29)
+    assert await worker.prune() == 0
+    clock.advance(days=2)
+    assert await worker.prune() == 2
+    assert await Notification.all().count() == 0
 
 
 async def test_a_dropped_device_is_forgotten_and_private_push_services_refused(

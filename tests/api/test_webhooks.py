@@ -156,6 +156,8 @@ async def test_a_delivery_whose_sender_died_is_sent_by_another(
         await two.stop()
     assert len(receiver.got) == 1
     assert await WebhookDelivery.filter(status="SUCCEEDED").count() == 1
+    clock.advance(days=31)  # delivered a month ago: pruned
+    assert (await two.prune(), await WebhookDelivery.all().count()) == (1, 0)
 
 
 async def test_private_addresses_are_refused_unless_allowed(
