@@ -3,8 +3,8 @@
 The timeline is the outbox: an event is written in the same transaction as its change, and
 committed events always form a prefix of `seq` (the event-order lock, actions/changes.py), so
 a consumer that has handled everything up to its cursor never meets an older event later. A
-consumer's `advance` locks its cursor row (several processes take turns; on SQLite the single
-writer does the same), reads the next events, writes its own rows and moves the cursor, all in
+consumer's `advance` locks its cursor row (one process at a time; another finding it locked
+leaves the events to that one; on SQLite the single writer serialises), reads the next events, writes its own rows and moves the cursor, all in
 one transaction: a crash before the commit leaves the events to the next try, a crash after it
 leaves the rows to the senders. The mutation itself pays nothing for it.
 """
@@ -45,7 +45,12 @@ async def advance(name: str, handle: Handler, batch: int = BATCH) -> int:
     that moves the cursor past them; how many there were."""
     await _ensure(name)
     async with in_transaction(PRIMARY) as conn:
-        cursor = await OutboxCursor.filter(name=name).select_for_update().using_db(conn).get()
+        # Another process holding the cursor is turning these very events into work: this
+        # one need not wait for it (PostgreSQL; SQLite's single writer serialises anyway).
+        cursor = await OutboxCursor.filter(name=name).select_for_update(
+            skip_locked=True).using_db(conn).first()
+        if cursor is None:
+            return 0
         events = await ReportEvent.filter(id__gt=cursor.last_event_id).order_by("id").limit(
             batch).using_db(conn)
         if not events:
