@@ -217,7 +217,7 @@ class NotificationWorker(OutboxWorker):
 
     async def round(self) -> int:
         targets = {channel: n.targets for channel, n in self.notifiers.items()}
-        while await notifications.prepare(targets) == outbox.BATCH:
+        while await notifications.prepare(targets, self.deps.now()) == outbox.BATCH:
             pass
         if self.free <= 0:
             return 0

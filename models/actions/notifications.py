@@ -209,12 +209,14 @@ async def remove_push_subscription(viewer: Viewer, subscription_id: int) -> None
 # --- the outbox --------------------------------------------------------------------------------
 
 
-async def prepare(channels: Mapping[NotificationChannel, Targets]) -> int:
+async def prepare(channels: Mapping[NotificationChannel, Targets], now: datetime) -> int:
     """Notifications for the events committed since the last call, on the channels this
-    process can send, in the transaction that moves the cursor; how many events."""
+    process can send, in the transaction that moves the cursor; how many events. Events
+    older than `rules.STALE_AFTER` tell nobody (news of last week is noise: the cursor lags
+    when no process sent for a while, e.g. before a channel was set up)."""
 
     async def write(conn: BaseDBAsyncClient, events: Sequence[ReportEvent]) -> None:
-        await _write(conn, events, channels)
+        await _write(conn, [e for e in events if now - e.at <= rules.STALE_AFTER], channels)
 
     return await outbox.advance(CURSOR, write)
 

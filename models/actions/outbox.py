@@ -4,9 +4,10 @@ The timeline is the outbox: an event is written in the same transaction as its c
 committed events always form a prefix of `seq` (the event-order lock, actions/changes.py), so
 a consumer that has handled everything up to its cursor never meets an older event later. A
 consumer's `advance` locks its cursor row (one process at a time; another finding it locked
-leaves the events to that one; on SQLite the single writer serialises), reads the next events, writes its own rows and moves the cursor, all in
-one transaction: a crash before the commit leaves the events to the next try, a crash after it
-leaves the rows to the senders. The mutation itself pays nothing for it.
+leaves the events to that one; on SQLite the single writer serialises), reads the next
+events, writes its own rows and moves the cursor, all in one transaction: a crash before the
+commit leaves the events to the next try, a crash after it leaves the rows to the senders.
+The mutation itself pays nothing for it.
 """
 
 from __future__ import annotations

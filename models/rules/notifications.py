@@ -20,6 +20,7 @@ VERIFY_EMAIL = "VERIFY_EMAIL"  # the message that confirms an address, not an ev
 # A push service or mail server that fails is tried again after these, then given up.
 RETRY_DELAYS = tuple(timedelta(seconds=s) for s in (30, 300, 1800, 7200))
 MAX_PUSH_SUBSCRIPTIONS = 10  # browsers and phones per person
+STALE_AFTER = timedelta(days=1)  # an event older than this when prepared tells nobody
 
 
 @dataclass(frozen=True)

@@ -251,6 +251,26 @@ async def test_quiet_hours_hold_messages_until_they_end(
     assert refused["updateNotificationSettings"]["errors"][0]["code"] == "VALIDATION"
 
 
+async def test_old_news_tells_nobody(
+    app: Starlette, api: Api, world: World, clock: FakeClock, push_service: Receiver
+):
+    """No process sent for two days (the cursor lagged): those events are not announced now."""
+    await app.state.notifications.stop()
+    await opt_in(api, world.citizen.token, ["ACCEPTED"], ["PUSH"])
+    await add_device(api, world.citizen.token, await push_service.start(), Browser())
+    await world.report(Status.IN_PROGRESS)
+    clock.advance(days=2)
+    await world.report(Status.IN_PROGRESS)  # today's
+    worker: NotificationWorker = app.state.notifications
+    await worker.start(loop=False)
+    try:
+        assert await worker.send_due() == 1
+    finally:
+        await worker.stop()
+    [row] = await Notification.all()
+    assert row.created_at == clock.now
+
+
 async def test_each_message_is_made_once_and_a_dead_senders_is_taken_over(
     app: Starlette, api: Api, world: World, clock: FakeClock, push_service: Receiver
 ):
@@ -263,9 +283,10 @@ async def test_each_message_is_made_once_and_a_dead_senders_is_taken_over(
     worker: NotificationWorker = app.state.notifications
     targets = {c: n.targets for c, n in worker.notifiers.items()}
     # Two processes prepare at once: the cursor lets each event through once.
-    await asyncio.gather(notifications.prepare(targets), notifications.prepare(targets))
+    await asyncio.gather(notifications.prepare(targets, clock.now),
+                         notifications.prepare(targets, clock.now))
     assert await Notification.all().count() == 2  # one per device
-    assert await notifications.prepare(targets) == 0
+    assert await notifications.prepare(targets, clock.now) == 0
     # Were an event handed over twice, the database would refuse its second message.
     [row] = await Notification.filter(target_id__isnull=False).limit(1)
     with pytest.raises(IntegrityError):
