@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
@@ -41,6 +43,8 @@ from graphql import (
 from strawberry.types.field import StrawberryField
 
 PLAIN = frozenset({str, int, float, bool, datetime, date})
+Fragments = Mapping[str, FragmentDefinitionNode]
+NO_FRAGMENTS: Fragments = {}
 DEFINITION = "strawberry-definition"  # where strawberry keeps a GraphQLField's StrawberryField
 CACHE_SIZE = 4096
 
@@ -112,38 +116,47 @@ def _caller(field: StrawberryField) -> Callable[[Any, PlanInfo], Any] | None:
     return lambda _source, plan_info: func(**{info_name: plan_info})
 
 
-def _value(graphql_type: GraphQLOutputType, selection: SelectionSetNode | None) -> Value | None:
+def _value(graphql_type: GraphQLOutputType, selection: SelectionSetNode | None,
+           fragments: Fragments) -> Value | None:
     nullable = True
     if isinstance(graphql_type, GraphQLNonNull):
         nullable, graphql_type = False, graphql_type.of_type
     if isinstance(graphql_type, GraphQLList):
-        item = _value(graphql_type.of_type, selection)
+        item = _value(graphql_type.of_type, selection, fragments)
         return None if item is None else Value(nullable, item, None, None)
     if is_leaf_type(graphql_type):
         return Value(nullable, None, graphql_type, None) if selection is None else None
     if isinstance(graphql_type, GraphQLObjectType) and selection is not None:
-        plan = compile_plan(graphql_type, selection)
+        plan = compile_plan(graphql_type, selection, fragments)
         return None if plan is None else Value(nullable, None, None, plan)
     return None  # interfaces and unions: the ordinary way resolves their runtime type
 
 
-def _selected(object_type: GraphQLObjectType,
-              selection: SelectionSetNode) -> Iterable[FieldNode] | None:
+def _selected(object_type: GraphQLObjectType, selection: SelectionSetNode,
+              fragments: Fragments, depth: int = 0) -> Iterable[FieldNode] | None:
     fields: list[FieldNode] = []
     for node in selection.selections:
-        if node.directives:
+        if node.directives or depth > 10:
             return None  # @include/@skip depend on variables, @defer/@stream on delivery
         if isinstance(node, FieldNode):
             fields.append(node)
-        elif isinstance(node, InlineFragmentNode) and (
+            continue
+        inner_selection: SelectionSetNode | None = None
+        if isinstance(node, InlineFragmentNode) and (
                 node.type_condition is None
                 or node.type_condition.name.value == object_type.name):
-            inner = _selected(object_type, node.selection_set)
-            if inner is None:
-                return None
-            fields.extend(inner)
-        else:
-            return None  # named fragments and other types' fragments
+            inner_selection = node.selection_set
+        elif isinstance(node, FragmentSpreadNode):
+            fragment = fragments.get(node.name.value)
+            if (fragment is not None and not fragment.directives
+                    and fragment.type_condition.name.value == object_type.name):
+                inner_selection = fragment.selection_set
+        if inner_selection is None:
+            return None  # other types' fragments: the ordinary way decides at run time
+        inner = _selected(object_type, inner_selection, fragments, depth + 1)
+        if inner is None:
+            return None
+        fields.extend(inner)
     return fields
 
 
@@ -151,9 +164,11 @@ def _constant(value: str) -> Callable[[Any, PlanInfo], Any]:
     return lambda _source, _info: value
 
 
-def compile_plan(object_type: GraphQLObjectType, selection: SelectionSetNode) -> Plan | None:
-    """The plan for one object type's selection, or None when some part of it is not plain."""
-    nodes = _selected(object_type, selection)
+def compile_plan(object_type: GraphQLObjectType, selection: SelectionSetNode,
+                 fragments: Fragments = NO_FRAGMENTS) -> Plan | None:
+    """The plan for one object type's selection (named fragments looked up in `fragments`,
+    the document's), or None when some part of it is not plain."""
+    nodes = _selected(object_type, selection, fragments)
     if nodes is None:
         return None
     compiled: list[Field] = []
@@ -173,7 +188,7 @@ def compile_plan(object_type: GraphQLObjectType, selection: SelectionSetNode) ->
         if graphql_field is None or not isinstance(definition, StrawberryField):
             return None
         call = _caller(definition)
-        value = _value(graphql_field.type, node.selection_set)
+        value = _value(graphql_field.type, node.selection_set, fragments)
         if call is None or value is None:
             return None
         compiled.append(Field(key, call, value))
@@ -189,14 +204,17 @@ class Plans:
         self._plans: dict[int, tuple[FieldNode, Value | None]] = {}
         self.completed = self.fell_back = 0  # lists, since the process started
 
-    def for_list(self, item_type: GraphQLOutputType, nodes: list[FieldNode]) -> Value | None:
+    def for_list(self, item_type: GraphQLOutputType, nodes: list[FieldNode],
+                 fragments: Fragments = NO_FRAGMENTS) -> Value | None:
+        """The plan of a list field's selection; its fragments are the same document's as the
+        node, so the node alone keys the cache."""
         if len(nodes) != 1 or nodes[0].directives:
             return None
         node = nodes[0]
         found = self._plans.get(id(node))
         if found is not None and found[0] is node:
             return found[1]
-        value = _value(item_type, node.selection_set)
+        value = _value(item_type, node.selection_set, fragments)
         if value is not None and value.plan is None:
             value = None  # lists of leaves gain little
         if len(self._plans) >= CACHE_SIZE:

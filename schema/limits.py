@@ -234,11 +234,21 @@ class BudgetedExecution(StrawberryGraphQLCoreExecutionContext):
         return self._in_a_later_turn(return_type, field_details_list, info, path, result,
                                      position_context)
 
+    def _fragment_nodes(self) -> dict[str, FragmentDefinitionNode]:
+        """The document's named fragments (not those with variables of their own)."""
+        found: dict[str, FragmentDefinitionNode] | None = getattr(self, "_fragment_cache", None)
+        if found is None:
+            found = {name: details.definition for name, details in self.fragments.items()
+                     if not details.variable_signatures}
+            self._fragment_cache = found
+        return found
+
     def _complete_list(self, return_type: Any, field_details_list: Any, info: Any, path: Any,
                        result: Any, position_context: Any) -> Any:
         how = None
         if self.compiled and isinstance(result, list | tuple):
-            how = PLANS.for_list(return_type.of_type, [d.node for d in field_details_list])
+            how = PLANS.for_list(return_type.of_type, [d.node for d in field_details_list],
+                                 self._fragment_nodes())
         if how is None:
             return super().complete_list_value(return_type, field_details_list, info, path,
                                                result, position_context)

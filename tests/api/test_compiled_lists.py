@@ -79,11 +79,15 @@ class Generator:
         root = self.rng.choice(roots)
         shape = self.rng.choice(["nodes", "edges"])
         report = self.selection("Report", depth=2)
+        fragment = ""
+        if self.rng.random() < 0.3:  # as front ends write them: a named fragment (the wall's)
+            fragment = f" fragment R on Report {{ {report} }}"
+            report = "...R" if self.rng.random() < 0.5 else "id ...R"
         if root == "report":
-            return f"query($id: ID) {{ report(id: $id) {{ {report} }} }}"
+            return f"query($id: ID) {{ report(id: $id) {{ {report} }} }}{fragment}"
         body = (f"nodes {{ {report} }}" if shape == "nodes"
                 else f"edges {{ cursor node {{ {report} }} }}")
-        return f"{{ {root}(first: 10) {{ totalCount {body} }} }}"
+        return f"{{ {root}(first: 10) {{ totalCount {body} }} }}{fragment}"
 
 
 async def city(world: World, clock: FakeClock) -> list[int]:
@@ -163,5 +167,17 @@ async def test_plans_cover_plain_selections_only(app: Starlette):
     assert plan("timeline(last: 2) { kind }") is None  # arguments
     assert plan("title @include(if: true)") is None  # directives
     assert plan("title title") is None  # merging is graphql-core's
-    assert plan("... F") is None  # named fragments
+    assert plan("... F") is None  # a named fragment the document does not have
+
+    def with_fragments(text: str) -> Any:
+        from graphql import FragmentDefinitionNode, parse
+        document = parse(text)
+        fragments = {d.name.value: d for d in document.definitions
+                     if isinstance(d, FragmentDefinitionNode)}
+        field = document.definitions[0].selection_set.selections[0]  # type: ignore[attr-defined]
+        return compile_plan(report, field.selection_set, fragments)
+
+    assert with_fragments("{ x { id ...F } } fragment F on Report { title category { name } "
+                          "...G } fragment G on Report { code }") is not None
+    assert with_fragments("{ x { ...A } } fragment A on Agency { name }") is None  # another type
 
