@@ -46,6 +46,7 @@ from models.db import database, migrate
 from models.queries.pagination import encode_cursor
 from models.queries.reports import ReportOrder
 from models.rules.lifecycle import PUBLIC_STATUSES
+from web.wall.routes import wall_documents
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -124,6 +125,13 @@ async def bench_wall(report: Report, cached: Process, uncached: Process, baselin
         assert before.non2xx == 0, before
         report.add(Figure("wall: cache off, compiled lists", raw.rps, "req/s",
                           "COMPILED_LISTS=false", before.rps))
+        # The /wall page's own first page: a named fragment, media, the newest event.
+        page = {"query": wall_documents()["FIRST_PAGE"], "variables": {"first": 50}}
+        own = wrk(f"{uncached.http}/graphql", page, seconds, 32)
+        own_before = wrk(f"{ordinary.http}/graphql", page, seconds, 32)
+        assert own.non2xx == own_before.non2xx == 0, (own, own_before)
+        report.add(Figure("wall: the /wall page's first-page document, cache off, compiled "
+                          "lists", own.rps, "req/s", "COMPILED_LISTS=false", own_before.rps))
 
 
 async def bench_signed_in(report: Report, server: Process, ordinary: Process, city: City,
