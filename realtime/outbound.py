@@ -5,6 +5,7 @@ server reach inside a network."""
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import logging
 import socket
@@ -42,7 +43,7 @@ async def refusal(url: str) -> str | None:
     return None
 
 
-class OutboxWorker:
+class OutboxWorker(abc.ABC):
     """Runs `round` every `interval`, and at once when woken (the hub read new events, or a
     send finished). A round claims only as many messages as there are free places among
     `capacity` concurrent sends and does not wait for them: one slow receiver holds one place
@@ -88,10 +89,10 @@ class OutboxWorker:
     def wake(self, *_: object) -> None:
         self._wake.set()
 
-    async def open(self) -> None:
+    async def open(self) -> None:  # noqa: B027 (a hook: optional, empty by default)
         """Resources the sending needs (clients); made before the loop starts."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 (a hook: optional, empty by default)
         """Their counterpart, after the loop stopped."""
 
     async def start(self, *, loop: bool = True) -> None:
@@ -130,7 +131,7 @@ class OutboxWorker:
                 pass
             self._wake.clear()
 
+    @abc.abstractmethod
     async def round(self) -> int:
         """Prepare, then claim what is due now (up to `free`) and `spawn` its sends; how many
         were claimed (0: idle or full)."""
-        raise NotImplementedError

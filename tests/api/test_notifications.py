@@ -34,6 +34,7 @@ from tests.support.api import Api
 from tests.support.clock import FakeClock
 from tests.support.push import Browser, b64
 from tests.support.receiver import Receiver
+from tests.support.waiting import until
 from web.settings import Settings
 
 VAPID = Vapid()
@@ -81,14 +82,6 @@ async def push_service() -> AsyncIterator[Receiver]:
     await made.stop()
 
 
-async def until(condition: Any, what: str, seconds: float = 10) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if await condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"waited in vain for {what}")
-
-
 SETTINGS = """mutation($input: UpdateNotificationSettingsInput!) {
   updateNotificationSettings(input: $input) { settings { kinds channels quietHoursStart
     availableChannels vapidPublicKey } errors { code field } } }"""
@@ -97,6 +90,15 @@ EMAIL = """mutation($email: String) { setNotificationEmail(input: {email: $email
 DEVICE = """mutation($input: AddPushDeviceInput!) { addPushDevice(input: $input) {
   device { id label } errors { code field } } }"""
 READ = "{ notificationSettings { kinds channels email emailVerified devices { id label } } }"
+
+
+async def send_once(worker: NotificationWorker) -> int:
+    """Drive a stopped worker by hand: one round and its sends."""
+    await worker.start(loop=False)
+    try:
+        return await worker.send_due()
+    finally:
+        await worker.stop()
 
 
 async def opt_in(api: Api, token: str, kinds: list[str], channels: list[str],
@@ -261,12 +263,7 @@ async def test_old_news_tells_nobody(
     await world.report(Status.IN_PROGRESS)
     clock.advance(days=2)
     await world.report(Status.IN_PROGRESS)  # today's
-    worker: NotificationWorker = app.state.notifications
-    await worker.start(loop=False)
-    try:
-        assert await worker.send_due() == 1
-    finally:
-        await worker.stop()
+    assert await send_once(app.state.notifications) == 1
     [row] = await Notification.all()
     assert row.created_at == clock.now
 
@@ -328,12 +325,7 @@ async def test_a_dropped_device_is_forgotten_and_private_push_services_refused(
     url = await push_service.start()
     await add_device(api, world.citizen.token, url, Browser())
     await world.report(Status.IN_PROGRESS)
-    worker: NotificationWorker = app.state.notifications
-    await worker.start(loop=False)
-    try:
-        assert await worker.send_due() == 1
-    finally:
-        await worker.stop()
+    assert await send_once(app.state.notifications) == 1
     [row] = await Notification.all()
     assert (row.status, await PushSubscription.all().count()) == ("FAILED", 0)
     # The same service behind a private address, private addresses not allowed: not called.
@@ -342,11 +334,7 @@ async def test_a_dropped_device_is_forgotten_and_private_push_services_refused(
         allow_private=False)], interval=60, base_url="https://phananh.hue.gov.vn")
     await add_device(api, world.citizen.token, url + "/again", Browser())
     await world.report(Status.IN_PROGRESS)
-    await strict.start(loop=False)
-    try:
-        await strict.send_due()
-    finally:
-        await strict.stop()
+    await send_once(strict)
     latest = await Notification.all().order_by("-id").first()
     assert latest is not None
     assert latest.status == "PENDING"

@@ -15,7 +15,6 @@ import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import orjson
@@ -33,6 +32,7 @@ from realtime.webhooks import WebhookWorker
 from tests.support.api import Api
 from tests.support.clock import FakeClock
 from tests.support.receiver import Receiver
+from tests.support.waiting import until
 from web.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "webhook_receiver.py"
@@ -57,14 +57,6 @@ async def receiver() -> AsyncIterator[Receiver]:
     made = Receiver([500, 503, "hang"])
     yield made
     await made.stop()
-
-
-async def until(condition: Any, what: str, seconds: float = 10) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if await condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"waited in vain for {what}")
 
 
 async def register(api: Api, world: World, url: str, agency: bool = True) -> tuple[str, str]:

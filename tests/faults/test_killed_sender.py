@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
@@ -21,6 +20,7 @@ from models.rules.calendar import vietnam
 from tests.conftest import forget_dialect_caches
 from tests.support.push import Browser, b64
 from tests.support.receiver import Received
+from tests.support.waiting import until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -61,14 +61,6 @@ class Holding:
     async def stop(self) -> None:
         if self.server is not None:
             self.server.close()
-
-
-async def until(what: str, condition: Any, seconds: float) -> None:
-    for _ in range(int(seconds / 0.1)):
-        if await condition():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"waited {seconds} s in vain for {what}")
 
 
 async def test_deliveries_in_flight_when_the_process_dies_are_sent_by_another(
@@ -116,7 +108,7 @@ async def test_deliveries_in_flight_when_the_process_dies_are_sent_by_another(
         async def all_in_flight() -> bool:  # SUBMITTED, ASSIGNED, ACCEPTED and the push
             return len(receiver.held) == 4
 
-        await until("four requests in flight", all_in_flight, 2 * TIMEOUT)
+        await until(all_in_flight, "four requests in flight", 2 * TIMEOUT)
         first.kill()  # mid-delivery: nothing was recorded as sent
         receiver.hold = False
         assert await db.fetchval("SELECT count(*) FROM webhook_delivery WHERE attempts > 0"
@@ -134,7 +126,7 @@ async def test_deliveries_in_flight_when_the_process_dies_are_sent_by_another(
                 " + (SELECT count(*) FROM notification WHERE status <> 'SENT')")
             return pending == 0 and len(receiver.answered) == 5
 
-        await until("every delivery sent by the second process", all_done, 3 * TIMEOUT + 30)
+        await until(all_done, "every delivery sent by the second process", 3 * TIMEOUT + 30)
     finally:
         for process in (first, second):
             if process is not None:
