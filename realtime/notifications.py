@@ -229,12 +229,11 @@ class NotificationWorker(OutboxWorker):
 
     async def _send(self, row: Notification) -> None:
         text = notifications.message_of(row)
-        settings = await notifications.settings_of(row.user_id, self.deps.now())
         message = Message(
             title=text["title"], body=text["body"], url=self.base_url + text["path"],
             unsubscribe_url=(f"{self.base_url}/notifications/unsubscribe?token="
                              + notifications.unsubscribe_token(self.deps, row.user_id)),
-            language=settings.language)
+            language=text.get("lang", "vi"))
         try:  # the whole attempt within the timeout, so that the lease holds
             async with asyncio.timeout(self.timeout):
                 outcome = await self.notifiers[NotificationChannel(row.channel)].send(row,

@@ -135,6 +135,7 @@ async def set_email(deps: Deps, viewer: Viewer, email: str | None) -> Notificati
             key=f"verify:{user_id}:{int(now.timestamp() * 1000)}", user_id=user_id,
             event_id=None, kind=rules.VERIFY_EMAIL, channel=NotificationChannel.EMAIL.value,
             payload=orjson.dumps({"title": words.title, "body": words.body,
+                                  "lang": row.language,
                                   "path": "/notifications/verify-email?token="
                                   + verification_token(deps, user_id, address)}).decode(),
             next_attempt_at=now, created_at=now)
@@ -276,6 +277,7 @@ async def _write(conn: BaseDBAsyncClient, events: Sequence[ReportEvent],
                 agency=agencies.get(e.agency_id or report.agency_id or 0),
                 due=report.due_at.astimezone(TZ).date())
             payload = orjson.dumps({"title": words.title, "body": words.body,
+                                    "lang": s.language,
                                     "path": f"/reports/{report.code}"}).decode()
             when = rules.held_until(e.at, s.quiet_start, s.quiet_end)
             rows += [Notification(

@@ -49,7 +49,7 @@ class Notification(Model):
     kind = fields.CharField(max_length=30)  # a NotificationKind, or VERIFY_EMAIL
     channel = fields.CharField(max_length=10)
     target_id = fields.IntField(null=True)  # the PushSubscription, for PUSH
-    payload = fields.TextField()  # {"title", "body", "url"}, in the user's language
+    payload = fields.TextField()  # {"title", "body", "lang", "path"}, in the user's language
     status = fields.CharField(max_length=10, default="PENDING")
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
