@@ -253,6 +253,25 @@ async def test_quiet_hours_hold_messages_until_they_end(
     assert refused["updateNotificationSettings"]["errors"][0]["code"] == "VALIDATION"
 
 
+async def test_a_person_who_chose_english_reads_english(
+    app: Starlette, api: Api, world: World, push_service: Receiver
+):
+    await app.state.notifications.stop()
+    chosen = await api.gql(SETTINGS, {"input": {"kinds": ["ACCEPTED"], "channels": ["PUSH"],
+                                                "language": "en"}}, world.citizen.token)
+    assert chosen["updateNotificationSettings"]["errors"] == []
+    browser = Browser()
+    await add_device(api, world.citizen.token, await push_service.start(), browser)
+    report = await world.report(Status.IN_PROGRESS)
+    assert await send_once(app.state.notifications) == 1
+    message = browser.read(push_service.got[0].body)
+    assert (message["lang"], message["title"]) == ("en", f"Your report {report.code} was accepted")
+    unknown = await api.gql(SETTINGS, {"input": {"kinds": [], "channels": [],
+                                                 "language": "fr"}}, world.citizen.token)
+    assert unknown["updateNotificationSettings"]["errors"] == [{"code": "VALIDATION",
+                                                               "field": "language"}]
+
+
 async def test_old_news_tells_nobody(
     app: Starlette, api: Api, world: World, clock: FakeClock, push_service: Receiver
 ):
