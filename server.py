@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable
 from datetime import datetime
 from typing import Any
 
@@ -23,11 +23,10 @@ from starlette.routing import Route, WebSocketRoute
 from media.service import clean_forever
 from models.actions.reminders import remind_forever
 from models.db import database
-from models.orm.reports import ReportEvent
-from realtime import answer_tags
 from realtime.bus import EventBus
 from realtime.cache import Cache
-from realtime.hub import Batch, Hub
+from realtime.hub import Hub
+from realtime.invalidation import Invalidation
 from realtime.live_figures import LiveFigures
 from realtime.notifications import NotificationWorker
 from realtime.session_watch import SessionWatch
@@ -88,38 +87,10 @@ def create_app(
     refresher = Refresher()
     if settings.response_cache_tags:  # popular answers recomputed once, in the background
         responses.on_drop = refresher.dropped
-    published_here: set[int] = set()
-
-    def changed(*_: object) -> None:  # a public change no event announces
-        responses.invalidate()
-        memo.invalidate()
-
-    def events_changed(events: Sequence[ReportEvent]) -> None:
-        # Only the answers these events can change (realtime/answer_tags.py).
-        tags = answer_tags.of_events(events) if settings.response_cache_tags else None
-        responses.invalidate_tags(tags)
-        if tags is None or answer_tags.FIGURES in tags:
-            memo.invalidate()
-
-    async def publish(events: Sequence[ReportEvent]) -> None:
-        if events:  # this process's readers see its own change at once, before the hub does
-            events_changed(events)
-            published_here.update(e.id for e in events)
-        await bus.publish(events)
-
-    def batch_read(batch: Batch) -> None:
-        """Events from every process, once the hub read them; this process's own were
-        handled when published."""
-        news = [e for e in batch.events if e.id not in published_here]
-        published_here.difference_update(e.id for e in batch.events)
-        if news:
-            events_changed(news)
-
-    # Caches are emptied by real changes only: a mutation that fails or changes nothing is
-    # no lever to switch caching off for everyone.
-    deps = make_deps(settings, publish, clock, changed)
+    invalidation = Invalidation(responses, memo, bus, by_tags=settings.response_cache_tags)
+    deps = make_deps(settings, invalidation.publish, clock, invalidation.changed)
     # Any process's change, once this process's hub has read its event from the database.
-    hub.on_batch += [figures.changed, batch_read]
+    hub.on_batch += [figures.changed, invalidation.batch_read]
     media = media_service(settings)
     flood = flood_counter(settings, deps.throttle)
     auth = Authenticator(deps)
