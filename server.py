@@ -7,12 +7,8 @@ Run `python server.py --help` for the command line (serve, migrate, seed-demo, c
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
-import gc
-import logging
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +16,6 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
-from media.service import clean_forever
-from models.actions.reminders import remind_forever
-from models.db import database
 from realtime.bus import EventBus
 from realtime.cache import Cache
 from realtime.hub import Hub
@@ -34,7 +27,6 @@ from realtime.webhooks import WebhookWorker
 from resolvers.build import build_schema
 from web import metrics
 from web.auth import Authenticator
-from web.draining import on_termination
 from web.exports.routes import reports_csv, reports_geojson
 from web.exports.xlsx import reports_xlsx
 from web.graphiql.routes import graphiql_mount
@@ -42,6 +34,7 @@ from web.graphql.app import GraphQLApp
 from web.graphql.persisted import Mode, PersistedDocuments
 from web.health import healthz, livez, readyz
 from web.icons import icon_routes
+from web.lifespan import Services, lifespan
 from web.media import serve_media
 from web.middleware.body_limit import BodyLimit
 from web.middleware.cors import cors
@@ -51,7 +44,6 @@ from web.middleware.request_limit import RequestLimit
 from web.middleware.response_cache import ResponseCache, response_store
 from web.notification_links import notification_routes
 from web.open311.routes import open311_mount
-from web.replica import ReplicaReads
 from web.services import (
     flood_counter,
     make_deps,
@@ -62,9 +54,7 @@ from web.services import (
 )
 from web.settings import Settings
 from web.tracing import Tracing
-from web.wall.routes import trust_wall_documents, wall_routes
-
-log = logging.getLogger("hien_truong")
+from web.wall.routes import wall_routes
 
 
 def create_app(
@@ -143,78 +133,11 @@ def create_app(
         Middleware(RequestContext, auth=auth, own_authorization=frozenset({"/metrics"})),
     ]
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with database(settings.database_url,
-                            replica_url=settings.database_replica_url) as db:
-            app.state.db = db
-            if persisted.mode is Mode.TRUSTED:
-                trust_wall_documents(persisted)
-            if tracing is not None:
-                tracing.instrument()
-            await hub.start()
-            replica = None
-            if settings.database_replica_url:
-                replica = app.state.replica = ReplicaReads(db, hub,
-                                                           settings.replica_check_seconds)
-                await replica.start()
-                graphql.replica = replica
-            figures.start()
-            watch.start()
-            if flood is not None:
-                flood.start()
-            for sender in senders:
-                await sender.start()
-            await bus.connect()
-            jobs = []
-            if settings.reminder_interval_seconds > 0:
-                jobs.append(asyncio.create_task(remind_forever(
-                    deps, settings.reminder_interval_seconds,
-                    metrics.reminder_run if settings.metrics_token else None)))
-            if settings.media_cleanup_interval_seconds > 0:
-                jobs.append(asyncio.create_task(
-                    clean_forever(media, deps, settings.media_cleanup_interval_seconds)))
-            # What is loaded by now lives as long as the process: kept out of the garbage
-            # collector's way, its full collections take a few ms instead of 100 ms or more
-            # (measured: the longest pause of the event loop under heavy queries).
-            gc.collect()
-            gc.freeze()
-            for each in sampler:
-                each.start()
-
-            def draining() -> None:
-                app.state.draining = True  # /readyz: 503 from now on
-                log.info("stop signal: draining (readyz 503, sockets close with 1012)")
-
-            try:
-                with on_termination(draining, settings.shutdown_delay_seconds):
-                    yield
-            finally:
-                app.state.draining = True
-                if replica is not None:
-                    await replica.stop()
-                for each in sampler:
-                    await each.stop()
-                metrics.process_ended()
-                if tracing is not None:
-                    tracing.shutdown()
-                for job in jobs:
-                    job.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await job
-                await bus.disconnect()
-                await deps.throttle.close()
-                if flood is not None:
-                    await flood.stop()
-                await figures.stop()
-                await watch.stop()
-                await refresher.stop()
-                await graphql.fanout.stop()
-                for sender in senders:
-                    await sender.stop()
-                await hub.stop()
-
-    app = Starlette(middleware=middleware, routes=routes, lifespan=lifespan)
+    services = Services(settings=settings, deps=deps, hub=hub, bus=bus, figures=figures,
+                        watch=watch, flood=flood, senders=senders, media=media,
+                        graphql=graphql, refresher=refresher, persisted=persisted,
+                        tracing=tracing, sampler=sampler)
+    app = Starlette(middleware=middleware, routes=routes, lifespan=lifespan(services))
     if settings.metrics_token:
         sampler.append(metrics.Sampler(app.state, settings.metrics_sample_seconds))
         hub.on_batch.append(metrics.delivered)
