@@ -215,14 +215,14 @@ class NotificationWorker(OutboxWorker):
     async def prune(self) -> int:
         return await outbox.prune(Notification, self.deps.now())
 
-    async def round(self) -> int:
+    async def prepare(self) -> None:
         targets = {channel: n.targets for channel, n in self.notifiers.items()}
         while await notifications.prepare(targets, self.deps.now()) == outbox.BATCH:
             pass
-        if self.free <= 0:
-            return 0
+
+    async def claim(self, limit: int) -> int:
         claimed = await notifications.claim_due(self.deps.now(), list(self.notifiers),
-                                                self.free, self.lease)
+                                                limit, self.lease)
         for row in claimed:
             self.spawn(self._send(row))
         return len(claimed)

@@ -59,6 +59,7 @@ class OutboxWorker(abc.ABC):
         self._task: asyncio.Task[None] | None = None
         self._sending: set[asyncio.Task[None]] = set()
         self._pruned_at = -PRUNE_EVERY_SECONDS
+        self._news = True  # new events may wait to be prepared (woken, or the interval passed)
 
     @property
     def free(self) -> int:
@@ -73,7 +74,10 @@ class OutboxWorker(abc.ABC):
         self._sending.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.warning("%s send failed", self.name, exc_info=task.exception())
-        self.wake()  # a place is free
+        # Room for more: claim again once a quarter of the places are free (or all are), not
+        # after every send: a claim is a few statements, worth it for a batch, not for one.
+        if self.free * 4 >= self.capacity or not self._sending:
+            self._wake.set()
 
     async def settle(self) -> None:
         """Wait for the sends in flight (tests, and `send_due`)."""
@@ -82,11 +86,14 @@ class OutboxWorker(abc.ABC):
 
     async def send_due(self) -> int:
         """One round, and its sends finished: for tests that drive the worker themselves."""
+        self._news = True
         claimed = await self.round()
         await self.settle()
         return claimed
 
     def wake(self, *_: object) -> None:
+        """New events (the hub read them): prepare their work, then send."""
+        self._news = True
         self._wake.set()
 
     async def open(self) -> None:  # noqa: B027 (a hook: optional, empty by default)
@@ -128,10 +135,24 @@ class OutboxWorker(abc.ABC):
                 async with asyncio.timeout(self.interval):
                     await self._wake.wait()
             except TimeoutError:
-                pass
+                self._news = True  # events of other processes, when no bus tells of them
             self._wake.clear()
 
-    @abc.abstractmethod
     async def round(self) -> int:
-        """Prepare, then claim what is due now (up to `free`) and `spawn` its sends; how many
-        were claimed (0: idle or full)."""
+        """Prepare the work of new events (when there may be some), then claim what is due
+        now, up to the free places, and `spawn` its sends; how many were claimed (0: idle or
+        full)."""
+        if self._news:
+            self._news = False
+            await self.prepare()
+        if self.free <= 0:
+            return 0
+        return await self.claim(self.free)
+
+    @abc.abstractmethod
+    async def prepare(self) -> None:
+        """Turn the events committed since the cursor into rows to send."""
+
+    @abc.abstractmethod
+    async def claim(self, limit: int) -> int:
+        """Claim up to `limit` due rows and `spawn` their sends; how many."""

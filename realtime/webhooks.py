@@ -58,14 +58,13 @@ class WebhookWorker(OutboxWorker):
     async def prune(self) -> int:
         return await outbox.prune(WebhookDelivery, self.deps.now())
 
-    async def round(self) -> int:
-        """Deliveries for new events, then send what is due now; how many were claimed."""
+    async def prepare(self) -> None:
         while await webhooks.prepare() == outbox.BATCH:
             pass
-        if self.free <= 0:
-            return 0
+
+    async def claim(self, limit: int) -> int:
         claimed = await webhooks.claim_due(
-            self.deps.now(), self.free, timedelta(seconds=self.timeout + LEASE_MARGIN_SECONDS))
+            self.deps.now(), limit, timedelta(seconds=self.timeout + LEASE_MARGIN_SECONDS))
         for delivery, endpoint in claimed:
             self.spawn(self._deliver(delivery, endpoint))
         return len(claimed)
