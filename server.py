@@ -31,6 +31,7 @@ from web.exports.routes import reports_csv, reports_geojson
 from web.exports.xlsx import reports_xlsx
 from web.graphiql.routes import graphiql_mount
 from web.graphql.app import GraphQLApp
+from web.graphql.direct_frames import DirectSockets
 from web.graphql.persisted import Mode, PersistedDocuments
 from web.health import healthz, livez, readyz
 from web.icons import icon_routes
@@ -121,6 +122,7 @@ def create_app(
         graphiql_mount(),
     ]
     middleware = [
+        Middleware(DirectSockets),  # outermost: it needs the server's own WebSocket send
         *([Middleware(tracing.middleware)] if tracing is not None else []),
         *([Middleware(metrics.Metrics)] if settings.metrics_token else []),
         cors(settings.allowed_origins),

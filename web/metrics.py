@@ -47,6 +47,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from realtime import tasks
 from realtime.hub import Batch, newest_seq
+from web.graphql.direct_frames import DirectFrames
 
 log = logging.getLogger("hien_truong")
 
@@ -88,6 +89,9 @@ SHARED_GROUPS = Gauge(
 SHARED_MEMBERS = Gauge(
     "hien_truong_shared_subscribers", "Sockets' subscriptions served by a shared group.",
     multiprocess_mode="livesum")
+DIRECT_FRAMES = Counter(
+    "hien_truong_ws_direct_frames_total", "Shared subscription messages written to the socket "
+    "as prepared frames (web/graphql/direct_frames.py), not through the ASGI send path.")
 DROPPED = Counter(
     "hien_truong_subscribers_dropped_total", "Subscribers dropped for not reading fast enough.")
 DELIVERY = Histogram(
@@ -230,6 +234,7 @@ class Sampler:
                       state.flood.refused)
         hub, fanout = state.hub, state.fanout
         self._add(DROPPED, "dropped", hub.dropped + fanout.dropped)
+        self._add(DIRECT_FRAMES, "direct", DirectFrames.total)
         subscribers = hub.subscribers
         walls = sum(1 for sub in list(subscribers.everything) if sub.channel.public_only)
         SUBSCRIPTIONS.labels("report").set(sum(map(len, subscribers.by_report.values())))

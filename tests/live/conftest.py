@@ -42,6 +42,9 @@ async def live(live_settings: Settings, clock: FakeClock) -> AsyncIterator[Live]
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on",
                                            ws_max_size=live_settings.ws_max_size,
+                                           # as web/cli.py serves (uvicorn's default is on)
+                                           ws_per_message_deflate=(
+                                               live_settings.ws_per_message_deflate),
                                            log_level="warning", ws_ping_interval=None))
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -72,6 +72,26 @@ async def test_identical_subscriptions_execute_once_per_event(live: Live, world:
     await settle(lambda: not fanout(live).groups)  # the last member out stops the group
 
 
+async def test_uvicorn_connections_take_prepared_frames(live: Live, world: World):
+    """web/graphql/direct_frames.py on a real uvicorn: each delivery written as prepared bytes,
+    one frame per operation id, and each operation still gets its own messages."""
+    first, second = await opened(live), await opened(live)
+    ops = [await first.subscribe(PUBLIC), await first.subscribe(PUBLIC),
+           await second.subscribe(PUBLIC)]
+    assert ops == ["1", "2", "1"]
+    await settle(lambda: members(live) == 3)
+    await world.report(Status.IN_PROGRESS)  # ASSIGNED, ACCEPTED
+    got = [await seqs(first, ops[0], 2), await seqs(first, ops[1], 2),
+           await seqs(second, ops[2], 2)]
+    assert got[0] == got[1] == got[2]
+    writers = [m.direct for g in fanout(live).groups.values() for m in g.members]
+    assert len(writers) == 3
+    # A writer is its connection's: the first connection's two operations took four frames.
+    assert sorted(w.written if w else -1 for w in writers) == [2, 4, 4]
+    for client in (first, second):
+        await client.close()
+
+
 async def test_a_late_member_gets_only_what_follows_and_after_replays_the_gap(
     live: Live, world: World
 ):

@@ -22,6 +22,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from models.messages import t
 from realtime.hub import LiveFeed
+from web.graphql.direct_frames import DirectFrames
 from web.graphql.member import END, Frame, Member, Send
 
 log = logging.getLogger(__name__)
@@ -128,9 +129,9 @@ class FanOut:
         self.dropped = 0
 
     def join(self, key: Hashable, open_stream: OpenStream, hwm: int, send: Send | None = None,
-             operation_id: str = "") -> tuple[Group, Member]:
+             operation_id: str = "", direct: DirectFrames | None = None) -> tuple[Group, Member]:
         """Synchronous, so that nothing is dispatched between reading `hwm` and joining."""
-        member = Member(self.queue_size, send, operation_id)
+        member = Member(self.queue_size, send, operation_id, direct)
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = Group(self, key, self.new_feed())

@@ -1,10 +1,12 @@
 """One subscriber of a shared group: where the group's frames go.
 
-The common case costs what a bare WebSocket server costs: the group's task writes the frame to
-the connection itself. A socket write only suspends when the client's buffers are full; then
-the member turns "busy", the suspended write is handed to the member's own task to finish, and
-frames queue behind it (bounded: a member that stops reading is cut off alone). Its task also
-sends what must wait (replayed events, errors, the end) and owns every other await.
+The common case costs less than a bare WebSocket server: the group's task writes the frame to
+the connection itself, as prepared bytes when the server allows it (web/graphql/direct_frames.py:
+built once per event and operation id, shared by every member with that id). A socket write
+only suspends when the client's buffers are full; then the member turns "busy", the suspended
+write is handed to the member's own task to finish, and frames queue behind it (bounded: a
+member that stops reading is cut off alone). Its task also sends what must wait (replayed
+events, errors, the end) and owns every other await.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable, Coroutine, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
+from web.graphql.direct_frames import DirectFrames, text_frame
 
 Send = Callable[[str], Coroutine[Any, Any, None]]
 
@@ -25,6 +29,8 @@ class Frame:
     seq: int | None  # the event behind a `next` message; None for a final error
     kind: str  # "next", "error" or "complete"
     payload: str  # already encoded JSON
+    # The whole WebSocket frame by the member's message head (which holds the operation id).
+    wire: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
 
 END = Frame(None, "complete", "")
@@ -56,12 +62,14 @@ class _Resume:
 
 
 class Member:
-    __slots__ = ("busy", "dropped", "failed", "head", "limit", "mark", "queue", "send",
+    __slots__ = ("busy", "direct", "dropped", "failed", "head", "limit", "mark", "queue", "send",
                  "suspended", "waiter")
 
-    def __init__(self, limit: int, send: Send | None = None, operation_id: str = "") -> None:
+    def __init__(self, limit: int, send: Send | None = None, operation_id: str = "",
+                 direct: DirectFrames | None = None) -> None:
         self.limit = limit
         self.send = send
+        self.direct = direct
         self.head = '{"id":' + orjson.dumps(operation_id).decode() + ',"type":"next","payload":'
         self.mark: int | None = None  # None: from the group's start
         self.queue: deque[Frame] = deque()
@@ -77,6 +85,13 @@ class Member:
             return self._enqueue(frame)
         if not self.due(frame):
             return True
+        if self.direct is not None:
+            wire = frame.wire.get(self.head)
+            if wire is None:
+                wire = frame.wire[self.head] = text_frame(
+                    (self.head + frame.payload + "}").encode())
+            if self.direct.write(wire):
+                return True
         coro = self.send(self.head + frame.payload + "}")
         try:
             pending = coro.send(None)

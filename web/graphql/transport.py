@@ -36,6 +36,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from models.messages import language, t
 from realtime.hub import Hub, Replay
 from schema.context import Context
+from web.graphql.direct_frames import direct_frames
 from web.graphql.fanout import FanOut, Group, encode
 from web.graphql.http import RequestRefused
 from web.graphql.member import Member
@@ -149,9 +150,11 @@ class SharingTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             return source
 
         websocket: TextWebSocketAdapter = self.websocket  # type: ignore[assignment]
-        # Starlette's own send: one layer less on the path taken for every member and event.
+        # Starlette's own send: one layer less on the path taken when a frame cannot be
+        # written directly (web/graphql/direct_frames.py).
         group, member = view.fanout.join(plan.key, open_stream, view.hub.hwm,
-                                         websocket.ws.send_text, operation.id)
+                                         websocket.ws.send_text, operation.id,
+                                         direct_frames(websocket.ws.scope))
         try:
             start = await group.started
             if member.mark is None:

@@ -1,0 +1,203 @@
+"""Shared messages written as prepared WebSocket frames (web/graphql/direct_frames.py), against
+a connection shaped like uvicorn's websockets protocol: the bytes are the ones websockets
+itself would send, and every case the direct write cannot take goes the ordinary way, in order.
+A real uvicorn server takes this path in tests/live/test_shared_subscriptions.py."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from websockets.protocol import CLOSING, OPEN
+from websockets.server import ServerProtocol
+
+from tests.realtime.test_fanout import Socket, frame
+from web.graphql.direct_frames import DirectFrames, DirectSockets, direct_frames, text_frame
+from web.graphql.member import Frame, Member
+
+
+class Transport(asyncio.WriteTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: list[bytes] = []
+        self.closing = False
+
+    def write(self, data: Any) -> None:
+        self.data.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+
+class UvicornLike:
+    """What uvicorn's WebSocketsSansIOProtocol exposes and DirectFrames reads."""
+
+    def __init__(self) -> None:
+        self.conn = ServerProtocol()
+        self.conn.state = OPEN
+        self.transport = Transport()
+        self.writable = asyncio.Event()
+        self.writable.set()
+        self.close_sent = False
+        self.disconnected = False
+        self.initial_response: Any = None
+
+    async def send(self, message: Any) -> None:
+        raise AssertionError("not used here")
+
+
+def writer(connection: UvicornLike) -> DirectFrames:
+    found = DirectFrames.of(connection.send)
+    assert found is not None
+    return found
+
+
+def received(transport: Transport) -> list[str]:
+    """The text messages in what was written (unmasked final text frames, as asserted against
+    websockets' own serialisation below)."""
+    data, out, at = b"".join(transport.data), [], 0
+    while at < len(data):
+        assert data[at] == 0x81
+        size, at = data[at + 1], at + 2
+        if size >= 126:
+            width = 2 if size == 126 else 8
+            size, at = int.from_bytes(data[at:at + width], "big"), at + width
+        out.append(data[at:at + size].decode())
+        at += size
+    return out
+
+
+@pytest.mark.parametrize("size", [10, 125, 126, 200, 65_535, 70_000])
+def test_a_prepared_frame_is_byte_for_byte_what_websockets_sends(size: int):
+    payload = ("Đường " * size)[:size].encode()
+    conn = ServerProtocol()
+    conn.state = OPEN
+    conn.send_text(payload)
+    assert text_frame(payload) == b"".join(conn.data_to_send())
+
+
+async def test_members_with_one_operation_id_share_one_frame_and_others_get_their_own():
+    connections = [UvicornLike() for _ in range(3)]
+    members = [Member(10, Socket().send, op, writer(c))
+               for op, c in zip(("1", "1", "sub-2"), connections, strict=True)]
+    for member in members:
+        member.busy = False  # as after its task replayed what it missed
+    shared = Frame(5, "next", '{"data":{"publicFeed":{"seq":5,"title":"Đèn hỏng"}}}')
+    for member in members:
+        assert member.push(shared)
+    assert received(connections[0].transport) == [
+        '{"id":"1","type":"next","payload":{"data":{"publicFeed":{"seq":5,'
+        '"title":"Đèn hỏng"}}}}']
+    assert received(connections[2].transport)[0].startswith('{"id":"sub-2","type":"next"')
+    assert len(shared.wire) == 2  # built once per operation id
+    assert connections[0].transport.data[0] is connections[1].transport.data[0]
+    assert [m.direct.written for m in members if m.direct is not None] == [1, 1, 1]
+
+
+async def test_paused_writes_go_the_ordinary_way_and_order_is_kept():
+    connection, socket = UvicornLike(), Socket()
+    member = Member(10, socket.send, "1", writer(connection))
+    serving = asyncio.create_task(member.serve())
+    await asyncio.sleep(0)
+    member.push(frame(1))  # written directly
+    connection.writable.clear()  # the transport's buffer passed its high-water mark
+    socket.open.clear()  # and the ordinary send waits for it as uvicorn's does
+    member.push(frame(2))
+    member.push(frame(3))
+    assert member.busy
+    connection.writable.set()
+    member.push(frame(4))  # still behind 2 and 3: queued, not written directly
+    assert len(connection.transport.data) == 1
+    socket.open.set()
+    await asyncio.sleep(0.01)
+    assert [t.split('"seq":')[1] for t in socket.sent] == ["2}}", "3}}", "4}}"]
+    assert not member.busy
+    member.push(frame(5))  # direct again
+    assert received(connection.transport) == [
+        '{"id":"1","type":"next","payload":{"seq":1}}',
+        '{"id":"1","type":"next","payload":{"seq":5}}']
+    serving.cancel()
+
+
+@pytest.mark.parametrize("state", ["closing", "close_sent", "disconnected", "transport",
+                                   "continuation", "extension"])
+async def test_a_connection_that_is_not_plainly_open_is_never_written_directly(state: str):
+    connection = UvicornLike()
+    if state == "closing":
+        connection.conn.state = CLOSING
+    elif state == "close_sent":
+        connection.close_sent = True
+    elif state == "disconnected":
+        connection.disconnected = True
+    elif state == "transport":
+        connection.transport.closing = True
+    elif state == "continuation":
+        connection.conn.expect_continuation_frame = True
+    else:
+        connection.conn.extensions = [object()]  # type: ignore[list-item]
+    assert writer(connection).write(b"\x81\x01x") is False
+    assert connection.transport.data == []
+
+
+async def test_other_servers_get_no_direct_writer():
+    async def send(message: Any) -> None:
+        pass
+
+    async def receive() -> dict[str, Any]:
+        return {}
+
+    assert DirectFrames.of(send) is None
+    seen: dict[str, Any] = {}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen["writer"] = direct_frames(scope)
+
+    await DirectSockets(app)({"type": "websocket"}, receive, send)
+    assert seen["writer"] is None
+    connection = UvicornLike()
+    await DirectSockets(app)({"type": "websocket"}, receive, connection.send)
+    assert isinstance(seen["writer"], DirectFrames)
+
+
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_a_real_uvicorn_connection_takes_prepared_frames_on_either_loop(loop: str):
+    """Production serves on uvloop (web/cli.py: uvicorn's default), whose transports are not
+    asyncio's classes; a browser-side client must read the frame as any other."""
+    import uvicorn
+    import uvloop
+    from websockets.asyncio.client import connect
+
+    from bench.servers import free_port
+
+    seen: dict[str, Any] = {}
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        assert (await receive())["type"] == "websocket.connect"
+        await send({"type": "websocket.accept"})
+        writer = direct_frames(scope)
+        seen["wrote"] = writer is not None and writer.write(text_frame("Đèn hỏng".encode()))
+        await send({"type": "websocket.send", "text": "then the ordinary way"})
+        while (await receive())["type"] != "websocket.disconnect":
+            pass
+
+    async def main() -> list[str]:
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(
+            DirectSockets(inner), host="127.0.0.1", port=port, lifespan="off",
+            ws_per_message_deflate=False, log_level="warning"))
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        try:
+            async with connect(f"ws://127.0.0.1:{port}/") as client:
+                return [str(await client.recv()), str(await client.recv())]
+        finally:
+            server.should_exit = True
+            await task
+
+    got = uvloop.run(main()) if loop == "uvloop" else asyncio.run(main())
+    assert got == ["Đèn hỏng", "then the ordinary way"]
+    assert seen["wrote"] is True
