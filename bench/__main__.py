@@ -2,9 +2,10 @@
 benchmark next to a baseline measured in the same run on the same machine.
 
     python -m bench [--scale 100000] [--seconds 10]
-                    [--only middleware,wall,inbox,deep,maps,figures,cache,writes,fanout,distinct]
+                    [--only middleware,wall,inbox,deep,maps,figures,cache,writes,webhooks,
+                            fanout,moonshot,distinct]
                     [--citizens 10000 --staff 1000 --walls 5000 --rate 20]
-                    [--subscribers 5000] [--events 20]
+                    [--subscribers 5000] [--events 20] [--moonshot-subscribers 20000]
 
 Prints a table and writes bench/results/latest.json. Throughput comes from wrk (Debian package,
 installed when missing) on loopback; each server is one process (one core), as is each baseline.
@@ -283,7 +284,8 @@ FANOUT_ENV = {**SERVER_ENV, "RATE_LIMITS": "requests_ip=0, addComment=0",
 
 
 async def fanout_once(database_url: str, redis_url: str, workdir: Path, city: City,
-                      subscribers: int, events: int, share: str, tag: str) -> fanout.Outcome:
+                      subscribers: int, events: int, share: str, tag: str,
+                      rate: float | None = None) -> fanout.Outcome:
     name = "ours, shared execution" if share == "true" else "ours, one by one"
     servers = [Process(database_url, redis_url, workdir / f"fanout-{tag}-{i}.log",
                        WS_SHARE_SUBSCRIPTIONS=share, **FANOUT_ENV) for i in range(2)]
@@ -292,7 +294,7 @@ async def fanout_once(database_url: str, redis_url: str, workdir: Path, city: Ci
         token = await login(servers[0].http, city.citizen_phone)
         data = await gql(servers[0].http, "{ reports(first: 1) { nodes { id } } }")
         report_id = data["reports"]["nodes"][0]["id"]
-        outcome = await fanout.ours(name, servers, subscribers, events, token, report_id)
+        outcome = await fanout.ours(name, servers, subscribers, events, token, report_id, rate)
         print(f"  ({outcome})", flush=True)
         return outcome
     finally:
@@ -350,6 +352,24 @@ async def bench_fanout(report: Report, database_url: str, redis_url: str, workdi
     report.add(Figure("fan-out, sharing off: p99 publish-to-delivery", naive.p99_ms, "ms"))
 
 
+async def bench_moonshot(report: Report, database_url: str, redis_url: str, workdir: Path,
+                         city: City, subscribers: int, events: int) -> None:
+    """The issue's moonshot: 20,000 shared wall subscribers over 2 processes + Redis, one
+    event a second (each made by a mutation), publish-to-delivery measured at the client (this
+    bench process, on the same two cores, stamps each arrival when it reads it)."""
+    fanout.raise_file_limit()
+    outcome = await fanout_once(database_url, redis_url, workdir, city, subscribers, events,
+                                "true", "moonshot", rate=1.0)
+    what = f"{subscribers:,} publicFeed subscribers, 2 processes, 1 event/s for {events} s"
+    report.add(Figure(f"moonshot: p99 publish-to-delivery ({what})", outcome.p99_ms, "ms",
+                      target="< 1000 ms", met=outcome.p99_ms < 1000))
+    report.add(Figure("moonshot: p50 publish-to-delivery", outcome.p50_ms, "ms"))
+    report.add(Figure("moonshot: deliveries missing", outcome.missing, "", target="0",
+                      met=outcome.missing == 0))
+    report.add(Figure("moonshot: memory per idle subscriber", outcome.rss_kb_per_subscriber,
+                      "KB"))
+
+
 async def bench_writes(report: Report, database_url: str, redis_url: str, workdir: Path,
                        city: City, seconds: float) -> None:
     rates: dict[str, tuple[float, Any]] = {}
@@ -386,7 +406,7 @@ async def bench_writes(report: Report, database_url: str, redis_url: str, workdi
 async def main_async(args: argparse.Namespace) -> Report:
     only = set(args.only.split(",")) if args.only else {
         "middleware", "wall", "inbox", "deep", "maps", "figures", "cache", "writes", "webhooks",
-        "fanout", "distinct"}
+        "fanout", "moonshot", "distinct"}
     report = Report(machine={"cpus": os.cpu_count(), "python": platform.python_version(),
                              "platform": platform.platform()},
                     scale=args.scale, seconds=args.seconds)
@@ -450,6 +470,9 @@ async def main_async(args: argparse.Namespace) -> Report:
         if "fanout" in only:
             await bench_fanout(report, url, redis.url, workdir, city, args.subscribers,
                                args.events, args.fanout_runs)
+        if "moonshot" in only:
+            await bench_moonshot(report, url, redis.url, workdir, city,
+                                 args.moonshot_subscribers, args.moonshot_events)
         if "distinct" in only:  # last: it adds staff accounts and tokens to the city
             await bench_distinct(report, url, redis.url, workdir, city, args.citizens,
                                  args.staff, args.walls, args.rate, args.distinct_seconds)
@@ -469,10 +492,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="per throughput run")
     parser.add_argument("--only", default="",
                         help="middleware,wall,inbox,deep,maps,figures,cache,writes,webhooks,"
-                        "fanout,distinct")
+                        "fanout,moonshot,distinct")
     parser.add_argument("--subscribers", type=int, default=5000, help="fan-out subscribers")
     parser.add_argument("--events", type=int, default=20, help="fan-out events")
     parser.add_argument("--fanout-runs", type=int, default=5, help="fan-out: runs (median)")
+    parser.add_argument("--moonshot-subscribers", type=int, default=20_000,
+                        help="moonshot: shared wall subscribers")
+    parser.add_argument("--moonshot-events", type=int, default=30,
+                        help="moonshot: events, one a second")
     parser.add_argument("--citizens", type=int, default=10_000,
                         help="distinct: citizens, each on their own report")
     parser.add_argument("--staff", type=int, default=1000, help="distinct: staff accounts")
