@@ -10,8 +10,7 @@ Per configuration, one at a time so that they never compete for the two cores:
   event, about one request per event);
 - publish-to-delivery: from the event's `at` (our servers) or the moment the frame was handed
   to the ceiling, to its arrival at the client, over every delivery.
-Events go one at a time: the next is made once every subscriber has the previous one; or, with
-a rate (the moonshot: 20,000 wall subscribers at 1 event/s), on a clock whatever has arrived.
+Events go one at a time: the next is made once every subscriber has the previous one.
 """
 
 from __future__ import annotations
@@ -64,15 +63,10 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-def raise_file_limit(at_least: int = 65_536) -> None:
-    """For this process and the servers it starts: 20,000 subscribers need more descriptors
-    than a shell's usual hard limit; root may raise it, anyone else gets the hard limit."""
+def raise_file_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (max(hard, at_least), max(hard, at_least)))
-    except (ValueError, OSError):
-        if soft < hard:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 class Tally:
@@ -164,8 +158,7 @@ def latencies(clients: list[Client], sent: list[float]) -> tuple[list[float], in
 
 
 async def measure(name: str, pids: list[int], clients_for: Callable[[], Awaitable[list[Client]]],
-                  make_event: Callable[[int], Awaitable[None]], events: int,
-                  rate: float | None = None) -> Outcome:
+                  make_event: Callable[[int], Awaitable[None]], events: int) -> Outcome:
     before = sum(rss_kb(p) for p in pids)
     clients = await clients_for()
     # A first event that everyone must receive: every subscription is in place after it.
@@ -181,16 +174,10 @@ async def measure(name: str, pids: list[int], clients_for: Callable[[], Awaitabl
     tally.count = 0
     cpu = sum(cpu_seconds(p) for p in pids)
     sent: list[float] = []
-    start = time.monotonic()
     for i in range(events):
-        if rate is not None:
-            await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
         sent.append(time.time())  # the clock the client stamps arrivals with
         await make_event(i)
-        if rate is None:
-            await tally.wait_for(len(clients) * (i + 1), within=60)
-    if rate is not None:
-        await tally.wait_for(len(clients) * events, within=120)
+        await tally.wait_for(len(clients) * (i + 1), within=60)
     spent = sum(cpu_seconds(p) for p in pids) - cpu
     values, delivered, size = latencies(clients, sent)
     await asyncio.gather(*(c.close() for c in clients))
@@ -206,7 +193,7 @@ def ceiling_server(log: Path) -> Uvicorn:
 
 
 async def ours(name: str, servers: list[Process], subscribers: int, events: int,
-               citizen_token: str, report_id: str, rate: float | None = None) -> Outcome:
+               citizen_token: str, report_id: str) -> Outcome:
     subscribe = {"id": "1", "type": "subscribe", "payload": {"query": WALL_FEED}}
     async with httpx.AsyncClient(base_url=servers[0].http, timeout=60) as http:
 
@@ -221,8 +208,7 @@ async def ours(name: str, servers: list[Process], subscribers: int, events: int,
         async def clients() -> list[Client]:
             return await open_all([s.ws for s in servers], subscribers, subscribe)
 
-        return await measure(name, [s.proc.pid for s in servers], clients, make_event, events,
-                             rate)
+        return await measure(name, [s.proc.pid for s in servers], clients, make_event, events)
 
 
 async def ceiling(ceilings: list[Uvicorn], subscribers: int, events: int, frame_bytes: int
