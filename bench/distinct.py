@@ -227,13 +227,19 @@ async def bench_distinct(report: Report, database_url: str, redis_url: str, work
     try:
         await asyncio.gather(*(c.ready() for c in ceilings))
         base = await fanout.ceiling(ceilings, total, 10, 200)
+        # The latency baseline: the bare broadcast at the rate of deliveries our servers had
+        # to make (each event reaches the walls, its agency's staff and its reporter), for
+        # as long, on the same machine.
+        reached = walls + round(len(workers) / 23) + 1
+        paced = await fanout.ceiling(ceilings, reached, round(rate * seconds), 200, rate)
     finally:
         for c in ceilings:
             c.stop()
     what = (f"{len(mine):,} citizens on their own reports, {len(workers):,} staff, "
             f"{walls:,} walls, 2 processes, {rate:g} events/s for {seconds:g} s")
     report.add(Figure(f"distinct subscriptions: p99 publish-to-delivery ({what})", ours.p99_ms,
-                      "ms", target="< 500 ms", met=ours.p99_ms < 500))
+                      "ms", f"bare broadcast to {reached:,} at {rate:g}/s", paced.p99_ms,
+                      "< 500 ms", ours.p99_ms < 500))
     report.add(Figure("distinct subscriptions: deliveries missing / duplicated",
                       ours.missing + ours.duplicated, "", target="0",
                       met=ours.missing == ours.duplicated == 0))

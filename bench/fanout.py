@@ -10,7 +10,8 @@ Per configuration, one at a time so that they never compete for the two cores:
   event, about one request per event);
 - publish-to-delivery: from the event's `at` (our servers) or the moment the frame was handed
   to the ceiling, to its arrival at the client, over every delivery.
-Events go one at a time: the next is made once every subscriber has the previous one.
+Events go one at a time: the next is made once every subscriber has the previous one; or, given
+a rate, on a clock whatever has arrived (the distinct-subscription benchmark's ceiling).
 """
 
 from __future__ import annotations
@@ -158,7 +159,8 @@ def latencies(clients: list[Client], sent: list[float]) -> tuple[list[float], in
 
 
 async def measure(name: str, pids: list[int], clients_for: Callable[[], Awaitable[list[Client]]],
-                  make_event: Callable[[int], Awaitable[None]], events: int) -> Outcome:
+                  make_event: Callable[[int], Awaitable[None]], events: int,
+                  rate: float | None = None) -> Outcome:
     before = sum(rss_kb(p) for p in pids)
     clients = await clients_for()
     # A first event that everyone must receive: every subscription is in place after it.
@@ -174,10 +176,16 @@ async def measure(name: str, pids: list[int], clients_for: Callable[[], Awaitabl
     tally.count = 0
     cpu = sum(cpu_seconds(p) for p in pids)
     sent: list[float] = []
+    start = time.monotonic()
     for i in range(events):
+        if rate is not None:
+            await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
         sent.append(time.time())  # the clock the client stamps arrivals with
         await make_event(i)
-        await tally.wait_for(len(clients) * (i + 1), within=60)
+        if rate is None:
+            await tally.wait_for(len(clients) * (i + 1), within=60)
+    if rate is not None:
+        await tally.wait_for(len(clients) * events, within=120)
     spent = sum(cpu_seconds(p) for p in pids) - cpu
     values, delivered, size = latencies(clients, sent)
     await asyncio.gather(*(c.close() for c in clients))
@@ -211,8 +219,8 @@ async def ours(name: str, servers: list[Process], subscribers: int, events: int,
         return await measure(name, [s.proc.pid for s in servers], clients, make_event, events)
 
 
-async def ceiling(ceilings: list[Uvicorn], subscribers: int, events: int, frame_bytes: int
-                  ) -> Outcome:
+async def ceiling(ceilings: list[Uvicorn], subscribers: int, events: int, frame_bytes: int,
+                  rate: float | None = None) -> Outcome:
     async with httpx.AsyncClient(timeout=60) as http:
 
         async def make_event(i: int) -> None:
@@ -228,4 +236,4 @@ async def ceiling(ceilings: list[Uvicorn], subscribers: int, events: int, frame_
             return await open_all(urls, subscribers, None)
 
         return await measure("bare Starlette WebSocket ceiling", [c.proc.pid for c in ceilings],
-                             clients, make_event, events)
+                             clients, make_event, events, rate)
