@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench.load import cpu_seconds, percentile
+from bench.load import cpu_seconds, percentile, steady_clock_hand
 from bench.process import Process
 from bench.tools import Uvicorn
 from bench.wsclient import TEXT, FrameClient, open_connection
@@ -175,17 +175,22 @@ async def measure(name: str, pids: list[int], clients_for: Callable[[], Awaitabl
         client.frames.clear()
     tally.count = 0
     cpu = sum(cpu_seconds(p) for p in pids)
-    sent: list[float] = []
-    start = time.monotonic()
-    for i in range(events):
+    with steady_clock_hand():
+        sent: list[float] = []
+        start = time.monotonic()
+        made: list[asyncio.Future[None]] = []
+        for i in range(events):
+            if rate is not None:
+                await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
+            sent.append(time.time())  # the clock the client stamps arrivals with
+            if rate is None:
+                await make_event(i)
+                await tally.wait_for(len(clients) * (i + 1), within=60)
+            else:  # on the clock, whether or not the previous one was answered
+                made.append(asyncio.ensure_future(make_event(i)))
         if rate is not None:
-            await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
-        sent.append(time.time())  # the clock the client stamps arrivals with
-        await make_event(i)
-        if rate is None:
-            await tally.wait_for(len(clients) * (i + 1), within=60)
-    if rate is not None:
-        await tally.wait_for(len(clients) * events, within=120)
+            await asyncio.gather(*made)
+            await tally.wait_for(len(clients) * events, within=120)
     spent = sum(cpu_seconds(p) for p in pids) - cpu
     values, delivered, size = latencies(clients, sent)
     await asyncio.gather(*(c.close() for c in clients))

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from bench.fanout import COMMENT, WALL_FEED, Client, open_all, rss_kb
-from bench.load import cpu_seconds, percentile
+from bench.load import cpu_seconds, percentile, steady_clock_hand
 from bench.process import Process
 
 PER_CLIENT_PROCESS = 10_000
@@ -45,6 +45,11 @@ async def _serve_commands(pipe: Connection, urls: list[str], n: int) -> None:
     subscribe = {"id": "1", "type": "subscribe", "payload": {"query": WALL_FEED}}
     clients: list[Client] = await open_all(urls, n, subscribe)
     pipe.send(len(clients))
+    with steady_clock_hand():
+        await _answer(pipe, clients)
+
+
+async def _answer(pipe: Connection, clients: list[Client]) -> None:
     loop = asyncio.get_running_loop()
     while True:
         command = await loop.run_in_executor(None, pipe.recv)
