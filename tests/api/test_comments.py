@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from bench.world import World, gid
+from models.actions import participation
 from models.enums import Status
 from models.orm.participation import Comment
 from models.orm.reports import Report, ReportEvent
@@ -88,6 +92,23 @@ async def test_one_comment_per_minute(api: Api, world: World, clock: FakeClock):
     clock.advance(seconds=40)
     assert (await add(api, world.citizen.token, report.id, "Lần hai"))["errors"] == []
     assert await Comment.filter(author_id=world.citizen.id).count() == 2
+
+
+async def test_an_interval_of_zero_is_no_limit(world: World):
+    """COMMENT_INTERVAL_SECONDS=0 (benchmarks, imports): comments made at once through two
+    processes all pass, although the second process's clock is a few ms behind the first's."""
+    at = world.deps.now()
+
+    def clock(skew: timedelta) -> Callable[[], datetime]:
+        return lambda: at + skew
+
+    ahead, behind = (dataclasses.replace(world.deps, comment_interval_seconds=0,
+                                         clock=clock(skew))
+                     for skew in (timedelta(milliseconds=5), timedelta(0)))
+    report = await world.report(Status.ASSIGNED)
+    await participation.add_comment(ahead, world.citizen.viewer, report.id, "Bên này")
+    await participation.add_comment(behind, world.citizen.viewer, report.id, "Bên kia")
+    assert (await Report.get(id=report.id)).comment_count == 2
 
 
 async def test_two_comments_at_the_same_moment_only_one_passes(api: Api, world: World):
