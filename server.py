@@ -141,6 +141,7 @@ def create_app(
                         tracing=tracing, sampler=sampler)
     app = Starlette(middleware=middleware, routes=routes, lifespan=lifespan(services))
     if settings.metrics_token:
+        metrics.watch_collector()
         sampler.append(metrics.Sampler(app.state, settings.metrics_sample_seconds))
         hub.on_batch.append(metrics.delivered)
     app.state.settings = settings

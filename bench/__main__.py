@@ -280,7 +280,8 @@ async def figures(report: Report, server: httpx.AsyncClient, setting: str) -> No
 
 
 FANOUT_ENV = {**SERVER_ENV, "RATE_LIMITS": "requests_ip=0, addComment=0",
-              "COMMENT_INTERVAL_SECONDS": "0", "EVENT_POLL_SECONDS": "5"}
+              "COMMENT_INTERVAL_SECONDS": "0", "EVENT_POLL_SECONDS": "5",
+              "GC_FREEZE_SECONDS": "30"}  # web/collector.py, for thousands of subscribers
 
 
 async def fanout_once(database_url: str, redis_url: str, workdir: Path, city: City,

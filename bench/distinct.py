@@ -45,7 +45,9 @@ COMMENT = """mutation($id: ID!, $b: String!) { addComment(input: {reportId: $id,
 SEQ = re.compile(rb'"seq":(\d+)')
 ENV = {"LOG_LEVEL": "WARNING", "LOG_FORMAT": "text", "EVENT_POLL_SECONDS": "5",
        "RATE_LIMITS": "requests_ip=0, addComment=0", "COMMENT_INTERVAL_SECONDS": "0",
-       "WS_MAX_CONNECTIONS_PER_IP": "1000000", "WS_MAX_CONNECTIONS_PER_USER": "1000"}
+       "WS_MAX_CONNECTIONS_PER_IP": "1000000", "WS_MAX_CONNECTIONS_PER_USER": "1000",
+       # As a deployment holding thousands of subscribers a process should run (README).
+       "GC_FREEZE_SECONDS": "30"}
 
 
 @dataclass

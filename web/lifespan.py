@@ -25,6 +25,7 @@ from realtime.live_figures import LiveFigures
 from realtime.outbound import OutboxWorker
 from realtime.session_watch import SessionWatch
 from web import metrics
+from web.collector import CollectorSteward
 from web.draining import on_termination
 from web.graphql.app import GraphQLApp
 from web.graphql.persisted import Mode, PersistedDocuments
@@ -117,6 +118,9 @@ def _jobs(s: Services) -> list[asyncio.Task[Any]]:
     if settings.media_cleanup_interval_seconds > 0:
         jobs.append(asyncio.create_task(
             clean_forever(s.media, s.deps, settings.media_cleanup_interval_seconds)))
+    if settings.gc_freeze_seconds > 0:
+        steward = CollectorSteward(settings.gc_freeze_seconds, settings.gc_thaw_after)
+        jobs.append(asyncio.create_task(steward.run_forever()))
     return jobs
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hmac
 import logging
 import os
@@ -184,6 +185,27 @@ class Metrics:
                 GRAPHQL_ERRORS.labels(code).inc()
             if outcome.cost is not None:
                 QUERY_COST.observe(outcome.cost)
+
+
+GC_PAUSES = Histogram(
+    "hien_truong_gc_pause_seconds", "Python garbage collections, by generation: the event loop "
+    "stands still meanwhile. A full (generation 2) collection walks every live object, and "
+    "each subscriber's connection holds hundreds.", ["generation"], buckets=LATENCY_BUCKETS)
+_collection_started = [0.0]
+
+
+def _collector(phase: str, info: dict[str, Any]) -> None:
+    if phase == "start":
+        _collection_started[0] = time.perf_counter()
+    else:
+        GC_PAUSES.labels(str(info["generation"])).observe(
+            time.perf_counter() - _collection_started[0])
+
+
+def watch_collector() -> None:
+    """Once per process (gc.callbacks is the interpreter's)."""
+    if _collector not in gc.callbacks:
+        gc.callbacks.append(_collector)
 
 
 def delivered(batch: Batch) -> None:

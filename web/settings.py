@@ -158,6 +158,10 @@ class Settings:
     # 0: never (tests drive it by hand).
     media_cleanup_interval_seconds: int = env("MEDIA_CLEANUP_INTERVAL_SECONDS", 3600, int)
     ffmpeg: str = env("FFMPEG", "ffmpeg")  # empty: video uploads are refused
+    # web/collector.py: freeze what lived this long out of full collections (0: never), and
+    # thaw everything after this many freezes so that closed connections' cycles are freed.
+    gc_freeze_seconds: float = env("GC_FREEZE_SECONDS", 0.0, float)
+    gc_thaw_after: int = env("GC_THAW_AFTER", 60, int)
     log_level: str = env("LOG_LEVEL", "INFO")
     # "json" or "text"; empty: text in development, JSON otherwise.
     log_format: str = env("LOG_FORMAT", "")

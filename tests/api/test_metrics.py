@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,6 +124,15 @@ async def test_subscriptions_are_counted_by_channel(app: Starlette, api: Api, wo
         for sub in opened:
             hub.unregister(sub)
     assert (await scrape(api))("hien_truong_subscriptions", channel="public") == 0
+
+
+async def test_garbage_collections_are_timed_by_generation(app: Starlette, api: Api):
+    before = (await scrape(api))("hien_truong_gc_pause_seconds_count", generation="2")
+    gc.collect(2)
+    gc.collect(2)
+    after = await scrape(api)
+    assert after("hien_truong_gc_pause_seconds_count", generation="2") >= before + 2
+    assert after("hien_truong_gc_pause_seconds_sum", generation="2") > 0
 
 
 async def test_metrics_answer_only_the_token(app: Starlette, api: Api):
