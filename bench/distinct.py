@@ -123,7 +123,7 @@ class Outcome:
 
 async def run(database_url: str, servers: list[Process], citizens: list[tuple[int, int, int]],
               staff: list[tuple[int, int]], tokens: dict[int, str], walls: int, rate: float,
-              seconds: float, commenter: str) -> Outcome:
+              seconds: float, commenter: str, idle_seconds: float = 20) -> Outcome:
     tally = fanout.Tally()
     gate = asyncio.Semaphore(100)
     urls = [s.ws for s in servers]
@@ -143,7 +143,7 @@ async def run(database_url: str, servers: list[Process], citizens: list[tuple[in
     await asyncio.sleep(5)  # every subscription registered
     pids = [s.proc.pid for s in servers]
     idle_from, cpu = time.perf_counter(), sum(cpu_seconds(p) for p in pids)
-    await asyncio.sleep(20)  # nothing happens: what do the servers spend?
+    await asyncio.sleep(idle_seconds)  # nothing happens: what do the servers spend?
     idle_cores = (sum(cpu_seconds(p) for p in pids) - cpu) / (
         time.perf_counter() - idle_from)
 
@@ -219,7 +219,7 @@ async def run(database_url: str, servers: list[Process], citizens: list[tuple[in
 
 async def bench_distinct(report: Report, database_url: str, redis_url: str, workdir: Path,
                          city: City, citizens: int, staff: int, walls: int, rate: float,
-                         seconds: float) -> None:
+                         seconds: float, idle_seconds: float = 20) -> None:
     fanout.raise_file_limit()
     mine, workers, tokens = await people(database_url, citizens, staff, 23)
     servers = [Process(database_url, redis_url, workdir / f"distinct-{i}.log", **ENV)
@@ -228,7 +228,7 @@ async def bench_distinct(report: Report, database_url: str, redis_url: str, work
         await asyncio.gather(*(s.ready() for s in servers))
         commenter = await login(servers[0].http, city.citizen_phone)
         ours = await run(database_url, servers, mine, workers, tokens, walls, rate, seconds,
-                         commenter)
+                         commenter, idle_seconds)
     finally:
         for server in servers:
             server.stop()
