@@ -201,3 +201,49 @@ def test_a_real_uvicorn_connection_takes_prepared_frames_on_either_loop(loop: st
     got = uvloop.run(main()) if loop == "uvloop" else asyncio.run(main())
     assert got == ["Đèn hỏng", "then the ordinary way"]
     assert seen["wrote"] is True
+
+
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_connections_accepted_together_ping_at_different_moments(loop: str):
+    """uvicorn would ping all of them `ping_interval` after the accept, together for ever."""
+    import uvicorn
+    import uvloop
+    from websockets.asyncio.client import connect
+
+    from bench.servers import free_port
+
+    interval = 20.0
+    first_pings: list[float] = []
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        assert (await receive())["type"] == "websocket.connect"
+        await send({"type": "websocket.accept"})
+        writer = direct_frames(scope)
+        assert writer is not None
+        first_pings.append(writer.protocol.ping_timer.when() - asyncio.get_running_loop().time())
+        while (await receive())["type"] != "websocket.disconnect":
+            pass
+
+    async def main() -> None:
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(
+            DirectSockets(inner), host="127.0.0.1", port=port, lifespan="off",
+            ws_per_message_deflate=False, ws_ping_interval=interval, log_level="warning"))
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        try:
+            clients = [await connect(f"ws://127.0.0.1:{port}/") for _ in range(30)]
+            for client in clients:
+                await client.close()
+        finally:
+            server.should_exit = True
+            await task
+
+    uvloop.run(main()) if loop == "uvloop" else asyncio.run(main())
+    assert len(first_pings) == 30
+    assert all(0.1 * interval - 1 <= d <= interval for d in first_pings)
+    # Accepted within a second of each other, they ping over most of the interval.
+    assert max(first_pings) - min(first_pings) > 0.5 * interval

@@ -13,14 +13,17 @@ connection is open, its writes are not paused and nothing else is half-sent; oth
 ordinary send path takes the frame (and waits, raises, closes as it always does). uvicorn's
 own send is reached by an outermost middleware (`DirectSockets`) before any other wraps it.
 Frames written here skip any middleware that watches sent messages; none of ours does.
+
+The same middleware spreads uvicorn's keepalive pings (`stagger_keepalive`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from websockets.frames import Frame, Opcode
 from websockets.protocol import OPEN, Protocol
 
@@ -82,9 +85,26 @@ def direct_frames(scope: Scope) -> DirectFrames | None:
     return found if isinstance(found, DirectFrames) else None
 
 
+def stagger_keepalive(protocol: Any) -> None:
+    """uvicorn pings a connection `ping_interval` seconds after accepting it, then every
+    interval: connections accepted together (thousands, reconnecting after a restart) ping
+    together for ever, and their pings and pongs take the event loop in one go every interval.
+    The first ping is moved to a random moment of the interval, which spreads all that follow."""
+    timer: Any = getattr(protocol, "ping_timer", None)
+    interval = getattr(protocol, "ping_interval", None)
+    ping = getattr(protocol, "send_keepalive_ping", None)
+    # uvloop's timer handles are not asyncio.TimerHandle: duck-typed, as the transport is.
+    if not callable(getattr(timer, "cancel", None)) or not interval or not callable(ping):
+        return
+    timer.cancel()
+    protocol.ping_timer = asyncio.get_running_loop().call_later(
+        random.uniform(0.1, 1.0) * interval, ping)
+
+
 class DirectSockets:
     """Outermost middleware: keeps a direct writer for each WebSocket connection in its scope,
-    made from the server's own `send` before any middleware wraps it."""
+    made from the server's own `send` before any middleware wraps it, and staggers the
+    connection's keepalive pings once it is accepted."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -94,4 +114,14 @@ class DirectSockets:
             writer = DirectFrames.of(send)
             if writer is not None:
                 scope[SCOPE_KEY] = writer
+                send = _staggering(send, writer.protocol)
         await self.app(scope, receive, send)
+
+
+def _staggering(send: Send, protocol: Any) -> Send:
+    async def accepting(message: Message) -> None:
+        await send(message)
+        if message["type"] == "websocket.accept":
+            stagger_keepalive(protocol)
+
+    return accepting
