@@ -205,18 +205,26 @@ def ceiling_server(log: Path) -> Uvicorn:
                    "--ws-ping-interval", "20")
 
 
+def commenting(http: httpx.AsyncClient, citizen_token: str, report_id: str
+               ) -> Callable[[int], Awaitable[None]]:
+    """Events for the wall: comment number i on a public report (COMMENT_INTERVAL_SECONDS=0)."""
+
+    async def make_event(i: int) -> None:
+        response = await http.post("/graphql", headers={
+            "Authorization": f"Bearer {citizen_token}"}, json={
+            "query": COMMENT, "variables": {"id": report_id, "b": f"Ý kiến số {i}"}})
+        body = response.json()
+        if body.get("errors") or body["data"]["addComment"]["errors"]:
+            raise RuntimeError(f"could not comment: {body}")
+
+    return make_event
+
+
 async def ours(name: str, servers: list[Process], subscribers: int, events: int,
                citizen_token: str, report_id: str) -> Outcome:
     subscribe = {"id": "1", "type": "subscribe", "payload": {"query": WALL_FEED}}
     async with httpx.AsyncClient(base_url=servers[0].http, timeout=60) as http:
-
-        async def make_event(i: int) -> None:
-            response = await http.post("/graphql", headers={
-                "Authorization": f"Bearer {citizen_token}"}, json={
-                "query": COMMENT, "variables": {"id": report_id, "b": f"Ý kiến số {i}"}})
-            body = response.json()
-            if body.get("errors") or body["data"]["addComment"]["errors"]:
-                raise RuntimeError(f"could not comment: {body}")
+        make_event = commenting(http, citizen_token, report_id)
 
         async def clients() -> list[Client]:
             return await open_all([s.ws for s in servers], subscribers, subscribe)

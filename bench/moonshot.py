@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from bench.fanout import COMMENT, WALL_FEED, Client, open_all, rss_kb
+from bench.fanout import WALL_FEED, Client, commenting, open_all, rss_kb
 from bench.load import cpu_seconds, percentile, steady_clock_hand
 from bench.process import Process
 
@@ -120,15 +120,7 @@ async def run(servers: list[Process], subscribers: int, events: int, citizen_tok
         if opened != subscribers:
             raise RuntimeError(f"only {opened} of {subscribers} subscribers connected")
         async with httpx.AsyncClient(base_url=servers[0].http, timeout=60) as http:
-
-            async def make_event(i: int) -> None:
-                response = await http.post("/graphql", headers={
-                    "Authorization": f"Bearer {citizen_token}"}, json={
-                    "query": COMMENT, "variables": {"id": report_id, "b": f"Ý kiến {i}"}})
-                body = response.json()
-                if body.get("errors") or body["data"]["addComment"]["errors"]:
-                    raise RuntimeError(f"could not comment: {body}")
-
+            make_event = commenting(http, citizen_token, report_id)
             await make_event(-1)  # everyone must get it: every subscription is in place
             if await clients.wait_for(subscribers, within=180) < subscribers:
                 raise RuntimeError("not every subscriber got the first event")

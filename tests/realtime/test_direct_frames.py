@@ -6,15 +6,23 @@ A real uvicorn server takes this path in tests/live/test_shared_subscriptions.py
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any, TypeVar
 
 import pytest
+import uvicorn
+import uvloop
+from websockets.asyncio.client import connect
 from websockets.protocol import CLOSING, OPEN
 from websockets.server import ServerProtocol
 
+from bench.servers import free_port
 from tests.realtime.test_fanout import Socket, frame
 from web.graphql.direct_frames import DirectFrames, DirectSockets, direct_frames, text_frame
 from web.graphql.member import Frame, Member
+
+T = TypeVar("T")
 
 
 class Transport(asyncio.WriteTransport):
@@ -160,16 +168,34 @@ async def test_other_servers_get_no_direct_writer():
     assert isinstance(seen["writer"], DirectFrames)
 
 
+def on_loop(loop: str, main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    return uvloop.run(main()) if loop == "uvloop" else asyncio.run(main())
+
+
+@contextlib.asynccontextmanager
+async def uvicorn_serving(app: Any, **options: Any) -> AsyncIterator[str]:
+    """A real uvicorn (websockets' sans-I/O protocol) on loopback behind DirectSockets; yields
+    its ws:// URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(
+        DirectSockets(app), host="127.0.0.1", port=port, lifespan="off",
+        ws_per_message_deflate=False, log_level="warning", **options))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"ws://127.0.0.1:{port}/"
+    finally:
+        server.should_exit = True
+        await task
+
+
 @pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
 def test_a_real_uvicorn_connection_takes_prepared_frames_on_either_loop(loop: str):
     """Production serves on uvloop (web/cli.py: uvicorn's default), whose transports are not
     asyncio's classes; a browser-side client must read the frame as any other."""
-    import uvicorn
-    import uvloop
-    from websockets.asyncio.client import connect
-
-    from bench.servers import free_port
-
     seen: dict[str, Any] = {}
 
     async def inner(scope: Any, receive: Any, send: Any) -> None:
@@ -182,36 +208,16 @@ def test_a_real_uvicorn_connection_takes_prepared_frames_on_either_loop(loop: st
             pass
 
     async def main() -> list[str]:
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(
-            DirectSockets(inner), host="127.0.0.1", port=port, lifespan="off",
-            ws_per_message_deflate=False, log_level="warning"))
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        try:
-            async with connect(f"ws://127.0.0.1:{port}/") as client:
-                return [str(await client.recv()), str(await client.recv())]
-        finally:
-            server.should_exit = True
-            await task
+        async with uvicorn_serving(inner) as url, connect(url) as client:
+            return [str(await client.recv()), str(await client.recv())]
 
-    got = uvloop.run(main()) if loop == "uvloop" else asyncio.run(main())
-    assert got == ["Đèn hỏng", "then the ordinary way"]
+    assert on_loop(loop, main) == ["Đèn hỏng", "then the ordinary way"]
     assert seen["wrote"] is True
 
 
 @pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
 def test_connections_accepted_together_ping_at_different_moments(loop: str):
     """uvicorn would ping all of them `ping_interval` after the accept, together for ever."""
-    import uvicorn
-    import uvloop
-    from websockets.asyncio.client import connect
-
-    from bench.servers import free_port
-
     interval = 20.0
     first_pings: list[float] = []
 
@@ -225,24 +231,12 @@ def test_connections_accepted_together_ping_at_different_moments(loop: str):
             pass
 
     async def main() -> None:
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(
-            DirectSockets(inner), host="127.0.0.1", port=port, lifespan="off",
-            ws_per_message_deflate=False, ws_ping_interval=interval, log_level="warning"))
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        try:
-            clients = [await connect(f"ws://127.0.0.1:{port}/") for _ in range(30)]
+        async with uvicorn_serving(inner, ws_ping_interval=interval) as url:
+            clients = [await connect(url) for _ in range(30)]
             for client in clients:
                 await client.close()
-        finally:
-            server.should_exit = True
-            await task
 
-    uvloop.run(main()) if loop == "uvloop" else asyncio.run(main())
+    on_loop(loop, main)
     assert len(first_pings) == 30
     assert all(0.1 * interval - 1 <= d <= interval for d in first_pings)
     # Accepted within a second of each other, they ping over most of the interval.
