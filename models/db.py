@@ -16,6 +16,7 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.executor import MigrationExecutor
 
 from models import MODEL_MODULES
+from models.orm import rows
 
 APP = "models"
 
@@ -134,6 +135,7 @@ async def database(
     async with TortoiseContext() as ctx:
         config = tortoise_config(database_url, replica_url)
         await ctx.init(config=config, _enable_global_fallback=global_fallback)
+        rows.forget()  # Tortoise classified the columns for this database
         yield ctx
 
 
@@ -143,6 +145,7 @@ async def migrate(database_url: str) -> None:
     async with TortoiseContext() as ctx:
         config = tortoise_config(database_url)
         await ctx.init(config=config)
+        rows.forget()
         conn = ctx.db()
         is_postgres = conn.capabilities.dialect == "postgres"
         if is_postgres:

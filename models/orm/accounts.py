@@ -6,15 +6,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tortoise import fields
-from tortoise.models import Model
 
 from models.enums import Role
+from models.orm.rows import Stored
 
 if TYPE_CHECKING:
     from models.orm.directory import Agency
 
 
-class User(Model):
+class User(Stored):
     id = fields.IntField(primary_key=True)
     phone = fields.CharField(max_length=16, unique=True)  # normalised +84…
     password_hash = fields.CharField(max_length=255)
@@ -34,7 +34,7 @@ class User(Model):
         table = "user_account"
 
 
-class AuthToken(Model):
+class AuthToken(Stored):
     """A revocable bearer token. Only its SHA-256 is stored, so a database leak signs no one in."""
 
     id = fields.IntField(primary_key=True)
@@ -52,7 +52,7 @@ class AuthToken(Model):
         table = "auth_token"
 
 
-class ApiKey(Model):
+class ApiKey(Stored):
     """A partner's Open311 key, issued by an admin for one citizen account.
 
     Reports posted with it are that account's. Only a keyed SHA-256 of the key is stored."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
 
 from models.enums import AgencyKind, AgencyLevel
+from models.orm.rows import Stored
 
 
-class Agency(Model):
+class Agency(Stored):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=200)
@@ -24,7 +24,7 @@ class Agency(Model):
         table = "agency"
 
 
-class Category(Model):
+class Category(Stored):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=200)

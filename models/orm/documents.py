@@ -5,10 +5,11 @@ trusted documents identify them."""
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from models.orm.rows import Stored
 
 
-class TrustedDocument(Model):
+class TrustedDocument(Stored):
     hash = fields.CharField(max_length=64, primary_key=True)  # SHA-256 of body, lower-case hex
     body = fields.TextField()
     client = fields.CharField(max_length=100)  # which front end registered it

@@ -7,15 +7,15 @@ by `python server.py rebuild-figures`."""
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
 
 from models.enums import Status
+from models.orm.rows import Stored
 
 # The counts of a row, in the order the upsert and the rebuild write them.
 COLUMNS = ("reports", "on_time", "late", "satisfied", "acceptable", "unsatisfied", "working_days")
 
 
-class DailyFigures(Model):
+class DailyFigures(Stored):
     id = fields.IntField(primary_key=True)
     day = fields.DateField()  # Huế's calendar day of submittedAt
     # Plain integers, not foreign keys: 0 stands for "none" so that the unique key, which the

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from tortoise import fields
 from tortoise.indexes import Index
-from tortoise.models import Model
+
+from models.orm.rows import Stored
 
 
-class NotificationSettings(Model):
+class NotificationSettings(Stored):
     user_id = fields.IntField(primary_key=True)
     kinds: list[str] = fields.JSONField(default=list)  # NotificationKind values opted in to
     channels: list[str] = fields.JSONField(default=list)  # NotificationChannel values
@@ -25,7 +26,7 @@ class NotificationSettings(Model):
         table = "notification_settings"
 
 
-class PushSubscription(Model):
+class PushSubscription(Stored):
     """A browser's PushSubscription (endpoint and keys), as the Push API hands it out."""
 
     id = fields.IntField(primary_key=True)
@@ -40,7 +41,7 @@ class PushSubscription(Model):
         table = "push_subscription"
 
 
-class Notification(Model):
+class Notification(Stored):
     id = fields.IntField(primary_key=True)
     # One message per event, person and address: making it twice is refused by the database.
     key = fields.CharField(max_length=100, unique=True)

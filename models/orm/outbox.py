@@ -8,10 +8,11 @@ one transaction, so an event is turned into work exactly once, whatever crashes.
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from models.orm.rows import Stored
 
 
-class OutboxCursor(Model):
+class OutboxCursor(Stored):
     name = fields.CharField(max_length=30, primary_key=True)
     last_event_id = fields.BigIntField(default=0)
 

@@ -9,9 +9,10 @@ from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import Role, Satisfaction
+from models.orm.rows import Stored
 
 
-class Comment(Model):
+class Comment(Stored):
     id = fields.IntField(primary_key=True)
     report: fields.ForeignKeyRelation[Model] = fields.ForeignKeyField(
         "models.Report", on_delete=fields.CASCADE, related_name=False
@@ -44,7 +45,7 @@ class Comment(Model):
 
 # No semicolons in model docstrings: they become table comments, and Tortoise splits its SQL
 # scripts on semicolons.
-class Rating(Model):
+class Rating(Stored):
     """One rating per report and cycle: rating again in the same cycle replaces it."""
 
     id = fields.IntField(primary_key=True)
@@ -62,7 +63,7 @@ class Rating(Model):
         unique_together = (("report", "cycle"),)
 
 
-class Support(Model):
+class Support(Stored):
     id = fields.IntField(primary_key=True)
     report: fields.ForeignKeyRelation[Model] = fields.ForeignKeyField(
         "models.Report", on_delete=fields.CASCADE, related_name=False

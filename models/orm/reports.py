@@ -20,6 +20,7 @@ from models.enums import (
 )
 from models.orm.accounts import User
 from models.orm.directory import Agency, Category
+from models.orm.rows import Stored
 from models.rules.calendar import local_date
 from models.rules.policy import ReportFacts
 
@@ -38,7 +39,7 @@ def parse_report_code(code: str) -> int | None:
     return int(match.group(2)) if match else None
 
 
-class Report(Model):
+class Report(Stored):
     id = fields.IntField(primary_key=True)
     title = fields.CharField(max_length=200)
     description = fields.TextField()  # public text; the IOC may edit it when assigning
@@ -119,7 +120,7 @@ class Report(Model):
         )
 
 
-class ReportEvent(Model):
+class ReportEvent(Stored):
     """One timeline entry. Its id is the global, increasing `seq` of the event stream."""
 
     id = fields.BigIntField(primary_key=True)
@@ -151,7 +152,7 @@ class ReportEvent(Model):
         indexes = (Index(fields=("report_id", "id")),)
 
 
-class ExtensionRequest(Model):
+class ExtensionRequest(Stored):
     id = fields.IntField(primary_key=True)
     report: fields.ForeignKeyRelation[Report] = fields.ForeignKeyField(
         "models.Report", on_delete=fields.CASCADE, related_name=False
@@ -181,7 +182,7 @@ class ExtensionRequest(Model):
         indexes = (Index(fields=("status", "report_id")),)
 
 
-class Media(Model):
+class Media(Stored):
     """A stored photo or video. Evidence of a report, or of an agency's result."""
 
     id = fields.IntField(primary_key=True)

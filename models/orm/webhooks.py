@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from tortoise import fields
 from tortoise.indexes import Index
-from tortoise.models import Model
+
+from models.orm.rows import Stored
 
 
-class WebhookEndpoint(Model):
+class WebhookEndpoint(Stored):
     id = fields.IntField(primary_key=True)
     url = fields.CharField(max_length=2000)
     description = fields.CharField(max_length=200)
@@ -30,7 +31,7 @@ class WebhookEndpoint(Model):
         table = "webhook_endpoint"
 
 
-class WebhookDelivery(Model):
+class WebhookDelivery(Stored):
     id = fields.IntField(primary_key=True)
     endpoint_id = fields.IntField()
     event_id = fields.IntField(null=True)  # null: a test event

@@ -1,0 +1,72 @@
+"""Instances built by the compiled constructors (models/orm/rows.py) are the instances
+Tortoise's own `_init_from_db` builds from the same rows: every attribute, its type and its
+time zone, for every table of a city with reports in every state, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tortoise import Tortoise
+from tortoise.models import Model
+
+from bench.world import World
+from models.orm import rows
+from models.orm.reports import Report
+from models.orm.rows import Stored
+from tests.api.test_compiled_lists import city
+from tests.support.clock import FakeClock
+
+
+def _seen(instance: Model) -> dict[str, tuple[str, str]]:
+    """Each attribute with its type and repr: equal datetimes in different zones differ."""
+    return {k: (type(v).__name__, repr(v)) for k, v in vars(instance).items()}
+
+
+def _tortoise_own(model: type[Model], row: Any) -> Model:
+    return Model._init_from_db.__func__(model, **dict(row))  # type: ignore[attr-defined,no-any-return]
+
+
+def _models() -> list[type[Stored]]:
+    found = [m for app in Tortoise.apps.values() for m in app.values()]
+    assert found
+    assert all(issubclass(m, Stored) for m in found), found
+    return found
+
+
+async def test_every_table_reads_as_tortoise_would(world: World, clock: FakeClock):
+    await city(world, clock)
+    checked = 0
+    for model in _models():
+        conn = model._meta.db
+        _, raw = await conn.execute_query(f'SELECT * FROM "{model._meta.db_table}"')
+        for row in raw:
+            ours = model._init_from_db(**dict(row))
+            assert type(ours) is model
+            assert _seen(ours) == _seen(_tortoise_own(model, row)), model
+            checked += 1
+        # Through a query, as every read in the code makes them.
+        for instance in await model.all().limit(5):
+            assert not instance._partial
+            assert instance._saved_in_db
+    assert checked > 50  # the city has rows in most tables, so the comparison compared
+
+
+async def test_partial_rows_and_unknown_values_take_tortoise_own_way(world: World,
+                                                                       clock: FakeClock):
+    await city(world, clock)
+    partial = await Report.all().only("id", "title").first()
+    assert partial is not None
+    assert partial._partial
+    assert partial.title
+    conn = Report._meta.db
+    _, raw = await conn.execute_query('SELECT * FROM "report" LIMIT 1')
+    row = dict(raw[0]) | {"status": "no_such_status"}
+    with pytest.raises(ValueError, match="no_such_status"):
+        Report._init_from_db(**row)
+
+
+def test_a_restart_compiles_again():
+    rows._BUILDERS[Report] = lambda row: None
+    rows.forget()
+    assert Report not in rows._BUILDERS
