@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from models.enums import NotificationChannel
+from models.memos import DirectoryMemo, SessionMemo
 from models.orm.reports import ReportEvent
 from models.rules.calendar import WorkingCalendar
 from models.throttle import Throttle
@@ -41,6 +42,10 @@ class Deps:
     token_ttl_days: int = 30
     comment_interval_seconds: int = 60
     throttle: Throttle = field(default_factory=Throttle)
+    # Good sessions read lately (models/actions/sessions.py); off unless settings say.
+    sessions: SessionMemo = field(default_factory=SessionMemo)
+    # Agencies and categories read lately (schema/loaders.py); off unless settings say.
+    directory: DirectoryMemo = field(default_factory=DirectoryMemo)
     # The notification channels this deployment can send on, and the key browsers subscribe
     # to Web Push with (realtime/notifications.py).
     notification_channels: tuple[NotificationChannel, ...] = ()

@@ -53,7 +53,7 @@ class Context:
     _supported_by_viewer: DataLoader[int, bool] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.refresh_loaders(Loaders())
+        self.refresh_loaders(Loaders(self.deps.directory, self.deps.now))
 
     def refresh_loaders(self, loaders: Loaders) -> None:
         """Live events bring a fresh (possibly shared) set: nothing cached is ever stale."""

@@ -1,5 +1,7 @@
 """Dataloaders: one per lookup, created per request so nothing stale is ever served, and one set
-per batch of live events, shared by every subscriber the batch reaches."""
+per batch of live events, shared by every subscriber the batch reaches. Agencies and
+categories, which change a few times a year, come from the process's directory memo
+(models/memos.py) when a request has one."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from tortoise.functions import Count
 from tortoise.models import Model
 
 from models.enums import ExtensionStatus
+from models.memos import DirectoryMemo
 from models.orm.accounts import User
 from models.orm.directory import Agency, Category
 from models.orm.participation import Comment, Rating, Support
@@ -50,6 +53,24 @@ def _by_id(model: type[M]) -> DataLoader[int, M | None]:
     async def load(ids: list[int]) -> Sequence[M | None]:
         rows = {row.pk: row for row in await model.filter(id__in=ids)}
         return [rows.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _kept_by_id(model: type[M], directory: DirectoryMemo,
+                clock: Callable[[], datetime]) -> DataLoader[int, M | None]:
+    """`_by_id` through the directory memo: only ids it does not hold are read."""
+    async def load(ids: list[int]) -> Sequence[M | None]:
+        now = clock()
+        found: dict[int, M] = {}
+        for i in ids:
+            if (row := directory.get(model, i, now)) is not None:
+                found[i] = row
+        if missing := [i for i in ids if i not in found]:
+            for row in await model.filter(id__in=missing):
+                found[row.pk] = row
+                directory.put(model, row.pk, row, now)
+        return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)
 
@@ -118,18 +139,26 @@ class Loaders:
     subscriber of the process. Each loader is made when first used: a WebSocket connection
     holds a set for hours and most of them are never asked for."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory: DirectoryMemo | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self._directory = directory if directory is not None and directory.enabled else None
+        self._clock = clock
         # First pages of comments, one loader per page size asked for in this request.
         self._first_comments: dict[int, DataLoader[int, list[Comment]]] = {}
         self._similar: dict[datetime, DataLoader[Report, list[Hint]]] = {}
 
     @cached_property
     def category_by_id(self) -> DataLoader[int, Category | None]:
-        return _by_id(Category)
+        return self._directory_loader(Category)
 
     @cached_property
     def agency_by_id(self) -> DataLoader[int, Agency | None]:
-        return _by_id(Agency)
+        return self._directory_loader(Agency)
+
+    def _directory_loader(self, model: type[M]) -> DataLoader[int, M | None]:
+        if self._directory is None or self._clock is None:
+            return _by_id(model)
+        return _kept_by_id(model, self._directory, self._clock)
 
     @cached_property
     def user_by_id(self) -> DataLoader[int, User | None]:

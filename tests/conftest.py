@@ -127,9 +127,11 @@ def clock() -> FakeClock:
 def settings(database_url: str, tmp_path: Path) -> Settings:
     # The reminder job is driven by hand in tests (models.reminders.raise_reminders). Tests
     # change data through the use cases directly too, which no cache would notice in time:
-    # the response cache has tests of its own (tests/api/test_response_cache.py).
+    # the response cache has tests of its own (tests/api/test_response_cache.py), and so have
+    # the memos of sessions and of the directory (test_session_memo.py, test_directory_memo.py).
     return Settings(database_url=database_url, reminder_interval_seconds=0,
                     response_cache_seconds=0, figures_cache_seconds=0,
+                    directory_cache_seconds=0, session_cache_seconds=0,
                     media_dir=str(tmp_path / "media"), media_cleanup_interval_seconds=0)
 
 

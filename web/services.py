@@ -13,6 +13,7 @@ from media.storage import LocalStorage, Storage
 from models.actions.changes import MAX_MEDIA_PER_REPORT
 from models.deps import Deps, Publisher, utc_now
 from models.enums import NotificationChannel
+from models.memos import DirectoryMemo, SessionMemo
 from models.rules.calendar import vietnam
 from models.throttle import Throttle
 from realtime.notifications import (
@@ -41,6 +42,8 @@ def make_deps(settings: Settings, publish: Publisher,
         token_ttl_days=settings.token_ttl_days,
         comment_interval_seconds=settings.comment_interval_seconds,
         throttle=Throttle(settings.rate_limit_storage_uri, dict(settings.rate_limits)),
+        sessions=SessionMemo(settings.session_cache_seconds),
+        directory=DirectoryMemo(settings.directory_cache_seconds),
         notification_channels=(
             *((NotificationChannel.PUSH,) if settings.vapid_private_key else ()),
             *((NotificationChannel.EMAIL,) if settings.smtp_url else ())),

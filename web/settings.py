@@ -95,6 +95,12 @@ class Settings:
     ws_max_subscriptions: int = env("WS_MAX_SUBSCRIPTIONS", 20, int)
     ws_queue_size: int = env("WS_QUEUE_SIZE", 1000, int)
     ws_token_recheck_seconds: float = env("WS_TOKEN_RECHECK_SECONDS", 5.0, float)
+    # How long a process trusts a session it has read (0: a query per request); a sign-out
+    # on another process is noticed after at most this long, as by open subscriptions.
+    session_cache_seconds: float = env("SESSION_CACHE_SECONDS", 5.0, float)
+    # How long a process keeps agencies and categories it has read (0: never); an admin's
+    # change on another process is seen after at most this long.
+    directory_cache_seconds: float = env("DIRECTORY_CACHE_SECONDS", 60.0, float)
     ws_max_connections_per_ip: int = env("WS_MAX_CONNECTIONS_PER_IP", 50, int)
     ws_max_connections_per_user: int = env("WS_MAX_CONNECTIONS_PER_USER", 10, int)
     ws_per_message_deflate: bool = env("WS_PER_MESSAGE_DEFLATE", False, _bool)

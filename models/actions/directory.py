@@ -83,6 +83,7 @@ async def create_agency(
         )
     except IntegrityError:
         raise Conflict(_("An agency with this code already exists."), field="code") from None
+    deps.directory.forget()
     deps.changed()  # the public list of agencies
     return agency
 
@@ -109,6 +110,7 @@ async def update_agency(
         await _check_parent(agency.id, parent_id)
         agency.parent_id = parent_id
     await agency.save()
+    deps.directory.forget()
     deps.changed()  # its name is on public lists, rankings and reports
     return agency
 
@@ -124,5 +126,6 @@ async def create_category(deps: Deps, viewer: Viewer, *, code: str, name: str,
         category = await Category.create(code=code, name=name, agency_kind=agency_kind)
     except IntegrityError:
         raise Conflict(_("A category with this code already exists."), field="code") from None
+    deps.directory.forget()
     deps.changed()
     return category

@@ -7,6 +7,12 @@ a front end must tell "your session expired" from "you never signed in".
 Renewal is a new token, not a longer life for the old one: `renewSession` issues a token valid
 for TOKEN_TTL_DAYS from now, and the old one ends `RENEW_GRACE` later, so requests already on
 their way with it still pass. Only a keyed hash of each token is stored.
+
+A process keeps the good sessions it has read for `SESSION_CACHE_SECONDS` (`SessionMemo`):
+a signed-in request would otherwise begin with a query. Signing out or renewing forgets the
+token at once on the process that did it; another process learns it when its copy is that
+old, the same bound as the session checks of open subscriptions (realtime/session_watch.py).
+Expiry is checked on every request, from the memo too.
 """
 
 from __future__ import annotations
@@ -75,21 +81,30 @@ async def issue(user_id: int, deps: Deps) -> Issued:
 
 
 async def session_for_token(token: str, deps: Deps, now: datetime | None = None) -> Session:
-    """One query: the token joined to its user."""
+    """What the token is worth: from this process's memo while it is fresh, otherwise one
+    query (the token joined to its user)."""
     if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
         return Session(Viewer(), problem=TokenProblem.INVALID)
-    row = await AuthToken.filter(token_hash=token_hash(token, deps.secret_key)
-                                 ).select_related("user").first()
+    now = now or deps.now()
+    digest = token_hash(token, deps.secret_key)
+    kept = deps.sessions.get(digest, now)
+    if kept is not None:
+        if kept.expires_at is not None and kept.expires_at <= now:
+            return Session(Viewer(), problem=TokenProblem.EXPIRED)
+        return kept
+    row = await AuthToken.filter(token_hash=digest).select_related("user").first()
     if row is None:
         return Session(Viewer(), problem=TokenProblem.INVALID)
     user = row.user
-    problem = _problem(row.revoked_at, row.expires_at, row.renewed_at, user.is_active,
-                       now or deps.now())
+    problem = _problem(row.revoked_at, row.expires_at, row.renewed_at, user.is_active, now)
     if problem is not None:
         return Session(Viewer(), problem=problem)
     viewer = Viewer(user_id=user.id, role=user.role, agency_id=user.agency_id,
                     display_name=user.display_name)
-    return Session(viewer, expires_at=row.expires_at)
+    session = Session(viewer, expires_at=row.expires_at)
+    if row.renewed_at is None:  # a renewed token's grace is short: always read it
+        deps.sessions.put(digest, session, now)
+    return session
 
 
 def _problem(revoked_at: datetime | None, expires_at: datetime, renewed_at: datetime | None,
@@ -142,9 +157,10 @@ async def renew(token: str | None, deps: Deps) -> tuple[Issued, User]:
         raise Unauthenticated(PROBLEM_MESSAGES[session.problem or TokenProblem.INVALID])
     now = deps.now()
     issued = await issue(session.viewer.user_id, deps)
-    await AuthToken.filter(token_hash=token_hash(token, deps.secret_key),
-                           expires_at__gt=now + RENEW_GRACE
+    digest = token_hash(token, deps.secret_key)
+    await AuthToken.filter(token_hash=digest, expires_at__gt=now + RENEW_GRACE
                            ).update(expires_at=now + RENEW_GRACE, renewed_at=now)
+    deps.sessions.forget(digest)
     return issued, await User.get(id=session.viewer.user_id)
 
 
@@ -157,4 +173,7 @@ async def sign_out(token: str | None, deps: Deps, *, all_sessions: bool = False)
         raise Unauthenticated(_("This token is already signed out or unknown."))
     scope = {"user_id": current.user_id} if all_sessions else {"id": current.id}
     await AuthToken.filter(revoked_at=None, **scope).update(revoked_at=deps.now())
+    if all_sessions:
+        deps.sessions.forget_user(current.user_id)
+    deps.sessions.forget(current.token_hash)
     return True
