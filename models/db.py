@@ -49,13 +49,19 @@ async def _session_kept(_connection: Any) -> None:
     or DECLAREs outside a transaction."""
 
 
-def _connection(database_url: str) -> str | dict[str, Any]:
-    if not database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
-        return database_url
+ENGINES = {"tortoise.backends.asyncpg": "models.engines.asyncpg",
+           "tortoise.backends.sqlite": "models.engines.sqlite"}
+
+
+def _connection(database_url: str) -> dict[str, Any]:
+    """Tortoise's reading of the URL, on the engines that build instances straight from rows
+    (models/orm/rows.py)."""
     from tortoise.backends.base.config_generator import expand_db_url
 
     expanded: dict[str, Any] = expand_db_url(database_url)
-    expanded["credentials"]["reset"] = _session_kept
+    expanded["engine"] = ENGINES.get(expanded["engine"], expanded["engine"])
+    if expanded["engine"] == "models.engines.asyncpg":
+        expanded["credentials"]["reset"] = _session_kept
     return expanded
 
 

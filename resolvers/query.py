@@ -96,8 +96,8 @@ async def report_connection(
         ReportEdge(node=Report.from_row(row, near.distance_to(row.latitude, row.longitude)
                                         if near and row.latitude is not None
                                         and row.longitude is not None else None),
-                   cursor=cursor)
-        for row, cursor in zip(page.items, page.cursors, strict=True)
+                   cursors=page.cursors, index=index)
+        for index, row in enumerate(page.items)
     ]
 
     def count() -> Awaitable[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Self
 
@@ -14,7 +15,7 @@ from models.orm.reports import Report as ReportRow
 from models.orm.reports import ReportEvent as EventRow
 from models.queries.comments import COMMENTS_OLDEST_FIRST, comments_of
 from models.queries.duplicates import MAX_HINTS
-from models.queries.pagination import Page, PageArgs, encode_cursor, paginate
+from models.queries.pagination import Cursors, Page, PageArgs, paginate
 from models.queries.reports import TIMELINE_PAGE, events_page
 from models.rules import policy
 from models.rules.lifecycle import is_overdue
@@ -261,7 +262,7 @@ class Report(Node):
         if after is None:  # the common case, batched across every report on the page
             rows = await info.context.loaders.first_comments(size).load(self.row.id)
             key = COMMENTS_OLDEST_FIRST
-            page = Page(items=rows[:size], cursors=[encode_cursor(key, r) for r in rows[:size]],
+            page = Page(items=rows[:size], cursors=Cursors(key, rows[:size]),
                         has_next=len(rows) > size, has_previous=False)
         else:
             page = await paginate(comments_of(self.row.id), COMMENTS_OLDEST_FIRST,
@@ -350,7 +351,12 @@ class Report(Node):
 @strawberry.type
 class ReportEdge:
     node: Report
-    cursor: str
+    cursors: strawberry.Private[Sequence[str]]  # the page's (made only when asked for)
+    index: strawberry.Private[int]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        return self.cursors[self.index]
 
 
 @strawberry.type

@@ -11,21 +11,29 @@ Which columns need which conversion depends on the database (Tortoise classifies
 starts), so the constructors are forgotten whenever Tortoise starts (`models/db.py`).
 Anything the generated code does not expect (a partial row from `.only()`, an enum value
 that is not a member) takes Tortoise's own way, which answers it as it always did.
+
+Tortoise's executor also copies every row twice into dictionaries (`dict(row)`, then a slice
+of its items) to hand it over as keyword arguments: as much again as building the instance.
+`RowsExecutor` gives a plain select's rows (one model, no annotations) to the constructor as
+they come from the driver; the connections use it through the engines in `models/engines/`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from tortoise import timezone
+from tortoise.backends.base.executor import CHUNK_SIZE, BaseExecutor
 from tortoise.fields import Field
 from tortoise.fields.data import CharEnumFieldInstance, DatetimeField, IntEnumFieldInstance
 from tortoise.models import Model
 
 Builder = Callable[[Mapping[str, Any]], Any]
+M = TypeVar("M", bound=Model)
 _BUILDERS: dict[type[Model], Builder] = {}
 
 
@@ -42,14 +50,56 @@ class Stored(Model):
 
     @classmethod
     def _init_from_db(cls, **kwargs: Any) -> Self:
-        build = _BUILDERS.get(cls)
-        if build is None:
-            build = _BUILDERS[cls] = compile_builder(cls)
         try:
-            instance: Self = build(kwargs)
-        except KeyError:  # a partial row or a value the fast path does not know
+            instance: Self = builder(cls)(kwargs)
+        except LookupError:  # a partial row or a value the fast path does not know
             return super()._init_from_db(**kwargs)
         return instance
+
+
+def builder(model: type[Model]) -> Builder:
+    build = _BUILDERS.get(model)
+    if build is None:
+        build = _BUILDERS[model] = compile_builder(model)
+    return build
+
+
+async def select(model: type[M], sql: str, values: Sequence[Any] = ()) -> list[M]:
+    """Instances of `model` from a hand-written SELECT of all its columns (`SELECT t.*`),
+    on the connection its queries would use now (the replica for anonymous reads)."""
+    _, raw = await model._choose_db().execute_query(sql, list(values))
+    build = builder(model)
+    found: list[M] = []
+    for row in raw:
+        try:
+            found.append(build(row))
+        except LookupError:
+            found.append(model._init_from_db(**dict(row)))
+    return found
+
+
+class RowsExecutor(BaseExecutor):
+    """Mixed into each engine's executor (models/engines/): plain selects of `Stored` models
+    build their instances straight from the driver's rows."""
+
+    async def execute_select(self, sql: str, values: list[Any] | None = None,
+                             custom_fields: list[Any] | None = None) -> list[Any]:
+        model = self.model
+        if custom_fields or len(self.select_related_idx or ()) > 1 \
+                or not issubclass(model, Stored):
+            return await super().execute_select(sql, values, custom_fields)
+        _, raw = await self.db.execute_query(sql, values)
+        build = builder(model)
+        instances: list[Any] = []
+        for index, row in enumerate(raw):
+            if index and index % CHUNK_SIZE == 0:
+                await asyncio.sleep(0)  # as Tortoise does: long results do not block the loop
+            try:
+                instances.append(build(row))
+            except LookupError:  # a partial row (sqlite3.Row: IndexError): Tortoise's own way
+                instances.append(model._init_from_db(**dict(row)))
+        await self._execute_prefetch_queries(instances)
+        return instances
 
 
 def _settable_directly(model: type[Model], name: str) -> bool:

@@ -8,7 +8,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import orjson
 from tortoise.expressions import Q
@@ -57,10 +57,39 @@ class PageArgs:
         return self.last is not None or (self.before is not None and self.first is None)
 
 
+class Cursors(Sequence[str]):
+    """The cursors of a page's rows, each made when first asked for: most documents ask for
+    none of them, or only pageInfo's two ends (encoding one is a JSON dump and a base64)."""
+
+    def __init__(self, key: SortKey, rows: Sequence[Model]) -> None:
+        self.key = key
+        self.rows = rows
+        self._made: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.rows)))]
+        if index < 0:
+            index += len(self.rows)
+        made = self._made.get(index)
+        if made is None:
+            made = self._made[index] = encode_cursor(self.key, self.rows[index])
+        return made
+
+
 @dataclass
 class Page(Generic[M]):
     items: list[M]
-    cursors: list[str]
+    cursors: Sequence[str]
     has_next: bool
     has_previous: bool
 
@@ -117,7 +146,7 @@ async def paginate(qs: QuerySet[M], key: SortKey, args: PageArgs) -> Page[M]:
         rows.reverse()
     return Page(
         items=rows,
-        cursors=[encode_cursor(key, row) for row in rows],
+        cursors=Cursors(key, rows),
         has_next=more if forward else args.before is not None,
         has_previous=args.after is not None if forward else more,
     )
