@@ -22,6 +22,7 @@ from models.orm.accounts import User
 from models.orm.directory import Agency, Category
 from models.orm.participation import Comment, Rating, Support
 from models.orm.reports import ExtensionRequest, Media, Report, ReportEvent
+from models.orm.rows import where_in
 from models.queries.comments import first_comments
 from models.queries.duplicates import Hint, similar_nearby
 from models.queries.reports import last_events, latest_events
@@ -51,7 +52,7 @@ def now_or_later(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) ->
 
 def _by_id(model: type[M]) -> DataLoader[int, M | None]:
     async def load(ids: list[int]) -> Sequence[M | None]:
-        rows = {row.pk: row for row in await model.filter(id__in=ids)}
+        rows = {row.pk: row for row in await where_in(model, "id", ids)}
         return [rows.get(i) for i in ids]
 
     return DataLoader(load_fn=load)
@@ -67,7 +68,7 @@ def _kept_by_id(model: type[M], directory: DirectoryMemo,
             if (row := directory.get(model, i, now)) is not None:
                 found[i] = row
         if missing := [i for i in ids if i not in found]:
-            for row in await model.filter(id__in=missing):
+            for row in await where_in(model, "id", missing):
                 found[row.pk] = row
                 directory.put(model, row.pk, row, now)
         return [found.get(i) for i in ids]
@@ -78,7 +79,8 @@ def _kept_by_id(model: type[M], directory: DirectoryMemo,
 def _grouped(model: type[M], key: str, **conditions: object) -> DataLoader[int, list[M]]:
     async def load(ids: list[int]) -> Sequence[list[M]]:
         groups: dict[int, list[M]] = defaultdict(list)
-        rows = await model.filter(**{f"{key}__in": ids}, **conditions).order_by("id")
+        rows = (await model.filter(**{f"{key}__in": ids}, **conditions).order_by("id")
+                if conditions else await where_in(model, key, ids))
         for row in rows:
             groups[getattr(row, key)].append(row)
         return [groups[i] for i in ids]
@@ -89,7 +91,7 @@ def _grouped(model: type[M], key: str, **conditions: object) -> DataLoader[int, 
 def _latest_rating() -> DataLoader[int, Rating | None]:
     async def load(ids: list[int]) -> Sequence[Rating | None]:
         latest: dict[int, Rating] = {}
-        for rating in await Rating.filter(report_id__in=ids).order_by("cycle"):
+        for rating in await where_in(Rating, "report_id", ids, order_by="cycle"):
             latest[rating.report_id] = rating
         return [latest.get(i) for i in ids]
 

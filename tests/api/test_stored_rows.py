@@ -12,7 +12,7 @@ from tortoise.models import Model
 
 from bench.world import World
 from models.orm import rows
-from models.orm.reports import Report
+from models.orm.reports import Report, ReportEvent
 from models.orm.rows import RowsExecutor, Stored
 from tests.api.test_compiled_lists import city
 from tests.support.clock import FakeClock
@@ -74,3 +74,18 @@ def test_a_restart_compiles_again():
     rows._BUILDERS[Report] = lambda row: None
     rows.forget()
     assert Report not in rows._BUILDERS
+
+
+async def test_where_in_answers_as_the_query_builder(world: World, clock: FakeClock):
+    await city(world, clock)
+    ids = [r.id for r in await Report.all()]
+    asked = [*ids, *range(10**6, 10**6 + rows.IN_CHUNK + 10)]  # more than one statement
+    ours = await rows.where_in(Report, "id", asked)
+    theirs = await Report.filter(id__in=asked).order_by("id")
+    assert len(ours) == len(ids)
+    assert [_seen(r) for r in ours] == [_seen(r) for r in theirs]
+    events = await rows.where_in(ReportEvent, "report_id", ids[:3], order_by="id")
+    assert events
+    assert [_seen(e) for e in events] == [_seen(e) for e in await ReportEvent.filter(
+        report_id__in=ids[:3]).order_by("id")]
+    assert await rows.where_in(Report, "id", []) == []
