@@ -121,6 +121,11 @@ async def bench_wall(report: Report, cached: Process, uncached: Process, baselin
     report.add(Figure("wall: reports(first: 50), cache off", raw.rps, "req/s",
                       "plain Starlette+asyncpg+orjson", base.rps))
     report.add(Figure("wall: cache off, p99 at 32 connections", raw.p99_ms, "ms"))
+    # The floor under any uncached answer: the smallest document through the same stack.
+    floor = wrk(f"{uncached.http}/graphql", {"query": "{ serverTime }"}, seconds, 32)
+    assert floor.non2xx == 0, floor
+    report.add(Figure("wall: the stack's floor, { serverTime }, cache off", floor.rps, "req/s",
+                      "plain Starlette+asyncpg+orjson (50 reports)", base.rps))
     if ordinary is not None:
         before = wrk(f"{ordinary.http}/graphql", body, seconds, 32)
         assert before.non2xx == 0, before
