@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from models.enums import NotificationChannel
 from models.memos import DirectoryMemo, SessionMemo
@@ -43,7 +44,7 @@ class Deps:
     comment_interval_seconds: int = 60
     throttle: Throttle = field(default_factory=Throttle)
     # Good sessions read lately (models/actions/sessions.py); off unless settings say.
-    sessions: SessionMemo = field(default_factory=SessionMemo)
+    sessions: SessionMemo[Any] = field(default_factory=SessionMemo)
     # Agencies and categories read lately (schema/loaders.py); off unless settings say.
     directory: DirectoryMemo = field(default_factory=DirectoryMemo)
     # The notification channels this deployment can send on, and the key browsers subscribe

@@ -16,19 +16,31 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from models.actions.sessions import Session
+from models.rules.policy import Viewer
 
 
-class SessionMemo:
+class _Signed(Protocol):
+    """What a kept session must show: whose it is (signing out everywhere forgets by user)."""
+
+    @property
+    def viewer(self) -> Viewer: ...
+
+
+S = TypeVar("S", bound=_Signed)
+
+
+class SessionMemo(Generic[S]):
+    """Token hash → the session models/actions/sessions.py made of it (typed there: this
+    module stays below the use cases)."""
+
     def __init__(self, seconds: float = 0.0, max_entries: int = 20_000) -> None:
         self.max_age = timedelta(seconds=seconds)
         self.max_entries = max_entries
-        self._kept: OrderedDict[str, tuple[datetime, Session]] = OrderedDict()
+        self._kept: OrderedDict[str, tuple[datetime, S]] = OrderedDict()
 
-    def get(self, digest: str, now: datetime) -> Session | None:
+    def get(self, digest: str, now: datetime) -> S | None:
         """The session kept for this token hash, or None when there is none or it is old."""
         kept = self._kept.get(digest)
         if kept is None:
@@ -39,7 +51,7 @@ class SessionMemo:
             return None
         return session
 
-    def put(self, digest: str, session: Session, now: datetime) -> None:
+    def put(self, digest: str, session: S, now: datetime) -> None:
         if self.max_age <= timedelta(0):
             return
         self._kept[digest] = (now, session)

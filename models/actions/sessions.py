@@ -87,7 +87,7 @@ async def session_for_token(token: str, deps: Deps, now: datetime | None = None)
         return Session(Viewer(), problem=TokenProblem.INVALID)
     now = now or deps.now()
     digest = token_hash(token, deps.secret_key)
-    kept = deps.sessions.get(digest, now)
+    kept: Session | None = deps.sessions.get(digest, now)
     if kept is not None:
         if kept.expires_at is not None and kept.expires_at <= now:
             return Session(Viewer(), problem=TokenProblem.EXPIRED)
