@@ -243,6 +243,11 @@ async def subscribe(urls: Callable[[int], str], first: int, query: str, token: s
         await asyncio.sleep(0.2)
 
 
+# uvicorn closes a keep-alive connection idle for 5 s; httpx keeps one for 5 s too, so a request
+# sent on it at that moment is cut (ReadError) by a healthy server. Clients let go first.
+CLIENT_LIMITS = httpx.Limits(keepalive_expiry=2.0)
+
+
 class Workload:
     def __init__(self, servers: list[Process], world: World, config: Config,
                  commenters: list[str]) -> None:
@@ -270,9 +275,10 @@ class Workload:
         try:
             response = await client.post(f"{url}/graphql", headers=headers,
                                          json={"query": query, "variables": variables})
-        except httpx.TransportError:
+        except httpx.TransportError as error:
             if url not in self.down:
-                raise
+                raise RuntimeError(f"{url} (a live process) cut {query.split('(')[0]!r}: "
+                                   f"{error!r}") from error
             self.cut += 1  # in flight on the process that was killed: what a kill costs
             return None
         timings.append((time.perf_counter() - started) * 1000)
@@ -283,7 +289,7 @@ class Workload:
         return body
 
     async def reader(self, n: int, until: float) -> None:
-        async with httpx.AsyncClient(timeout=30) as client:
+        async with httpx.AsyncClient(timeout=30, limits=CLIENT_LIMITS) as client:
             i = n
             while time.monotonic() < until:
                 i += 1
@@ -295,7 +301,7 @@ class Workload:
                     self.read_errors.append(str(body["errors"])[:500])
 
     async def writer(self, n: int, until: float) -> None:
-        async with httpx.AsyncClient(timeout=30) as client:
+        async with httpx.AsyncClient(timeout=30, limits=CLIENT_LIMITS) as client:
             i = 0
             while time.monotonic() < until:
                 started = time.monotonic()
