@@ -99,8 +99,8 @@ class Settings:
     # on another process is noticed after at most this long, as by open subscriptions.
     session_cache_seconds: float = env("SESSION_CACHE_SECONDS", 5.0, float)
     # How long a process keeps agencies and categories it has read (0: never); an admin's
-    # change on another process is seen after at most this long.
-    directory_cache_seconds: float = env("DIRECTORY_CACHE_SECONDS", 60.0, float)
+    # change on another process is seen after at most this long, as by the response cache.
+    directory_cache_seconds: float = env("DIRECTORY_CACHE_SECONDS", 10.0, float)
     ws_max_connections_per_ip: int = env("WS_MAX_CONNECTIONS_PER_IP", 50, int)
     ws_max_connections_per_user: int = env("WS_MAX_CONNECTIONS_PER_USER", 10, int)
     ws_per_message_deflate: bool = env("WS_PER_MESSAGE_DEFLATE", False, _bool)
