@@ -2,8 +2,8 @@
 benchmark next to a baseline measured in the same run on the same machine.
 
     python -m bench [--scale 100000] [--seconds 10]
-                    [--only middleware,wall,inbox,deep,maps,figures,cache,writes,webhooks,
-                            fanout,moonshot,distinct]
+                    [--only middleware,rows,wall,inbox,deep,maps,figures,cache,writes,
+                            webhooks,fanout,moonshot,distinct]
                     [--citizens 10000 --staff 1000 --walls 5000 --rate 20]
                     [--subscribers 5000] [--events 20] [--moonshot-subscribers 20000]
 
@@ -38,6 +38,7 @@ from bench.city import City, build
 from bench.distinct import bench_distinct
 from bench.middleware import bench_middleware
 from bench.process import Process
+from bench.rows import bench_rows
 from bench.servers import start_postgres, start_redis
 from bench.tools import Figure, Report, Uvicorn, ensure_wrk, gql, login, wrk
 from bench.webhooks import bench_webhooks
@@ -418,8 +419,8 @@ async def bench_writes(report: Report, database_url: str, redis_url: str, workdi
 
 async def main_async(args: argparse.Namespace) -> Report:
     only = set(args.only.split(",")) if args.only else {
-        "middleware", "wall", "inbox", "deep", "maps", "figures", "cache", "writes", "webhooks",
-        "fanout", "moonshot", "distinct"}
+        "middleware", "rows", "wall", "inbox", "deep", "maps", "figures", "cache", "writes",
+        "webhooks", "fanout", "moonshot", "distinct"}
     report = Report(machine={"cpus": os.cpu_count(), "python": platform.python_version(),
                              "platform": platform.platform()},
                     scale=args.scale, seconds=args.seconds)
@@ -461,6 +462,8 @@ async def main_async(args: argparse.Namespace) -> Report:
             servers.append(ordinary)
         base_app = baseline(url, workdir / "baseline.log")
         await asyncio.gather(base_app.ready(), *(s.ready() for s in servers))
+        if "rows" in only:  # in this process, before the servers load the machine
+            await bench_rows(report, url)
         if "figures" in only:  # first: nothing has warmed PostgreSQL's caches for them yet
             await bench_figures(report, uncached, cached, url)
         if "wall" in only:
@@ -504,7 +507,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=100_000, help="reports (up to 1,000,000)")
     parser.add_argument("--seconds", type=float, default=10, help="per throughput run")
     parser.add_argument("--only", default="",
-                        help="middleware,wall,inbox,deep,maps,figures,cache,writes,webhooks,"
+                        help="middleware,rows,wall,inbox,deep,maps,figures,cache,writes,webhooks,"
                         "fanout,moonshot,distinct")
     parser.add_argument("--subscribers", type=int, default=5000, help="fan-out subscribers")
     parser.add_argument("--events", type=int, default=20, help="fan-out events")
