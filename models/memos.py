@@ -15,10 +15,49 @@ old, the bound the response cache and the session checks of open subscriptions a
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from models.rules.policy import Viewer
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Aged(Generic[K, V]):
+    """Values kept `seconds` of the domain clock from when they were read, the oldest read
+    dropped first beyond `max_entries`; 0 seconds keeps nothing."""
+
+    def __init__(self, seconds: float = 0.0, max_entries: int = 20_000) -> None:
+        self.max_age = timedelta(seconds=seconds)
+        self.max_entries = max_entries
+        self._kept: OrderedDict[K, tuple[datetime, V]] = OrderedDict()
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_age > timedelta(0)
+
+    def _get(self, key: K, now: datetime) -> V | None:
+        kept = self._kept.get(key)
+        if kept is None:
+            return None
+        read_at, value = kept
+        if not read_at <= now < read_at + self.max_age:  # old, or the clock went back
+            del self._kept[key]
+            return None
+        return value
+
+    def _put(self, key: K, value: V, now: datetime) -> None:
+        if not self.enabled:
+            return
+        self._kept[key] = (now, value)
+        self._kept.move_to_end(key)
+        while len(self._kept) > self.max_entries:
+            self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 class _Signed(Protocol):
@@ -31,33 +70,15 @@ class _Signed(Protocol):
 S = TypeVar("S", bound=_Signed)
 
 
-class SessionMemo(Generic[S]):
+class SessionMemo(_Aged[str, S]):
     """Token hash → the session models/actions/sessions.py made of it (typed there: this
     module stays below the use cases)."""
 
-    def __init__(self, seconds: float = 0.0, max_entries: int = 20_000) -> None:
-        self.max_age = timedelta(seconds=seconds)
-        self.max_entries = max_entries
-        self._kept: OrderedDict[str, tuple[datetime, S]] = OrderedDict()
-
     def get(self, digest: str, now: datetime) -> S | None:
-        """The session kept for this token hash, or None when there is none or it is old."""
-        kept = self._kept.get(digest)
-        if kept is None:
-            return None
-        read_at, session = kept
-        if not read_at <= now < read_at + self.max_age:  # old, or the clock went back
-            del self._kept[digest]
-            return None
-        return session
+        return self._get(digest, now)
 
     def put(self, digest: str, session: S, now: datetime) -> None:
-        if self.max_age <= timedelta(0):
-            return
-        self._kept[digest] = (now, session)
-        self._kept.move_to_end(digest)
-        while len(self._kept) > self.max_entries:
-            self._kept.popitem(last=False)
+        self._put(digest, session, now)
 
     def forget(self, digest: str) -> None:
         self._kept.pop(digest, None)
@@ -67,42 +88,16 @@ class SessionMemo(Generic[S]):
         for digest in [d for d, (_, s) in self._kept.items() if s.viewer.user_id == user_id]:
             del self._kept[digest]
 
-    def __len__(self) -> int:
-        return len(self._kept)
 
-
-class DirectoryMemo:
+class DirectoryMemo(_Aged[tuple[type, int], Any]):
     """Agencies and categories by id; the rows are shared by requests and never changed in
     place (models/actions/directory.py changes the stored row, then forgets them all)."""
 
-    def __init__(self, seconds: float = 0.0, max_entries: int = 20_000) -> None:
-        self.max_age = timedelta(seconds=seconds)
-        self.max_entries = max_entries
-        self._kept: dict[tuple[type, int], tuple[datetime, Any]] = {}
-
-    @property
-    def enabled(self) -> bool:
-        return self.max_age > timedelta(0)
-
     def get(self, table: type, pk: int, now: datetime) -> Any:
-        kept = self._kept.get((table, pk))
-        if kept is None:
-            return None
-        read_at, row = kept
-        if not read_at <= now < read_at + self.max_age:
-            del self._kept[(table, pk)]
-            return None
-        return row
+        return self._get((table, pk), now)
 
     def put(self, table: type, pk: int, row: Any, now: datetime) -> None:
-        if not self.enabled:
-            return
-        if len(self._kept) >= self.max_entries:
-            self._kept.clear()  # far more than a country's agencies: something is off; start over
-        self._kept[(table, pk)] = (now, row)
+        self._put((table, pk), row, now)
 
     def forget(self) -> None:
         self._kept.clear()
-
-    def __len__(self) -> int:
-        return len(self._kept)

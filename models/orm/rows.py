@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any, Self, TypeVar
 
 from tortoise import timezone
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.executor import CHUNK_SIZE, BaseExecutor
 from tortoise.fields import Field
 from tortoise.fields.data import CharEnumFieldInstance, DatetimeField, IntEnumFieldInstance
@@ -78,6 +79,13 @@ async def select(model: type[M], sql: str, values: Sequence[Any] = ()) -> list[M
     return found
 
 
+def placeholders(conn: BaseDBAsyncClient, count: int, first: int = 1) -> list[str]:
+    """Parameter marks for a hand-written statement: `$1, $2…` on PostgreSQL, `?` on SQLite."""
+    if conn.capabilities.dialect == "postgres":
+        return [f"${i}" for i in range(first, first + count)]
+    return ["?"] * count
+
+
 IN_CHUNK = 500  # values per statement: far under SQLite's limit on parameters
 
 
@@ -89,12 +97,12 @@ async def where_in(model: type[M], column: str, values: Collection[Any],
     if not values:
         return []
     values = list(values)
-    postgres = model._choose_db().capabilities.dialect == "postgres"
+    conn = model._choose_db()
     table = model._meta.db_table
     found: list[M] = []
     for start in range(0, len(values), IN_CHUNK):
         chunk = values[start:start + IN_CHUNK]
-        marks = ", ".join(f"${i + 1}" if postgres else "?" for i in range(len(chunk)))
+        marks = ", ".join(placeholders(conn, len(chunk)))
         found += await select(model, f'SELECT * FROM "{table}" WHERE "{column}" IN ({marks}) '
                                      f'ORDER BY "{order_by}"', chunk)
     if len(values) > IN_CHUNK:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from tortoise.queryset import QuerySet
 
 from models.orm.participation import Comment
+from models.orm.rows import placeholders
 from models.queries.pagination import Direction, SortKey
 
 COMMENTS_OLDEST_FIRST = SortKey("OLDEST", "created_at", Direction.ASC)
@@ -22,9 +23,8 @@ async def first_comments(report_ids: Sequence[int], first: int) -> dict[int, lis
     if not report_ids:
         return {}
     conn = Comment._meta.db
-    postgres = conn.capabilities.dialect == "postgres"
-    marks = ", ".join(f"${i + 1}" if postgres else "?" for i in range(len(report_ids)))
-    limit = f"${len(report_ids) + 1}" if postgres else "?"
+    *marked, limit = placeholders(conn, len(report_ids) + 1)
+    marks = ", ".join(marked)
     sql = (
         "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY report_id "
         f"ORDER BY created_at, id) AS n FROM comment WHERE report_id IN ({marks})) AS ranked "

@@ -196,7 +196,7 @@ def agency_inbox(viewer: Viewer, f: ReportFilter, now: datetime) -> QuerySet[Rep
 async def _extending() -> list[int]:
     """The reports with an open extension request, written by hand (asked on every page)."""
     conn = ExtensionRequest._choose_db()
-    mark = "$1" if conn.capabilities.dialect == "postgres" else "?"
+    [mark] = rows.placeholders(conn, 1)
     _, found = await conn.execute_query(
         f'SELECT DISTINCT report_id FROM "extension_request" WHERE status = {mark}',
         [ExtensionStatus.PENDING.value])
@@ -239,8 +239,7 @@ async def last_events(report_ids: Sequence[int]) -> dict[int, ReportEvent]:
     if not report_ids:
         return {}
     ids = sorted(set(report_ids))
-    postgres = ReportEvent._choose_db().capabilities.dialect == "postgres"
-    marks = ", ".join(f"${i + 1}" if postgres else "?" for i in range(len(ids)))
+    marks = ", ".join(rows.placeholders(ReportEvent._choose_db(), len(ids)))
     sql = ('SELECT e.* FROM "report_event" e WHERE e.id IN (SELECT MAX(id) FROM "report_event" '
            f"WHERE report_id IN ({marks}) GROUP BY report_id)")
     return {row.report_id: row for row in await rows.select(ReportEvent, sql, ids)}
@@ -258,16 +257,15 @@ async def latest_events(report_ids: Sequence[int], n: int = TIMELINE_PAGE
     if not report_ids:
         return {}
     conn = ReportEvent._meta.db
-    postgres = conn.capabilities.dialect == "postgres"
-    marks = ", ".join(f"${i + 1}" if postgres else "?" for i in range(len(report_ids)))
-    limit = f"${len(report_ids) + 1}" if postgres else "?"
+    *marked, limit = rows.placeholders(conn, len(report_ids) + 1)
+    marks = ", ".join(marked)
     sql = (
         "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY report_id ORDER BY id DESC) "
         f"AS n FROM report_event WHERE report_id IN ({marks})) AS ranked WHERE n <= {limit}"
     )
-    rows = await conn.execute_query_dict(sql, [*report_ids, n])
+    picked = await conn.execute_query_dict(sql, [*report_ids, n])
     grouped: dict[int, list[ReportEvent]] = {i: [] for i in report_ids}
-    for event in await ReportEvent.filter(id__in=[r["id"] for r in rows]).order_by("id"):
+    for event in await ReportEvent.filter(id__in=[r["id"] for r in picked]).order_by("id"):
         grouped[event.report_id].append(event)
     return grouped
 
