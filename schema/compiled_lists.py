@@ -7,7 +7,11 @@ reports with ten fields each is 500 such runs, and they cost several times more 
 fields' own code (profile in README "Performance"). A list whose selection is plain (fields
 without arguments or directives, on concrete object types) does not need any of that: its plan
 is compiled once from the document and the schema, and calls each field's own Python function
-with the item, then coerces the value with the field's own GraphQL type.
+with the item, then coerces the value with the field's own GraphQL type. Each object plan is
+one generated Python function (as the row constructors in models/orm/rows.py are): the calls
+written out, and the usual outcomes decided inline (a string for a String is itself, an enum
+member's name from a table made by the enum type's own coercion), not dispatched field by
+field (`python -m bench --only wall` compares with COMPILED_LISTS=false).
 
 Nothing about *what* is shown changes: the functions called are the type's resolvers (where
 the privacy rules are), the coercions are the schema's. Anything the plan does not cover (a
@@ -22,20 +26,30 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable, Iterable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
+from types import GeneratorType
 from typing import Any
 
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     InlineFragmentNode,
     SelectionSetNode,
     is_leaf_type,
@@ -66,8 +80,9 @@ class PlanInfo:
 @dataclass(frozen=True, slots=True)
 class Field:
     key: str  # the response key (an alias or the field name)
-    call: Callable[[Any, PlanInfo], Any]
+    call: Call | None  # None: __typename, whose value is `constant`
     value: Value
+    constant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +100,36 @@ class Value:
 class Plan:
     type: GraphQLObjectType
     fields: tuple[Field, ...]
+    build: Callable[[Run, Any], dict[str, Any]]  # the item's fields, generated (_generate)
 
 
 # ----------------------------------------------------------------------------------- compile
 
 
-def _caller(field: StrawberryField) -> Callable[[Any, PlanInfo], Any] | None:
+@dataclass(frozen=True, slots=True)
+class Call:
+    """How a plan reaches a field's value: the item's attribute of that name (a field without
+    resolver), or the resolver itself, given the item as `self` and the info by its
+    parameter's name when it takes them."""
+
+    attribute: str | None = None
+    func: Callable[..., Any] | None = None
+    takes_self: bool = False
+    info_name: str | None = None
+
+    def expression(self, slot: str, names: dict[str, Any]) -> str:
+        """The call as Python source over `src` and `info`, binding what it needs in `names`."""
+        if self.func is None:
+            names[slot] = self.attribute
+            return f"getattr(src, {slot})"
+        names[slot] = self.func
+        args = ["src"] if self.takes_self else []
+        if self.info_name is not None:
+            args.append(f"{self.info_name}=info")
+        return f"{slot}({', '.join(args)})"
+
+
+def _caller(field: StrawberryField) -> Call | None:
     """A direct call of the field's resolver, or None when strawberry adds anything to it
     (arguments, field extensions, permission classes, a root or parent parameter)."""
     if field.extensions or field.permission_classes:
@@ -99,21 +138,15 @@ def _caller(field: StrawberryField) -> Callable[[Any, PlanInfo], Any] | None:
         return None  # a document passing no arguments means the defaults: all None here
     resolver = field.base_resolver
     if resolver is None:
-        name = field.python_name
-        return lambda source, _info: getattr(source, name)
+        return Call(attribute=field.python_name)
     if resolver.root_parameter is not None or resolver.parent_parameter is not None:
         return None
-    func: Callable[..., Any] = resolver.wrapped_func  # type: ignore[assignment]
-    takes_self = resolver.self_parameter is not None
     info = resolver.info_parameter
-    if info is None:
-        if takes_self:
-            return lambda source, _info: func(source)
-        return lambda _source, _info: func()
-    info_name = info.name
-    if takes_self:
-        return lambda source, plan_info: func(source, **{info_name: plan_info})
-    return lambda _source, plan_info: func(**{info_name: plan_info})
+    if info is not None and not info.name.isidentifier():
+        return None
+    func: Callable[..., Any] = resolver.wrapped_func  # type: ignore[assignment]
+    return Call(func=func, takes_self=resolver.self_parameter is not None,
+                info_name=None if info is None else info.name)
 
 
 def _value(graphql_type: GraphQLOutputType, selection: SelectionSetNode | None,
@@ -160,10 +193,6 @@ def _selected(object_type: GraphQLObjectType, selection: SelectionSetNode,
     return fields
 
 
-def _constant(value: str) -> Callable[[Any, PlanInfo], Any]:
-    return lambda _source, _info: value
-
-
 def compile_plan(object_type: GraphQLObjectType, selection: SelectionSetNode,
                  fragments: Fragments = NO_FRAGMENTS) -> Plan | None:
     """The plan for one object type's selection (named fragments looked up in `fragments`,
@@ -180,8 +209,8 @@ def compile_plan(object_type: GraphQLObjectType, selection: SelectionSetNode,
         keys.add(key)
         name = node.name.value
         if name == "__typename":
-            compiled.append(Field(key, _constant(object_type.name),
-                                  Value(False, None, None, None)))
+            compiled.append(Field(key, None, Value(False, None, None, None),
+                                  constant=object_type.name))
             continue
         graphql_field = object_type.fields.get(name)
         definition = (graphql_field.extensions or {}).get(DEFINITION) if graphql_field else None
@@ -192,7 +221,89 @@ def compile_plan(object_type: GraphQLObjectType, selection: SelectionSetNode,
         if call is None or value is None:
             return None
         compiled.append(Field(key, call, value))
-    return Plan(object_type, tuple(compiled))
+    return Plan(object_type, tuple(compiled), _generate(compiled))
+
+
+# Leaves whose coercion returns the value itself when it has exactly this Python type (and,
+# for numbers, is in range): graphql-core's serialize_string/id/boolean/int/float.
+_IDENTITY: dict[GraphQLLeafType, str] = {
+    GraphQLString: "type(v) is str",
+    GraphQLID: "type(v) is str",
+    GraphQLBoolean: "type(v) is bool",
+    GraphQLInt: "type(v) is int and -2147483648 <= v <= 2147483647",
+    GraphQLFloat: "type(v) is float and isfinite(v)",
+}
+
+
+def _enum_names(leaf: GraphQLLeafType) -> tuple[type[Enum], dict[Enum, str]] | None:
+    """For an enum strawberry made from a Python enum: that class and each member's GraphQL
+    name, as the type's own coercion gives it (it walks every value per call)."""
+    python_enum = getattr(leaf, "wrapped_cls", None)
+    if not isinstance(leaf, GraphQLEnumType) or not isinstance(python_enum, type) \
+            or not issubclass(python_enum, Enum):
+        return None
+    try:
+        return python_enum, {member: leaf.coerce_output_value(member) for member in python_enum}
+    except (ValueError, GraphQLError):  # a member the schema does not show: the ordinary way
+        return None
+
+
+_AWAITABLE: dict[type, bool] = {}
+
+
+def awaitable(value: Any) -> bool:
+    """`inspect.isawaitable`, remembered per type (what makes a value awaitable is its class),
+    except for generators, where a flag of the function decides."""
+    kind = type(value)
+    known = _AWAITABLE.get(kind)
+    if known is None:
+        known = inspect.isawaitable(value)
+        if kind is not GeneratorType:
+            _AWAITABLE[kind] = known
+    return known
+
+
+def _generate(fields: Sequence[Field]) -> Callable[[Run, Any], dict[str, Any]]:
+    """One function completing an item's fields in order, as `Run.complete` would field by
+    field: the call written out, the common outcomes (null, a leaf whose coercion is the
+    identity, an instant or an enum member for their scalar's coercion) decided inline, and
+    anything else (awaitables, lists, objects) handed to `Run.complete`."""
+    names: dict[str, Any] = {"Fallback": Fallback, "PLAIN": PLAIN, "awaitable": awaitable,
+                             "isfinite": math.isfinite}
+    lines = ["def build(run, src):", "    info = run.info", "    out = {}"]
+    for index, field in enumerate(fields):
+        key, how = repr(field.key), field.value
+        if field.call is None:
+            names[f"t{index}"] = field.constant
+            lines.append(f"    out[{key}] = t{index}")
+            continue
+        names[f"h{index}"] = how
+        lines.append(f"    v = {field.call.expression(f'f{index}', names)}")
+        lines.append("    if v is None:")
+        lines.append(f"        out[{key}] = None" if how.nullable else "        raise Fallback")
+        if how.leaf is not None:
+            identity = _IDENTITY.get(how.leaf)
+            if identity is not None:
+                lines += [f"    elif {identity}:", f"        out[{key}] = v"]
+            elif (members := _enum_names(how.leaf)) is not None:
+                names[f"e{index}"], names[f"n{index}"] = members
+                lines += [f"    elif type(v) is e{index}:", f"        out[{key}] = n{index}[v]"]
+            else:
+                names[f"c{index}"] = how.leaf.coerce_output_value
+                lines += ["    elif type(v) in PLAIN:",
+                          f"        c = c{index}(v)",
+                          "        if c is None:",
+                          "            raise Fallback",
+                          f"        out[{key}] = c"]
+        elif how.plan is not None:
+            names[f"p{index}"] = how.plan
+            lines += ["    elif not awaitable(v):",
+                      f"        out[{key}] = run.object(p{index}, v)"]
+        lines += ["    else:", f"        run.complete(out, {key}, v, h{index})"]
+    lines.append("    return out")
+    exec("\n".join(lines), names)  # the source is built above from the plan's own fields
+    build: Callable[[Run, Any], dict[str, Any]] = names["build"]
+    return build
 
 
 class Plans:
@@ -254,7 +365,7 @@ class Run:
             container[key] = None
         elif how.leaf is not None and type(value) in PLAIN:  # most values: never awaitable
             self.leaf(container, key, value, how.leaf)
-        elif inspect.isawaitable(value):
+        elif awaitable(value):
             self.pending.append((container, key, value, how))
         elif how.leaf is not None:
             self.leaf(container, key, value, how.leaf)
@@ -279,10 +390,7 @@ class Run:
         is_type_of = plan.type.is_type_of
         if is_type_of is not None and is_type_of(source, self.info) is not True:  # type: ignore[arg-type]
             raise Fallback
-        out: dict[str, Any] = {}
-        info = self.info
-        for field in plan.fields:
-            self.complete(out, field.key, field.call(source, info), field.value)
+        out = plan.build(self, source)
         self.counted += len(plan.fields)
         if self.counted > self.limit:
             raise Fallback
@@ -291,12 +399,12 @@ class Run:
     async def settle(self) -> None:
         while self.pending:
             batch, self.pending = self.pending, []
-            values = await asyncio.gather(*(awaitable for _, _, awaitable, _ in batch))
+            values = await asyncio.gather(*(waiting for _, _, waiting, _ in batch))
             for (container, key, _, how), value in zip(batch, values, strict=True):
                 self.complete(container, key, value, how)
 
     def abandon(self) -> None:
-        for _, _, awaitable, _ in self.pending:
-            if inspect.iscoroutine(awaitable):
-                awaitable.close()  # never started: no "was never awaited" warning
+        for _, _, waiting, _ in self.pending:
+            if inspect.iscoroutine(waiting):
+                waiting.close()  # never started: no "was never awaited" warning
         self.pending = []
