@@ -26,6 +26,7 @@ from models.db import PRIMARY
 from models.enums import Satisfaction, Status
 from models.orm.figures import COLUMNS, DailyFigures
 from models.orm.reports import Report
+from models.orm.rows import placeholders
 from models.rules.calendar import local_date
 
 EVENT_ORDER_LOCK = 724202
@@ -64,10 +65,9 @@ async def lock_event_order(conn: BaseDBAsyncClient) -> None:
         await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [EVENT_ORDER_LOCK])
 
 
-def _upsert_sql(dialect: str) -> str:
+def _upsert_sql(conn: BaseDBAsyncClient) -> str:
     names = ("day", "agency_id", "category_id", "status", *COLUMNS)
-    marks = [f"${i}" for i in range(1, len(names) + 1)] if dialect == "postgres" else [
-        "?"] * len(names)
+    marks = placeholders(conn, len(names))
     adds = ", ".join(f"{c} = daily_figures.{c} + excluded.{c}" for c in COLUMNS)
     return (f"INSERT INTO daily_figures ({', '.join(names)}) VALUES ({', '.join(marks)}) "
             f"ON CONFLICT (day, agency_id, category_id, status) DO UPDATE SET {adds}")
@@ -95,7 +95,7 @@ async def move(conn: BaseDBAsyncClient, before: Share | None, after: Share | Non
         return
     await lock_event_order(conn)
     dialect = conn.capabilities.dialect
-    sql = _upsert_sql(dialect)
+    sql = _upsert_sql(conn)
     for key in sorted(changed):
         await conn.execute_query(sql, _params(dialect, key, changed[key]))
 
@@ -137,7 +137,7 @@ async def rebuild(report_model: type[Model] = Report,
         rows = await computed(report_model, tx)
         await tx.execute_query("DELETE FROM daily_figures")
         dialect = tx.capabilities.dialect
-        sql = _upsert_sql(dialect)
+        sql = _upsert_sql(tx)
         params = [_params(dialect, key, values) for key, values in sorted(rows.items())]
         for start in range(0, len(params), 1000):
             await tx.execute_many(sql, params[start:start + 1000])
