@@ -43,8 +43,9 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from models.messages import t
 from models.queries.pagination import DEFAULT_PAGE, MAX_PAGE
-from schema.compiled_lists import PLANS, Fallback, Run
+from schema.compiled_lists import PLANS, Run
 from schema.declared import MAX_ITEMS, SIZED_BY, declared
+from schema.list_plans import Fallback
 
 # A plain list that declares no maximum (a test keeps there from being any) counts as this many.
 LIST_ESTIMATE = 100
