@@ -92,3 +92,31 @@ async def test_websocket_messages_over_the_limits_are_refused(tmp_path: Path):
             assert closed.value.rcvd.code == 1009
     finally:
         server.stop()
+
+
+async def _refused(server: Process, count: int) -> int:
+    """How many of `count` requests, each claiming another client in X-Forwarded-For, the
+    per-IP limit refused."""
+    refused = 0
+    async with httpx.AsyncClient(base_url=server.http, timeout=10) as client:
+        for i in range(count):
+            answer = await client.post("/graphql", json={"query": "{ serverTime }"},
+                                       headers={"X-Forwarded-For": f"203.0.113.{i + 1}"})
+            refused += answer.status_code == 429
+    return refused
+
+
+async def test_forwarded_for_is_believed_only_from_the_configured_proxies(tmp_path: Path):
+    # Nobody by default: a local process rotating X-Forwarded-For is still one client.
+    alone = Process(f"sqlite://{tmp_path / 'a.sqlite3'}", "memory://", tmp_path / "a.log",
+                    RATE_LIMITS="requests_ip=5/minute")
+    behind = Process(f"sqlite://{tmp_path / 'b.sqlite3'}", "memory://", tmp_path / "b.log",
+                     RATE_LIMITS="requests_ip=5/minute", FORWARDED_ALLOW_IPS="127.0.0.1")
+    try:
+        await asyncio.gather(alone.ready(), behind.ready())
+        assert await _refused(alone, 20) >= 10
+        # Behind the configured proxy each forwarded address is a client of its own.
+        assert await _refused(behind, 20) == 0
+    finally:
+        alone.stop()
+        behind.stop()
