@@ -261,7 +261,7 @@ async def bench_figures(report: Report, uncached: Process, cached: Process,
         await figures(report, client, "")
     raw = await raw_figures_ms(database_url)
     for figure in report.figures:
-        if figure.name.endswith("first call"):
+        if " first call" in figure.name:
             key = "rankings" if figure.name.startswith("agencyRankings") else "stats"
             figure.baseline, figure.baseline_value = "GROUP BY over the reports", raw[key]
     async with httpx.AsyncClient(base_url=cached.http, timeout=120) as client:
@@ -269,19 +269,31 @@ async def bench_figures(report: Report, uncached: Process, cached: Process,
         await figures(report, client, "response cache on")
 
 
+# Five periods each: a first call is one sample, so each period's first call is timed and the
+# figure is their median, its spread beside it and the target held by the slowest. The first
+# of them also meets PostgreSQL's caches cold.
+QUARTERS = ("2026-Q3", "2026-Q2", "2026-Q1", "2025-Q4", "2025-Q3")
+YEARS = (("2025-11-20", "2026-11-20"), ("2025-10-20", "2026-10-20"),
+         ("2025-09-20", "2026-09-20"), ("2025-08-20", "2026-08-20"),
+         ("2025-07-20", "2026-07-20"))
+
+
 async def figures(report: Report, server: httpx.AsyncClient, setting: str) -> None:
-    for name, query, variables in (
-        ("agencyRankings(quarter: 2026-Q3)", RANKINGS, {"q": "2026-Q3"}),
-        ("stats(2025-11-20 .. 2026-11-20)", STATS, {"from": "2025-11-20", "to": "2026-11-20"}),
+    for name, query, periods in (
+        ("agencyRankings(quarter: 2026-Q3)", RANKINGS, [{"q": q} for q in QUARTERS]),
+        ("stats(2025-11-20 .. 2026-11-20)", STATS,
+         [{"from": start, "to": end} for start, end in YEARS]),
     ):
-        cold = await timed(server, query, variables)
-        warm = sorted([await timed(server, query, variables) for _ in range(10)])[5]
+        firsts = [await timed(server, query, variables) for variables in periods]
+        warm = sorted([await timed(server, query, periods[0]) for _ in range(10)])[5]
         if setting:
             report.add(Figure(f"{name}, unchanged since, {setting}", warm, "ms",
                               target="< 10 ms", met=warm < 10))
             continue
-        report.add(Figure(f"{name}, first call", cold, "ms", target="< 100 ms",
-                          met=cold < 100))
+        spread = ", ".join(f"{ms:.1f}" for ms in firsts)
+        report.add(Figure(f"{name}, first call (median of 5 periods' first calls: {spread})",
+                          sorted(firsts)[2], "ms", target="< 100 ms (the slowest)",
+                          met=max(firsts) < 100))
         report.add(Figure(f"{name}, unchanged since, memo only", warm, "ms"))
 
 
