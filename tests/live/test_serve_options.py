@@ -52,9 +52,12 @@ async def test_production_is_locked_down_unless_asked(tmp_path: Path):
             statuses = [(await client.post("/graphql", json={"query": "{ serverTime }"},
                                            headers={"X-Forwarded-For": f"10.0.0.{i}"})
                          ).status_code for i in range(5)]
-            # All counted for 127.0.0.1 whatever the header says (three requests went before):
-            # believed, the five addresses would each have had requests to spare.
-            assert statuses == [200, 200, 200, 429, 429]
+            # All counted for 127.0.0.1 whatever the header says (three requests went before,
+            # so the sixth and later are over): believed, the five addresses would each have
+            # had requests to spare. Not an exact count: the window is a sliding approximation,
+            # and a minute turning between the requests lets one more through.
+            assert statuses[0] == 200, statuses
+            assert 429 in statuses, statuses
         async with httpx.AsyncClient(base_url=open_one.http) as client:
             assert (await client.get("/graphql", headers={"Accept": "text/html"})
                     ).status_code == 200
