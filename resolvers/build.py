@@ -39,6 +39,7 @@ class SchemaOptions:
     max_fields: int = 20_000  # fields one operation may execute (schema/limits.py)
     max_seconds: float = 5.0  # wall-clock time one operation may take
     compiled_lists: bool = True  # plain list selections by a compiled plan
+    projected_lists: bool = True  # public pages of reports as PostgreSQL's JSON
     tracer_provider: Any = None  # OpenTelemetry spans for operations and root fields
 
 
@@ -72,6 +73,7 @@ def build_schema(options: SchemaOptions | None = None) -> strawberry.Schema:
         types=[Report, Agency, Category, User, ExtensionRequest, Media, Comment],
         extensions=extensions,
         execution_context_class=budgeted_execution(options.max_fields, options.max_seconds,
-                                                   options.compiled_lists),
+                                                   options.compiled_lists,
+                                                   options.projected_lists),
         scalar_overrides=SCALAR_OVERRIDES,
     )

@@ -22,7 +22,7 @@ from models.orm.directory import Category as CategoryRow
 from models.orm.reports import Report as ReportRow
 from models.orm.reports import parse_report_code
 from models.queries import timeline
-from models.queries.pagination import MAX_PAGE, PageArgs, paginate
+from models.queries.pagination import MAX_PAGE, Page, PageArgs, paginate
 from models.queries.reports import (
     BBox,
     Near,
@@ -47,6 +47,7 @@ from schema.enums import AgencyKind, AgencyLevel, WebhookDeliveryStatus
 from schema.inputs import ReportFilter
 from schema.notifications import NotificationSettings
 from schema.participation import Comment
+from schema.projected_lists import projected_nodes
 from schema.relay import MAX_NODES, Node, PageInfo, decode_id, decode_ids, from_global_id
 from schema.reports import ExtensionRequest, Report, ReportConnection, ReportEdge
 from schema.webhooks import WebhookDelivery, WebhookEndpoint
@@ -89,6 +90,16 @@ async def report_connection(
     scoped = scope(ctx.viewer, domain_filter, ctx.deps.now())
     # A QuerySet is awaitable too: only a coroutine is a scope that reads first.
     qs: QuerySet[ReportRow] = await scoped if inspect.iscoroutine(scoped) else scoped  # type: ignore[assignment]
+
+    def count() -> Awaitable[int]:
+        return qs.count()
+
+    if domain_filter.near is None:
+        projected = await projected_nodes(info, qs, order.value, args)
+        if projected is not None:
+            nothing = Page[ReportRow](items=[], cursors=[], has_next=False, has_previous=False)
+            return ReportConnection(edges=[], page_info=PageInfo.of(nothing), count=count,
+                                    projected=projected)
     page = await paginate(qs, order.value, args)
     await prefetch(info, page.items)
     near = domain_filter.near
@@ -99,10 +110,6 @@ async def report_connection(
                    cursors=page.cursors, index=index)
         for index, row in enumerate(page.items)
     ]
-
-    def count() -> Awaitable[int]:
-        return qs.count()
-
     return ReportConnection(edges=edges, page_info=PageInfo.of(page), count=count)
 
 

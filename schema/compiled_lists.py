@@ -99,7 +99,7 @@ def _value(graphql_type: GraphQLOutputType, selection: SelectionSetNode | None,
     return None  # interfaces and unions: the ordinary way resolves their runtime type
 
 
-def _selected(object_type: GraphQLObjectType, selection: SelectionSetNode,
+def selected_fields(object_type: GraphQLObjectType, selection: SelectionSetNode,
               fragments: Fragments, depth: int = 0) -> Iterable[FieldNode] | None:
     fields: list[FieldNode] = []
     for node in selection.selections:
@@ -120,7 +120,7 @@ def _selected(object_type: GraphQLObjectType, selection: SelectionSetNode,
                 inner_selection = fragment.selection_set
         if inner_selection is None:
             return None  # other types' fragments: the ordinary way decides at run time
-        inner = _selected(object_type, inner_selection, fragments, depth + 1)
+        inner = selected_fields(object_type, inner_selection, fragments, depth + 1)
         if inner is None:
             return None
         fields.extend(inner)
@@ -131,7 +131,7 @@ def compile_plan(object_type: GraphQLObjectType, selection: SelectionSetNode,
                  fragments: Fragments = NO_FRAGMENTS) -> Plan | None:
     """The plan for one object type's selection (named fragments looked up in `fragments`,
     the document's), or None when some part of it is not plain."""
-    nodes = _selected(object_type, selection, fragments)
+    nodes = selected_fields(object_type, selection, fragments)
     if nodes is None:
         return None
     compiled: list[Field] = []

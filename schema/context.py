@@ -49,6 +49,9 @@ class Context:
     # Set once execution begins (schema/limits.py): an operation that never ran (it did not
     # parse, validate or coerce its variables) is a 400 in application/graphql-response+json.
     executed: bool = False
+    # Set by the execution when public pages of reports may come as the database's JSON
+    # (schema/projected_lists.py).
+    projected_lists: bool = False
     loaders: Loaders = field(init=False)
     _supported_by_viewer: DataLoader[int, bool] | None = field(init=False, default=None)
 

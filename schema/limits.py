@@ -46,6 +46,7 @@ from models.queries.pagination import DEFAULT_PAGE, MAX_PAGE
 from schema.compiled_lists import PLANS, Run
 from schema.declared import MAX_ITEMS, SIZED_BY, declared
 from schema.list_plans import Fallback
+from schema.projected_lists import Projected
 
 # A plain list that declares no maximum (a test keeps there from being any) counts as this many.
 LIST_ESTIMATE = 100
@@ -187,12 +188,15 @@ class BudgetedExecution(StrawberryGraphQLCoreExecutionContext):
     max_fields = 20_000
     max_seconds = 5.0
     compiled = True  # lists with plain selections complete by a plan (schema/compiled_lists.py)
+    projected = True  # public pages of reports as the database's JSON (schema/projected_lists.py)
     STRETCH = 1_000  # fields, about 8 ms here
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if hasattr(self.context_value, "executed"):
             self.context_value.executed = True  # made only once variables are coerced
+        if self.projected and hasattr(self.context_value, "projected_lists"):
+            self.context_value.projected_lists = True
         self._start()
 
     def _start(self) -> None:
@@ -246,6 +250,14 @@ class BudgetedExecution(StrawberryGraphQLCoreExecutionContext):
 
     def _complete_list(self, return_type: Any, field_details_list: Any, info: Any, path: Any,
                        result: Any, position_context: Any) -> Any:
+        if isinstance(result, Projected):  # completed by the database, fields counted here
+            self._count(result.fields)
+            if self._fields > self.max_fields:
+                raise OperationTooLarge(
+                    t("This operation resolves over {count} fields; ask for smaller pages.",
+                      count=self.max_fields),
+                    extensions={"code": "OPERATION_TOO_LARGE"})
+            return result.items
         how = None
         if self.compiled and isinstance(result, list | tuple):
             how = PLANS.for_list(return_type.of_type, [d.node for d in field_details_list],
@@ -303,12 +315,13 @@ class BudgetedExecution(StrawberryGraphQLCoreExecutionContext):
         return completed
 
 
-def budgeted_execution(max_fields: int, max_seconds: float,
-                       compiled: bool = True) -> type[BudgetedExecution]:
+def budgeted_execution(max_fields: int, max_seconds: float, compiled: bool = True,
+                       projected: bool = True) -> type[BudgetedExecution]:
     class Budget(BudgetedExecution):
         pass
 
     Budget.max_fields, Budget.max_seconds, Budget.compiled = max_fields, max_seconds, compiled
+    Budget.projected = projected
     return Budget
 
 

@@ -102,7 +102,7 @@ _IDENTITY: dict[GraphQLLeafType, str] = {
 }
 
 
-def _enum_names(leaf: GraphQLLeafType) -> tuple[type[Enum], dict[Enum, str]] | None:
+def enum_names(leaf: GraphQLLeafType) -> tuple[type[Enum], dict[Enum, str]] | None:
     """For an enum strawberry made from a Python enum: that class and each member's GraphQL
     name, as the type's own coercion gives it (it walks every value per call)."""
     python_enum = getattr(leaf, "wrapped_cls", None)
@@ -152,7 +152,7 @@ def generate(fields: Sequence[Field]) -> Callable[[Any, Any], dict[str, Any]]:
             identity = _IDENTITY.get(how.leaf)
             if identity is not None:
                 lines += [f"    elif {identity}:", f"        out[{key}] = v"]
-            elif (members := _enum_names(how.leaf)) is not None:
+            elif (members := enum_names(how.leaf)) is not None:
                 names[f"e{index}"], names[f"n{index}"] = members
                 lines += [f"    elif type(v) is e{index}:", f"        out[{key}] = n{index}[v]"]
             else:

@@ -364,9 +364,14 @@ class ReportConnection:
     edges: list[ReportEdge]
     page_info: PageInfo
     count: strawberry.Private[object]  # an awaitable factory, run only if totalCount is asked
+    # The page's nodes as the database wrote them (schema/projected_lists.py); then edges and
+    # pageInfo are empty, and never asked for.
+    projected: strawberry.Private[object] = None
 
     @strawberry.field
     def nodes(self) -> list[Report]:
+        if self.projected is not None:
+            return self.projected  # type: ignore[return-value]  # schema/limits.py completes it
         return [edge.node for edge in self.edges]
 
     @strawberry.field(description="Reports matching the filter, over all pages.")

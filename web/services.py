@@ -115,4 +115,5 @@ def schema_options(settings: Settings) -> SchemaOptions:
         max_aliases=settings.max_aliases, max_tokens=settings.max_tokens,
         max_nodes=settings.max_query_nodes, max_fields=settings.max_operation_fields,
         max_seconds=settings.max_operation_seconds, compiled_lists=settings.compiled_lists,
+        projected_lists=settings.projected_lists,
     )

@@ -138,6 +138,9 @@ class Settings:
     # Lists whose selection is plain complete by a compiled plan (schema/compiled_lists.py);
     # false: every field the ordinary graphql-core way (for comparison).
     compiled_lists: bool = env("COMPILED_LISTS", True, _bool)
+    # Public pages of reports written as JSON by PostgreSQL (schema/projected_lists.py);
+    # false: completed in Python (for comparison). Nothing changes on SQLite.
+    projected_lists: bool = env("PROJECTED_LISTS", True, _bool)
     max_body_bytes: int = env("MAX_BODY_BYTES", 1024 * 1024, int)
     # Anonymous queries; 0 turns the cache off.
     response_cache_seconds: float = env("RESPONSE_CACHE_SECONDS", 10.0, float)

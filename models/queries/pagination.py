@@ -132,14 +132,27 @@ def _ordering(key: SortKey, forward: bool) -> Sequence[str]:
     return (f"{prefix}{key.column}", f"{prefix}id")
 
 
-async def paginate(qs: QuerySet[M], key: SortKey, args: PageArgs) -> Page[M]:
+def page_query(qs: QuerySet[M], key: SortKey, args: PageArgs) -> tuple[QuerySet[M], int]:
+    """The page's statement (one row more than its size, to tell whether more follow, in the
+    order it is read) and its size."""
     size = args.size()
     forward = not args.backward
     if args.after is not None:
         qs = qs.filter(_beyond(key, *decode_cursor(key, args.after, "after"), forward=True))
     if args.before is not None:
         qs = qs.filter(_beyond(key, *decode_cursor(key, args.before, "before"), forward=False))
-    rows = list(await qs.order_by(*_ordering(key, forward)).limit(size + 1))
+    return qs.order_by(*_ordering(key, forward)).limit(size + 1), size
+
+
+def ordering(key: SortKey, args: PageArgs) -> Sequence[str]:
+    """The order `page_query` reads in, as ORM orderings ("-column" descending)."""
+    return _ordering(key, not args.backward)
+
+
+async def paginate(qs: QuerySet[M], key: SortKey, args: PageArgs) -> Page[M]:
+    page, size = page_query(qs, key, args)
+    forward = not args.backward
+    rows = list(await page)
     more = len(rows) > size
     rows = rows[:size]
     if not forward:
