@@ -25,9 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
-import orjson
 from graphql import (
     FieldNode,
     GraphQLEnumType,
@@ -53,13 +51,24 @@ from schema.list_plans import enum_names
 Leaf = Callable[[str, GraphQLField], str | None]  # (table alias, field) → SQL, or None
 
 
+class RawJSON:
+    """JSON text put into an answer as it is: the response's encoder writes it unparsed
+    (web/graphql/app.py; parsing a page into dicts only to write them again cost more than
+    the rest of the request in py-spy)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
 class Projected:
-    """What a connection's `nodes` holds when the page came as JSON: its completed items
-    (schema/limits.py passes them through as they are)."""
+    """What a connection's `nodes` holds when the page came as JSON: the list as the
+    database wrote it, which schema/limits.py puts in the answer."""
 
     __slots__ = ("fields", "items")
 
-    def __init__(self, items: list[Any], fields: int) -> None:
+    def __init__(self, items: RawJSON, fields: int) -> None:
         self.items = items
         self.fields = fields
 
@@ -277,6 +286,6 @@ async def projected_nodes(info: Info, qs: QuerySet[ReportRow], key: SortKey,
             return None
     for row in rows:
         answer_tags.tag(answer_tags.report(row.id))
-    items = orjson.loads("[" + ",".join(row.json for row in rows) + "]")
+    items = RawJSON("[" + ",".join(row.json for row in rows) + "]")
     COUNTS.served += 1
-    return Projected(items, projection.fields * len(items))
+    return Projected(items, projection.fields * len(rows))

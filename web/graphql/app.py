@@ -32,6 +32,7 @@ from realtime.hub import Hub, LiveFeed
 from realtime.live_figures import LiveFigures
 from realtime.session_watch import SessionWatch
 from schema.context import Context
+from schema.projected_lists import RawJSON
 from web import metrics
 from web.auth import Authenticator, signed_of
 from web.graphiql.page import graphiql_page
@@ -55,6 +56,19 @@ from web.responses import error_body
 from web.settings import Settings
 from web.urls import base_url
 
+
+def _raw(value: object) -> orjson.Fragment:
+    """A page PostgreSQL wrote (schema/projected_lists.py), written as it is."""
+    if isinstance(value, RawJSON):
+        return orjson.Fragment(value.text)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _parsed(value: object) -> object:
+    """The same for the stdlib's encoder."""
+    if isinstance(value, RawJSON):
+        return json.loads(value.text)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 class Answer(Response):
     """strawberry's sub-response, carrying what the answer's headers depend on."""
@@ -240,9 +254,9 @@ class GraphQLApp(GraphQL[Context, None]):
         # orjson: faster, and Vietnamese text goes out as UTF-8 rather than \u escapes. A lone
         # surrogate echoed back in a validation message is not UTF-8: stdlib json escapes it.
         try:
-            body: bytes | str = orjson.dumps(data)
+            body: bytes | str = orjson.dumps(data, default=_raw)
         except TypeError:
-            body = json.dumps(data, ensure_ascii=True)
+            body = json.dumps(data, ensure_ascii=True, default=_parsed)
         if len(body) > self.max_response_bytes:
             return error_body(t("The answer is over {count} bytes; ask for smaller pages or "
                                 "fewer fields.", count=self.max_response_bytes),
