@@ -87,19 +87,30 @@ async def report_connection(
     answer_tags.tag(answer_tags.LISTS)  # which reports, in which order: events move them
     domain_filter = to_domain_filter(filter)
     check_order(order, domain_filter)
-    scoped = scope(ctx.viewer, domain_filter, ctx.deps.now())
-    # A QuerySet is awaitable too: only a coroutine is a scope that reads first.
-    qs: QuerySet[ReportRow] = await scoped if inspect.iscoroutine(scoped) else scoped  # type: ignore[assignment]
+
+    async def read() -> QuerySet[ReportRow]:
+        scoped = scope(ctx.viewer, domain_filter, ctx.deps.now())
+        # A QuerySet is awaitable too: only a coroutine is a scope that reads first.
+        return await scoped if inspect.iscoroutine(scoped) else scoped  # type: ignore[return-value]
+
+    if domain_filter.near is None:
+        # What the page's statement depends on; the clock too with the overdue filter.
+        shape = None if domain_filter.overdue is not None else (
+            scope, ctx.viewer, repr(domain_filter), order, args)
+        projected = await projected_nodes(info, read, order.value, args, shape)
+        if projected is not None:
+            nothing = Page[ReportRow](items=[], cursors=[], has_next=False, has_previous=False)
+
+            async def count_read() -> int:
+                return await (await read()).count()
+
+            return ReportConnection(edges=[], page_info=PageInfo.of(nothing), count=count_read,
+                                    projected=projected)
+    qs = await read()
 
     def count() -> Awaitable[int]:
         return qs.count()
 
-    if domain_filter.near is None:
-        projected = await projected_nodes(info, qs, order.value, args)
-        if projected is not None:
-            nothing = Page[ReportRow](items=[], cursors=[], has_next=False, has_previous=False)
-            return ReportConnection(edges=[], page_info=PageInfo.of(nothing), count=count,
-                                    projected=projected)
     page = await paginate(qs, order.value, args)
     await prefetch(info, page.items)
     near = domain_filter.near

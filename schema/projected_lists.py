@@ -23,7 +23,7 @@ requires identical JSON; `PROJECTED_LISTS=false` turns this off.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 
 from graphql import (
@@ -267,17 +267,19 @@ def _compile_connection(info: Info) -> Projection | None:
     return projection
 
 
-async def projected_nodes(info: Info, qs: QuerySet[ReportRow], key: SortKey,
-                          args: PageArgs) -> Projected | None:
-    """The page's `nodes` as JSON written by the database, or None: the ordinary way."""
+async def projected_nodes(info: Info, read: Callable[[], Awaitable[QuerySet[ReportRow]]],
+                          key: SortKey, args: PageArgs,
+                          shape: Hashable | None = None) -> Projected | None:
+    """The page's `nodes` as JSON written by the database, or None: the ordinary way.
+    `read` makes the page's scope (not called when the statement is known by `shape`)."""
     ctx = info.context
     if not ctx.projected_lists or ctx.viewer != policy.ANONYMOUS:
         return None
     projection = _compile_connection(info)
     if projection is None:
         return None
-    rows = await sql.page_json(qs, key, args, projection.node, projection.joins,
-                               ctx.base_url)
+    rows = await sql.page_json(read, key, args, projection.node, projection.joins,
+                               ctx.base_url, shape)
     if rows is None:
         return None
     for row in rows:

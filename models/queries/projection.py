@@ -10,7 +10,7 @@ execution."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -107,26 +107,45 @@ def _outer_order(orderings: Sequence[str]) -> str:
     return ", ".join(terms)
 
 
-async def page_json(qs: QuerySet[Report], key: SortKey, args: PageArgs, node: str,
-                    joins: Sequence[str], base_url: str) -> list[Row] | None:
-    """The page `paginate(qs, key, args)` would read, each report as the JSON `node` writes
-    over alias `p` (and the `joins` to it); None off PostgreSQL, or for a page read
-    backwards."""
+MEMO_SIZE = 512  # statements kept, by the shape of the request that made them
+_statements: dict[Hashable, tuple[str, tuple[Any, ...], bool]] = {}
+_STATUS = {status.value: status for status in Status}
+
+
+async def page_json(read: Callable[[], Awaitable[QuerySet[Report]]], key: SortKey,
+                    args: PageArgs, node: str, joins: Sequence[str], base_url: str,
+                    shape: Hashable | None = None) -> list[Row] | None:
+    """The page `paginate(await read(), key, args)` would read, each report as the JSON
+    `node` writes over alias `p` (and the `joins` to it); None off PostgreSQL, or for a page
+    read backwards.
+
+    Composing the page's query with the ORM costs more than a tenth of such a request
+    (`python -m bench --only wall`), and the public reads the same few pages over and over:
+    the statement is kept by `shape`, which the caller gives only when everything the query
+    depends on (the viewer's scope, the filter, the order, the page's arguments) is in it,
+    and nothing else (the clock: the `overdue` filter) is."""
     if args.backward:
         return None
-    page, size = page_query(qs, key, args)
-    page._choose_db_if_not_chosen()
-    db = page._db
-    if db is None or db.capabilities.dialect != "postgres":
+    db = Report._choose_db()
+    if db.capabilities.dialect != "postgres":
         return None
-    page._make_query()
-    inner, params = page.query.get_parameterized_sql()
-    values: list[Any] = list(params)
-    if BASE_URL in node:
-        values.append(base_url)
-        node = node.replace(BASE_URL, f"${len(values)}::text")
-    sql = (f'SELECT p."id", p."status", p."reporter_id", p."agency_id", {node}::text '
-           f"FROM ({inner}) p {' '.join(joins)} "
-           f"ORDER BY {_outer_order(ordering(key, args))} LIMIT {size}")
-    _, rows = await db.execute_query(sql, values)
-    return [Row(r[0], ReportFacts(Status(r[1]), r[2], r[3]), r[4]) for r in rows]
+    memo = None if shape is None else (shape, node, tuple(joins))
+    found = _statements.get(memo) if memo is not None else None
+    if found is None:
+        page, size = page_query(await read(), key, args)
+        page._choose_db_if_not_chosen()
+        page._make_query()
+        inner, composed = page.query.get_parameterized_sql()
+        with_base = BASE_URL in node
+        written = node.replace(BASE_URL, f"${len(composed) + 1}::text") if with_base else node
+        sql = (f'SELECT p."id", p."status", p."reporter_id", p."agency_id", {written}::text '
+               f"FROM ({inner}) p {' '.join(joins)} "
+               f"ORDER BY {_outer_order(ordering(key, args))} LIMIT {size}")
+        found = (sql, tuple(composed), with_base)
+        if memo is not None:
+            if len(_statements) >= MEMO_SIZE:
+                _statements.clear()
+            _statements[memo] = found
+    sql, params, with_base = found
+    _, rows = await db.execute_query(sql, [*params, base_url] if with_base else list(params))
+    return [Row(r[0], ReportFacts(_STATUS[r[1]], r[2], r[3]), r[4]) for r in rows]

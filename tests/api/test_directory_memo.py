@@ -21,9 +21,12 @@ PAGE = """{ reports(first: 10) { nodes { id category { name } agency { name } } 
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
+    # Pages completed in Python: a public page PostgreSQL writes (projected lists) joins the
+    # directory in its one statement instead (tests/api/test_projected_lists.py).
     return Settings(database_url=database_url, reminder_interval_seconds=0,
                     response_cache_seconds=0, figures_cache_seconds=0,
-                    directory_cache_seconds=60, media_dir=str(tmp_path / "media"))
+                    directory_cache_seconds=60, media_dir=str(tmp_path / "media"),
+                    projected_lists=False)
 
 
 def _directory_reads(statements: list[str]) -> int:

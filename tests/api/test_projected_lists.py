@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from bench.world import World
 from models.enums import MediaKind, Status
 from models.orm.reports import Media as MediaRow
+from models.queries import projection
 from schema import projected_lists
 from schema.projected_lists import LEAVES, RELATED, RawJSON, compile_object
 from tests.api.test_compiled_lists import city
@@ -171,3 +172,22 @@ def test_a_page_as_written_goes_out_with_either_encoder():
         body = GraphQLApp.encode_json(writer, {"data": {"nodes": page, "echo": other}})  # type: ignore[arg-type]
         assert json.loads(body)["data"] == {"nodes": [{"id": "UmVwb3J0OjE=",
                                                        "title": "Đèn đường"}], "echo": other}
+
+
+async def test_a_statement_is_kept_by_the_request_shape_and_reads_fresh_rows(
+    api: Api, world: World, clock: FakeClock
+):
+    await city(world, clock)
+    query = "{ reports(first: 5) { nodes { id title } } }"
+    projection._statements.clear()
+    await api.post(query)
+    assert len(projection._statements) == 1
+    clock.advance(minutes=5)
+    await world.report(Status.ASSIGNED, title="Cây đổ chắn đường")
+    body = await api.post(query)
+    assert len(projection._statements) == 1  # the same statement, run again
+    assert body["data"]["reports"]["nodes"][0]["title"] == "Cây đổ chắn đường"
+    await api.post("{ reports(first: 5, filter: {overdue: false}) { nodes { id } } }")
+    assert len(projection._statements) == 1  # that filter depends on the clock: never kept
+    await api.post("{ reports(first: 6) { nodes { id title } } }")
+    assert len(projection._statements) == 2

@@ -70,7 +70,8 @@ async def test_one_request_is_one_trace_with_its_sql(app: Starlette, api: Api,
     statements = [str(s.attributes.get("db.statement") or s.attributes.get("db.query.text"))
                   for s in sql if s.attributes]
     assert any('FROM "report"' in text for text in statements), statements  # the page
-    assert any('FROM "category"' in text for text in statements), statements  # its loader
+    # Its loader, or on PostgreSQL the page's own join (projected lists).
+    assert any('"category"' in text for text in statements), statements
 
     def under_operation(span: object) -> bool:
         parent = getattr(span, "parent", None)
