@@ -104,6 +104,9 @@ async def report_connection(
             async def count_read() -> int:
                 return await (await read()).count()
 
+            if projected.target == "edges":
+                return ReportConnection(edges=projected,  # type: ignore[arg-type]
+                                        page_info=PageInfo.of(nothing), count=count_read)
             return ReportConnection(edges=[], page_info=PageInfo.of(nothing), count=count_read,
                                     projected=projected)
     qs = await read()

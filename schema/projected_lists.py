@@ -3,8 +3,9 @@
 The public lists (the wall, the map, Open311's neighbours) are what a busy city serves most
 once events keep emptying the response cache, and the ordinary way spends about 100 µs of
 Python per report on them (README "Performance"). When a `reports(…)` page is asked for by an
-anonymous viewer, read forwards, and its connection selects only `nodes` (with
-`totalCount`/`__typename` beside it) whose fields all appear in the table below, the page is
+anonymous viewer, read forwards, and its connection selects only `nodes`, or only `edges`
+with nothing but `node` in them (with `totalCount`/`__typename` beside either), whose fields
+all appear in the table below, the page is
 read by one statement (models/queries/projection.py) that returns each report as the JSON the
 ordinary way would write, compiled once per document from the same schema.
 
@@ -15,8 +16,9 @@ sends the page the ordinary way). The table holds only what the public sees of a
 report: the fields the ordinary resolvers show anyone, media by their plain URL (public
 media, as `policy.media_is_public` says of every public report's evidence), and an event's
 note for the kinds whose note the policy shows an anonymous viewer, asked of the policy when
-the table is made. Anything else (the reporter, ratings' notes, results, `overdue`, which
-depends on the clock) is not in the table, and a document asking for it is answered the
+the table is made, and `overdue` as `lifecycle.is_overdue` decides it, by the request's
+clock. Anything else (the reporter, ratings' notes, results, edges' cursors) is not in the
+table, and a document asking for it is answered the
 ordinary way. tests/api/test_projected_lists.py runs generated documents both ways and
 requires identical JSON; `PROJECTED_LISTS=false` turns this off.
 """
@@ -66,11 +68,12 @@ class Projected:
     """What a connection's `nodes` holds when the page came as JSON: the list as the
     database wrote it, which schema/limits.py puts in the answer."""
 
-    __slots__ = ("fields", "items")
+    __slots__ = ("fields", "items", "target")
 
-    def __init__(self, items: RawJSON, fields: int) -> None:
+    def __init__(self, items: RawJSON, fields: int, target: str = "nodes") -> None:
         self.items = items
         self.fields = fields
+        self.target = target  # the connection's field it fills: nodes or edges
 
 
 class Counts:
@@ -130,6 +133,7 @@ LEAVES: Mapping[str, Mapping[str, Leaf]] = {
         "contested": _column("contested"), "reopenCount": _column("reopen_count"),
         "workingDays": _column("working_days"), "commentCount": _column("comment_count"),
         "supportCount": _column("support_count"),
+        "overdue": lambda alias, _: sql.overdue(alias),
     },
     "Location": {"latitude": _column("latitude"), "longitude": _column("longitude"),
                  "address": _column("address")},
@@ -182,9 +186,10 @@ RELATED: Mapping[tuple[str, str], Related] = {
 
 @dataclass(frozen=True, slots=True)
 class Projection:
-    node: str  # SQL writing one report's JSON over alias p
+    node: str  # SQL writing one report's (or its edge's) JSON over alias p
     fields: int  # fields per report, for the operation's budget
     joins: tuple[str, ...] = ()
+    target: str = "nodes"  # the connection's field the page fills: nodes or edges
 
 
 def _named(graphql_type: GraphQLOutputType) -> GraphQLOutputType:
@@ -242,6 +247,34 @@ CACHE_SIZE = 1024
 _cache: dict[int, tuple[FieldNode, Projection | None]] = {}
 
 
+def _edges(edge_type: GraphQLObjectType, edges: FieldNode, report: GraphQLObjectType,
+           fragments: Fragments) -> Projection | None:
+    """`edges { node { … } }` (and `__typename`): each edge an object around the report's."""
+    fields = selected_fields(edge_type, edges.selection_set, fragments) \
+        if edges.selection_set is not None else None
+    if not fields:
+        return None
+    pairs: list[tuple[str, str]] = []
+    inner: Projection | None = None
+    for node in fields:
+        key = node.alias.value if node.alias else node.name.value
+        if node.arguments or key in (k for k, _ in pairs):
+            return None
+        if node.name.value == "__typename":
+            pairs.append((key, sql.literal(edge_type.name)))
+        elif node.name.value == "node" and node.selection_set is not None and inner is None:
+            inner = compile_object(report, node.selection_set, fragments, "p")
+            if inner is None:
+                return None
+            pairs.append((key, inner.node))
+        else:
+            return None  # the cursor, or the node twice: the ordinary way
+    built = sql.json_object(pairs)
+    if inner is None or built is None:
+        return None
+    return Projection(built, inner.fields + len(pairs), inner.joins, target="edges")
+
+
 def _compile_connection(info: Info) -> Projection | None:
     raw = info._raw_info
     if len(raw.field_nodes) != 1:
@@ -253,14 +286,18 @@ def _compile_connection(info: Info) -> Projection | None:
     projection = None
     connection = _named(raw.return_type)
     fragments = {name: f for name, f in raw.fragments.items() if not f.variable_definitions}
-    if isinstance(connection, GraphQLObjectType) and field_node.selection_set is not None:
+    if isinstance(connection, GraphQLObjectType) and field_node.selection_set is not None \
+            and {"nodes", "edges"} <= set(connection.fields):
         nodes = selected_fields(connection, field_node.selection_set, fragments) or []
-        lists = [n for n in nodes if n.name.value == "nodes"]
-        report = _named(connection.fields["nodes"].type) if "nodes" in connection.fields else None
-        if (len(lists) == 1 and lists[0].selection_set is not None
-                and isinstance(report, GraphQLObjectType)
-                and all(n.name.value in CONNECTION_EXTRAS for n in nodes if n is not lists[0])):
-            projection = compile_object(report, lists[0].selection_set, fragments, "p")
+        lists = [n for n in nodes if n.name.value not in CONNECTION_EXTRAS]
+        report = _named(connection.fields["nodes"].type)
+        edge = _named(connection.fields["edges"].type)
+        if len(lists) == 1 and lists[0].selection_set is not None \
+                and isinstance(report, GraphQLObjectType) and isinstance(edge, GraphQLObjectType):
+            if lists[0].name.value == "nodes":
+                projection = compile_object(report, lists[0].selection_set, fragments, "p")
+            elif lists[0].name.value == "edges":
+                projection = _edges(edge, lists[0], report, fragments)
     if len(_cache) >= CACHE_SIZE:
         _cache.clear()
     _cache[id(field_node)] = (field_node, projection)
@@ -279,7 +316,7 @@ async def projected_nodes(info: Info, read: Callable[[], Awaitable[QuerySet[Repo
     if projection is None:
         return None
     rows = await sql.page_json(read, key, args, projection.node, projection.joins,
-                               ctx.base_url, shape)
+                               sql.Bound(ctx.base_url, ctx.deps.now()), shape)
     if rows is None:
         return None
     for row in rows:
@@ -290,4 +327,4 @@ async def projected_nodes(info: Info, read: Callable[[], Awaitable[QuerySet[Repo
         answer_tags.tag(answer_tags.report(row.id))
     items = RawJSON("[" + ",".join(row.json for row in rows) + "]")
     COUNTS.served += 1
-    return Projected(items, projection.fields * len(rows))
+    return Projected(items, projection.fields * len(rows), projection.target)

@@ -21,10 +21,12 @@ from models.enums import Status
 from models.orm.reports import Report
 from models.queries.pagination import PageArgs, SortKey, ordering, page_query
 from models.rules.calendar import TZ
+from models.rules.lifecycle import OPEN_STATUSES
 from models.rules.policy import ReportFacts
 
 MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
 BASE_URL = "(:base_url:)"  # where the request's base URL goes (a parameter, never inlined)
+NOW = "(:now:)"  # and the request's clock
 # rfc3339 writes Huế's offset, +07:00 for every instant since 1975 (none is older here).
 _OFFSET = datetime(2026, 1, 1, tzinfo=TZ).isoformat()[-6:]
 
@@ -64,6 +66,12 @@ def report_code(alias: str) -> str:
             f"'YYYY') || '-' || lpad({number}, greatest(6, length({number})), '0'))")
 
 
+def overdue(alias: str) -> str:
+    """As `lifecycle.is_overdue`: still waiting for someone, and past its deadline."""
+    waiting = ", ".join(literal(status.value) for status in sorted(OPEN_STATUSES))
+    return f'({alias}."status" IN ({waiting}) AND {NOW} > {alias}."due_at")'
+
+
 def media_url(expr: str) -> str:
     """A public medium's URL (`media.urls.media_url` with public=True) on the base URL."""
     return f"(CASE WHEN {expr} IS NULL THEN NULL ELSE {BASE_URL} || '/media/' || {expr} END)"
@@ -93,6 +101,17 @@ def many(table: str, alias: str, where: str, value: str, order: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Bound:
+    """What a request gives a kept statement besides the page's own parameters."""
+
+    base_url: str
+    now: datetime
+
+
+_TOKENS = ((BASE_URL, "base_url", "text"), (NOW, "now", "timestamptz"))
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     id: int
     facts: ReportFacts  # for the policy's last word on each row (schema/projected_lists.py)
@@ -108,12 +127,12 @@ def _outer_order(orderings: Sequence[str]) -> str:
 
 
 MEMO_SIZE = 512  # statements kept, by the shape of the request that made them
-_statements: dict[Hashable, tuple[str, tuple[Any, ...], bool]] = {}
+_statements: dict[Hashable, tuple[str, tuple[Any, ...], tuple[str, ...]]] = {}
 _STATUS = {status.value: status for status in Status}
 
 
 async def page_json(read: Callable[[], Awaitable[QuerySet[Report]]], key: SortKey,
-                    args: PageArgs, node: str, joins: Sequence[str], base_url: str,
+                    args: PageArgs, node: str, joins: Sequence[str], bound: Bound,
                     shape: Hashable | None = None) -> list[Row] | None:
     """The page `paginate(await read(), key, args)` would read, each report as the JSON
     `node` writes over alias `p` (and the `joins` to it); None off PostgreSQL, or for a page
@@ -136,16 +155,19 @@ async def page_json(read: Callable[[], Awaitable[QuerySet[Report]]], key: SortKe
         page._choose_db_if_not_chosen()
         page._make_query()
         inner, composed = page.query.get_parameterized_sql()
-        with_base = BASE_URL in node
-        written = node.replace(BASE_URL, f"${len(composed) + 1}::text") if with_base else node
+        written, names = node, []
+        for token, name, kind in _TOKENS:
+            if token in written:
+                names.append(name)
+                written = written.replace(token, f"${len(composed) + len(names)}::{kind}")
         sql = (f'SELECT p."id", p."status", p."reporter_id", p."agency_id", {written}::text '
                f"FROM ({inner}) p {' '.join(joins)} "
                f"ORDER BY {_outer_order(ordering(key, args))} LIMIT {size}")
-        found = (sql, tuple(composed), with_base)
+        found = (sql, tuple(composed), tuple(names))
         if memo is not None:
             if len(_statements) >= MEMO_SIZE:
                 _statements.clear()
             _statements[memo] = found
-    sql, params, with_base = found
-    _, rows = await db.execute_query(sql, [*params, base_url] if with_base else list(params))
+    sql, params, taken = found
+    _, rows = await db.execute_query(sql, [*params, *(getattr(bound, n) for n in taken)])
     return [Row(r[0], ReportFacts(_STATUS[r[1]], r[2], r[3]), r[4]) for r in rows]

@@ -31,7 +31,7 @@ from web.graphql.app import GraphQLApp
 pytestmark = pytest.mark.postgres
 DOCUMENTS_PER_VIEWER = 40
 # Fields a public page may ask for that the projection leaves to the ordinary way.
-OUTSIDE = {"Report": ["overdue", "reporter { phone }", "timeline { kind }", "viewerHasSupported",
+OUTSIDE = {"Report": ["reporter { phone }", "timeline { kind }", "viewerHasSupported",
                       "distanceMeters", "result { text }"],
            "Rating": ["note"], "Agency": ["parent { name }"]}
 
@@ -81,8 +81,10 @@ class Generator:
             arguments.append("after: $after")  # the second page of the newest
         extra = self.rng.choice(["", "", "totalCount", "__typename", "pageInfo { endCursor }"])
         head = "query($after: String)" if "after: $after" in arguments else "query"
-        return (f"{head} {{ reports({', '.join(arguments)}) "
-                f"{{ {extra} nodes {{ {report} }} }} }}{fragment}")
+        items = self.rng.choice([f"nodes {{ {report} }}", f"edges {{ node {{ {report} }} }}",
+                                 f"edges {{ __typename n: node {{ {report} }} }}",
+                                 f"edges {{ cursor node {{ {report} }} }}"])
+        return f"{head} {{ reports({', '.join(arguments)}) {{ {extra} {items} }} }}{fragment}"
 
 
 async def with_media(world: World, report_ids: list[int]) -> None:
@@ -108,6 +110,8 @@ async def test_projected_pages_answer_as_the_ordinary_execution(
     for status in (Status.RESOLVED, Status.ASSIGNED, Status.IN_PROGRESS):  # more to page through
         await world.report(status, place=None, title="Đèn đường hỏng")
     await with_media(world, report_ids)
+    clock.advance(days=20)  # past the open reports' deadlines: overdue
+    await world.report(Status.ASSIGNED, title="Vừa gửi")  # and one that is not
     token = None if viewer == "anonymous" else getattr(world, viewer).token
     execution = app.state.schema.execution_context_class
     generator = Generator(app.state.schema._schema, random.Random(f"projected-{viewer}"))
@@ -158,7 +162,7 @@ async def test_the_table_covers_public_fields_only(app: Starlette):
 
     assert projection("id code title status lastEvent { kind note } media { url }") is not None
     for private in ("reporter { phone }", "originalDescription", "rating { note }",
-                    "extensionRequests { reason }", "similarNearby { id }", "overdue",
+                    "extensionRequests { reason }", "similarNearby { id }",
                     "result { text }", "title @include(if: true)", "title title"):
         assert projection(f"id {private}") is None, private
 
@@ -191,3 +195,29 @@ async def test_a_statement_is_kept_by_the_request_shape_and_reads_fresh_rows(
     assert len(projection._statements) == 1  # that filter depends on the clock: never kept
     await api.post("{ reports(first: 6) { nodes { id title } } }")
     assert len(projection._statements) == 2
+
+
+async def test_the_wall_pages_own_shape_is_projected_with_the_requests_clock(
+    app: Starlette, api: Api, world: World, clock: FakeClock
+):
+    """edges { node { … overdue } }, as the /wall page asks: one statement, and `overdue` by
+    the clock of the request, both ways the same."""
+    await city(world, clock)
+    clock.advance(days=20)
+    await world.report(Status.ASSIGNED, title="Vừa gửi")
+    query = "{ reports(first: 50) { edges { node { title status overdue } } } }"
+    await api.post(query)
+    with count_queries() as statements:
+        projected = await api.post(query)
+    assert len(statements) == 1, statements
+    execution = app.state.schema.execution_context_class
+    execution.projected = False
+    try:
+        ordinary = await api.post(query)
+    finally:
+        execution.projected = True
+    assert projected == ordinary
+    edges = projected["data"]["reports"]["edges"]
+    overdue = [(e["node"]["title"], e["node"]["overdue"]) for e in edges]
+    assert ("Vừa gửi", False) in overdue
+    assert any(late for _, late in overdue), overdue
