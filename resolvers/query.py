@@ -104,11 +104,10 @@ async def report_connection(
             async def count_read() -> int:
                 return await (await read()).count()
 
-            if projected.target == "edges":
-                return ReportConnection(edges=projected,  # type: ignore[arg-type]
-                                        page_info=PageInfo.of(nothing), count=count_read)
-            return ReportConnection(edges=[], page_info=PageInfo.of(nothing), count=count_read,
-                                    projected=projected)
+            in_edges = projected.target == "edges"  # else nodes: which field the page fills
+            return ReportConnection(edges=projected if in_edges else [],  # type: ignore[arg-type]
+                                    page_info=PageInfo.of(nothing), count=count_read,
+                                    projected=None if in_edges else projected)
     qs = await read()
 
     def count() -> Awaitable[int]:

@@ -217,13 +217,16 @@ class BudgetedExecution(StrawberryGraphQLCoreExecutionContext):
                 t("This operation ran over {seconds} s; ask for less at once.",
                   seconds=format(self.max_seconds, "g")),
                 extensions={"code": "OPERATION_TOO_LARGE"})
+        self._check_fields()
+        return super().execute_field(parent_type, source, field_details_list, path,
+                                     position_context)
+
+    def _check_fields(self) -> None:
         if self._fields > self.max_fields:
             raise OperationTooLarge(
                 t("This operation resolves over {count} fields; ask for smaller pages.",
                   count=self.max_fields),
                 extensions={"code": "OPERATION_TOO_LARGE"})
-        return super().execute_field(parent_type, source, field_details_list, path,
-                                     position_context)
 
     def handle_field_error(self, raw_error: Exception, return_type: Any,
                            field_details_list: Any, path: Any) -> None:
@@ -252,11 +255,7 @@ class BudgetedExecution(StrawberryGraphQLCoreExecutionContext):
                        result: Any, position_context: Any) -> Any:
         if isinstance(result, Projected):  # completed by the database, fields counted here
             self._count(result.fields)
-            if self._fields > self.max_fields:
-                raise OperationTooLarge(
-                    t("This operation resolves over {count} fields; ask for smaller pages.",
-                      count=self.max_fields),
-                    extensions={"code": "OPERATION_TOO_LARGE"})
+            self._check_fields()
             return result.items
         how = None
         if self.compiled and isinstance(result, list | tuple):
