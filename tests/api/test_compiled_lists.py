@@ -28,6 +28,7 @@ from models.rules import calendar
 from schema.compiled_lists import PLANS, compile_plan
 from tests.support.api import Api
 from tests.support.clock import FakeClock
+from tests.support.selections import report_selection
 
 DOCUMENTS_PER_VIEWER = 40
 # Optional arguments a generated field may get, making its list one the plan does not cover.
@@ -156,10 +157,7 @@ async def test_plans_cover_plain_selections_only(app: Starlette):
     assert isinstance(report, GraphQLObjectType)
 
     def plan(selection: str) -> Any:
-        from graphql import parse
-        operation = parse(f"{{ x {{ {selection} }} }}").definitions[0]
-        field = operation.selection_set.selections[0]  # type: ignore[attr-defined]
-        return compile_plan(report, field.selection_set)
+        return compile_plan(*report_selection(app, selection))
 
     assert plan("id title status category { name } lastEvent { kind at }") is not None
     assert plan("__typename t: title ... on Report { code }") is not None

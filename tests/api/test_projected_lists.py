@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 import pytest
-from graphql import GraphQLObjectType, GraphQLSchema, get_named_type, parse
+from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
 from starlette.applications import Starlette
 
 from bench.world import World
@@ -26,6 +26,7 @@ from schema.projected_lists import LEAVES, RELATED, RawJSON, compile_object
 from tests.api.test_compiled_lists import city
 from tests.support.api import Api, count_queries
 from tests.support.clock import FakeClock
+from tests.support.selections import report_selection
 from web.graphql.app import GraphQLApp
 
 pytestmark = pytest.mark.postgres
@@ -151,14 +152,8 @@ async def test_a_projected_page_is_one_statement(app: Starlette, api: Api, world
 
 
 async def test_the_table_covers_public_fields_only(app: Starlette):
-    schema: GraphQLSchema = app.state.schema._schema
-    report = schema.get_type("Report")
-    assert isinstance(report, GraphQLObjectType)
-
     def projection(selection: str) -> Any:
-        field = parse(f"{{ x {{ {selection} }} }}").definitions[0]
-        node = field.selection_set.selections[0]  # type: ignore[attr-defined]
-        return compile_object(report, node.selection_set, {}, "p")
+        return compile_object(*report_selection(app, selection), {}, "p")
 
     assert projection("id code title status lastEvent { kind note } media { url }") is not None
     for private in ("reporter { phone }", "originalDescription", "rating { note }",
