@@ -107,7 +107,7 @@ async def plain_rows(url: str, document: str, field_name: str, token: str) -> li
 
 async def bench_wall(report: Report, cached: Process, uncached: Process, baseline: Uvicorn,
                      seconds: float, ordinary: Process | None,
-                     in_python: Process | None) -> None:
+                     in_python: Process | None, executor: Process | None = None) -> None:
     body = {"query": WALL, "variables": {"first": 50}}
     await gql(cached.http, WALL, {"first": 50})  # warm
     base = wrk(baseline.ready_url, body, seconds, 32)
@@ -129,6 +129,11 @@ async def bench_wall(report: Report, cached: Process, uncached: Process, baselin
     assert floor.non2xx == 0, floor
     report.add(Figure("wall: the stack's floor, { serverTime }, cache off", floor.rps, "req/s",
                       "plain Starlette+asyncpg+orjson (50 reports)", base.rps))
+    if executor is not None:  # the same document through graphql-core's executor
+        executed = wrk(f"{executor.http}/graphql", body, seconds, 32)
+        assert executed.non2xx == 0, executed
+        report.add(Figure("wall: cache off, the page document by its plan", raw.rps, "req/s",
+                          "through the executor: PAGE_DOCUMENTS=false", executed.rps))
     if in_python is not None:  # the same page completed in Python (compiled plans)
         python = wrk(f"{in_python.http}/graphql", body, seconds, 32)
         assert python.non2xx == 0, python
@@ -477,6 +482,7 @@ async def main_async(args: argparse.Namespace) -> Report:
         servers += [cached, uncached]
         ordinary: Process | None = None
         in_python: Process | None = None
+        executor: Process | None = None
         if {"inbox", "wall"} & only:
             ordinary = Process(url, redis.url, workdir / "ordinary.log", RESPONSE_CACHE_SECONDS="0",
                                COMPILED_LISTS="false", PROJECTED_LISTS="false", **SERVER_ENV)
@@ -484,7 +490,9 @@ async def main_async(args: argparse.Namespace) -> Report:
         if "wall" in only:  # public pages completed in Python by the compiled plans
             in_python = Process(url, redis.url, workdir / "in_python.log",
                                 RESPONSE_CACHE_SECONDS="0", PROJECTED_LISTS="false", **SERVER_ENV)
-            servers.append(in_python)
+            executor = Process(url, redis.url, workdir / "executor.log",
+                               RESPONSE_CACHE_SECONDS="0", PAGE_DOCUMENTS="false", **SERVER_ENV)
+            servers += [in_python, executor]
         base_app = baseline(url, workdir / "baseline.log")
         await asyncio.gather(base_app.ready(), *(s.ready() for s in servers))
         if "rows" in only:  # in this process, before the servers load the machine
@@ -493,7 +501,7 @@ async def main_async(args: argparse.Namespace) -> Report:
             await bench_figures(report, uncached, cached, url)
         if "wall" in only:
             await bench_wall(report, cached, uncached, base_app, args.seconds, ordinary,
-                             in_python)
+                             in_python, executor)
         if "inbox" in only:
             assert ordinary is not None
             await bench_signed_in(report, uncached, ordinary, city, args.seconds)

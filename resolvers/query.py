@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -40,14 +40,14 @@ from realtime import answer_tags
 from resolvers.prefetch import prefetch
 from resolvers.statistics import StatisticsQuery
 from schema.accounts import ApiKey, User
-from schema.context import Info
+from schema.context import Context, Info
 from schema.declared import max_items, sized_by
 from schema.directory import Agency, Category
 from schema.enums import AgencyKind, AgencyLevel, WebhookDeliveryStatus
 from schema.inputs import ReportFilter
 from schema.notifications import NotificationSettings
 from schema.participation import Comment
-from schema.projected_lists import projected_nodes
+from schema.projected_lists import Projected, Projection, project_page, projected_nodes
 from schema.relay import MAX_NODES, Node, PageInfo, decode_id, decode_ids, from_global_id
 from schema.reports import ExtensionRequest, Report, ReportConnection, ReportEdge
 from schema.webhooks import WebhookDelivery, WebhookEndpoint
@@ -79,6 +79,36 @@ def to_domain_filter(f: ReportFilter | None) -> Filter:
     )
 
 
+def _reader(ctx: Context, scope: Scope,
+            domain_filter: Filter) -> Callable[[], Awaitable[QuerySet[ReportRow]]]:
+    async def read() -> QuerySet[ReportRow]:
+        scoped = scope(ctx.viewer, domain_filter, ctx.deps.now())
+        # A QuerySet is awaitable too: only a coroutine is a scope that reads first.
+        return await scoped if inspect.iscoroutine(scoped) else scoped  # type: ignore[return-value]
+
+    return read
+
+
+def _shape(ctx: Context, scope: Scope, domain_filter: Filter, order: ReportOrder,
+           args: PageArgs) -> Hashable | None:
+    """What the page's statement depends on; the clock too with the overdue filter."""
+    if domain_filter.overdue is not None:
+        return None
+    return (scope, ctx.viewer, repr(domain_filter), order, args)
+
+
+async def public_page(ctx: Context, projection: Projection, order: ReportOrder,
+                      args: PageArgs) -> Projected | None:
+    """`reports(first:, orderBy:)` with neither filter nor cursor, as report_connection
+    projects it, for a document that asks for nothing else (web/graphql/page_documents.py)."""
+    answer_tags.tag(answer_tags.LISTS)
+    domain_filter = to_domain_filter(None)
+    check_order(order, domain_filter)
+    return await project_page(ctx, projection, _reader(ctx, reports_for, domain_filter),
+                              order.value, args,
+                              _shape(ctx, reports_for, domain_filter, order, args))
+
+
 async def report_connection(
     info: Info, scope: Scope, filter: ReportFilter | None, order: ReportOrder,
     args: PageArgs,
@@ -87,17 +117,10 @@ async def report_connection(
     answer_tags.tag(answer_tags.LISTS)  # which reports, in which order: events move them
     domain_filter = to_domain_filter(filter)
     check_order(order, domain_filter)
-
-    async def read() -> QuerySet[ReportRow]:
-        scoped = scope(ctx.viewer, domain_filter, ctx.deps.now())
-        # A QuerySet is awaitable too: only a coroutine is a scope that reads first.
-        return await scoped if inspect.iscoroutine(scoped) else scoped  # type: ignore[return-value]
-
+    read = _reader(ctx, scope, domain_filter)
     if domain_filter.near is None:
-        # What the page's statement depends on; the clock too with the overdue filter.
-        shape = None if domain_filter.overdue is not None else (
-            scope, ctx.viewer, repr(domain_filter), order, args)
-        projected = await projected_nodes(info, read, order.value, args, shape)
+        projected = await projected_nodes(info, read, order.value, args,
+                                          _shape(ctx, scope, domain_filter, order, args))
         if projected is not None:
             nothing = Page[ReportRow](items=[], cursors=[], has_next=False, has_previous=False)
 

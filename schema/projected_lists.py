@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     GraphQLEnumType,
     GraphQLField,
     GraphQLList,
@@ -47,7 +48,7 @@ from models.queries.pagination import PageArgs, SortKey
 from models.rules import policy
 from realtime import answer_tags
 from schema.compiled_lists import Fragments, selected_fields
-from schema.context import Info
+from schema.context import Context, Info
 from schema.list_plans import enum_names
 
 Leaf = Callable[[str, GraphQLField], str | None]  # (table alias, field) → SQL, or None
@@ -279,13 +280,18 @@ def _compile_connection(info: Info) -> Projection | None:
     raw = info._raw_info
     if len(raw.field_nodes) != 1:
         return None
-    field_node = raw.field_nodes[0]
+    return compile_connection(raw.field_nodes[0], raw.return_type, raw.fragments)
+
+
+def compile_connection(field_node: FieldNode, return_type: GraphQLOutputType,
+                       all_fragments: Mapping[str, FragmentDefinitionNode]) -> Projection | None:
+    """The projection of a `reports(…)` connection field's selection, or None."""
     found = _cache.get(id(field_node))
     if found is not None and found[0] is field_node:  # parsed documents are cached and reused
         return found[1]
     projection = None
-    connection = _named(raw.return_type)
-    fragments = {name: f for name, f in raw.fragments.items() if not f.variable_definitions}
+    connection = _named(return_type)
+    fragments = {name: f for name, f in all_fragments.items() if not f.variable_definitions}
     if isinstance(connection, GraphQLObjectType) and field_node.selection_set is not None \
             and {"nodes", "edges"} <= set(connection.fields):
         nodes = selected_fields(connection, field_node.selection_set, fragments) or []
@@ -315,6 +321,14 @@ async def projected_nodes(info: Info, read: Callable[[], Awaitable[QuerySet[Repo
     projection = _compile_connection(info)
     if projection is None:
         return None
+    return await project_page(ctx, projection, read, key, args, shape)
+
+
+async def project_page(ctx: Context, projection: Projection,
+                       read: Callable[[], Awaitable[QuerySet[ReportRow]]], key: SortKey,
+                       args: PageArgs, shape: Hashable | None = None) -> Projected | None:
+    """The page by its one statement, each row checked again by the policy; None: the
+    ordinary way. For the anonymous viewer only, which the callers have made sure of."""
     rows = await sql.page_json(read, key, args, projection.node, projection.joins,
                                sql.Bound(ctx.base_url, ctx.deps.now()), shape)
     if rows is None:

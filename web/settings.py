@@ -141,6 +141,9 @@ class Settings:
     # Public pages of reports written as JSON by PostgreSQL (schema/projected_lists.py);
     # false: completed in Python (for comparison). Nothing changes on SQLite.
     projected_lists: bool = env("PROJECTED_LISTS", True, _bool)
+    # A document that is one public page of reports and nothing else skips graphql-core's
+    # executor once it has run the ordinary way (web/graphql/page_documents.py); false: never.
+    page_documents: bool = env("PAGE_DOCUMENTS", True, _bool)
     max_body_bytes: int = env("MAX_BODY_BYTES", 1024 * 1024, int)
     # Anonymous queries; 0 turns the cache off.
     response_cache_seconds: float = env("RESPONSE_CACHE_SECONDS", 10.0, float)

@@ -27,6 +27,7 @@ from strawberry.types.unset import UnsetType
 from media.service import MediaService
 from models.deps import Deps
 from models.messages import _, language, negotiate_language, t
+from models.rules.policy import ANONYMOUS
 from realtime.cache import Cache
 from realtime.hub import Hub, LiveFeed
 from realtime.live_figures import LiveFigures
@@ -47,6 +48,7 @@ from web.graphql.http import (
     refusal_response,
     strawberry_refusal,
 )
+from web.graphql.page_documents import PageDocuments
 from web.graphql.persisted import NotPersisted, PersistedDocuments
 from web.graphql.sharing import Planner
 from web.graphql.transport import SharingTransportWS, TextWebSocketAdapter
@@ -106,6 +108,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.memo = memo
         self.media = media
         self.persisted = persisted
+        self.pages = PageDocuments(schema)
         self.replica: ReplicaReads | None = None  # set at start-up with DATABASE_REPLICA_URL
         # Which subscriptions share one execution: declared on their fields, read here.
         self.planner = (Planner(schema._schema, max_tokens=settings.max_tokens)
@@ -216,8 +219,13 @@ class GraphQLApp(GraphQL[Context, None]):
                                  headers={"Allow": "POST"})
         replica = self.replica
         with replica.reading(context.viewer, kind) if replica else contextlib.nullcontext():
-            result = await super().execute_single(request, request_adapter, sub_response,
-                                                  context, root_value, request_data)
+            result = await self._page_document(context, request_data)
+            if result is None:
+                result = await super().execute_single(request, request_adapter, sub_response,
+                                                      context, root_value, request_data)
+                if kind == "query" and context.executed and not result.errors \
+                        and context.viewer == ANONYMOUS and request_data.query:
+                    self.pages.learn(request_data.query, request_data.operation_name)
         cost = ((result.extensions or {}).get("cost") or {}).get("requestedNodes")
         metrics.record_graphql(request.scope, kind, name, result.errors,
                                cost if isinstance(cost, int) else None)
@@ -229,6 +237,16 @@ class GraphQLApp(GraphQL[Context, None]):
             answer.status_code = answer.status_code or 400
             answer.drop_data = True
         return result
+
+    async def _page_document(self, context: Context,
+                             request_data: GraphQLRequestData) -> ExecutionResult | None:
+        """A public page's document, answered by its plan (web/graphql/page_documents.py)."""
+        if not self.settings.page_documents or self.settings.tracing:  # tracing: its spans
+            return None
+        plan = self.pages.plan(request_data.query, request_data.operation_name)
+        if plan is None:
+            return None
+        return await self.pages.answer(plan, context, request_data.variables)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         answer = cast(Answer, sub_response)
