@@ -23,6 +23,7 @@ from tests.api.test_projected_lists import Generator, with_media
 from tests.support.api import Api, count_queries
 from tests.support.clock import FakeClock
 from web.graphql import page_documents
+from web.wall.routes import wall_documents
 
 pytestmark = pytest.mark.postgres
 DOCUMENTS = 60
@@ -72,11 +73,15 @@ def document(rng: random.Random, generator: Generator) -> tuple[str, dict[str, A
     root = "page: reports" if rng.random() < 0.2 else "reports"
     around = f"({', '.join(arguments)})" if arguments else ""
     others = ""
-    if rng.random() < 0.1:
-        others, plannable = " serverTime", False
+    if rng.random() < 0.3:  # beside the page: what a plan answers too, or what it does not
+        others = rng.choice([" serverTime", " now: serverTime", " __typename",
+                             " categories { name }", " serverTime serverTime"])
+        plannable = plannable and "categories" not in others
     if "edges { cursor" in items:
         plannable = False  # an edge's cursor is not projected at all
-    query = f"{head} {{ {root}{around} {{ {extra} {items} }}{others} }}{fragment}"
+    page = f"{root}{around} {{ {extra} {items} }}"
+    roots = f"{others} {page}" if rng.random() < 0.5 else f"{page}{others}"
+    query = f"{head} {{ {roots} }}{fragment}"
     return query, variables, plannable
 
 
@@ -197,3 +202,30 @@ async def test_with_the_setting_off_nothing_is_planned(app: Starlette, api: Api)
     assert page_documents.COUNTS.answered == answered
     await raw(api, query, {})  # learnt meanwhile: answered by its plan once on again
     assert page_documents.COUNTS.answered == answered + 1
+
+
+@pytest.mark.usefixtures("town")
+async def test_a_long_text_is_never_kept(api: Api):
+    """Plans are kept by the document's text: a text padded past LONGEST is not."""
+    query = "{ reports(first: 3) { nodes { id } } }"
+    padded = query + "\n#" + "x" * page_documents.LONGEST
+    answered = page_documents.COUNTS.answered
+    for _ in range(2):
+        assert b'"errors"' not in await raw(api, padded, {})
+    assert page_documents.COUNTS.answered == answered
+    for _ in range(2):
+        await raw(api, query, {})
+    assert page_documents.COUNTS.answered == answered + 1
+
+
+@pytest.mark.usefixtures("town")
+async def test_the_wall_pages_first_page_is_planned(api: Api):
+    """The /wall page's own document: serverTime beside an edges page with a fragment."""
+    query = wall_documents()["FIRST_PAGE"]
+    first = await raw(api, query, {"first": 50})
+    answered = page_documents.COUNTS.answered
+    assert await raw(api, query, {"first": 50}) == first
+    assert page_documents.COUNTS.answered == answered + 1
+    body = json.loads(first)
+    assert list(body["data"]) == ["serverTime", "reports"]
+    assert len(body["data"]["reports"]["edges"]) >= 5

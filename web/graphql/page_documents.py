@@ -5,7 +5,8 @@ With the response cache emptied by every event, a big deployment serves the publ
 document uncached many times a second. Its page is written by PostgreSQL already
 (schema/projected_lists.py); what is left in Python is strawberry's and graphql-core's
 operation around one root field, about a sixth of such a request's CPU in py-spy. A document
-qualifies when its operation is a query whose only root field is `reports`, with `first`
+qualifies when its operation is a query whose root fields are one `reports` (with
+`serverTime` or `__typename` beside it at most, as the /wall page asks), with `first`
 (literal or variable) and a literal `orderBy` as its only arguments, no directive, and a
 connection selection that is a projectable `nodes` or `edges` and nothing beside it.
 
@@ -32,6 +33,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLObjectType,
+    GraphQLScalarType,
     IntValueNode,
     OperationDefinitionNode,
     OperationType,
@@ -55,6 +57,8 @@ from schema.projected_lists import Projection, compile_connection
 
 ROOT_FIELD = "reports"
 PLANS = 512  # document texts remembered, planned or not
+BESIDE = frozenset({"serverTime", "__typename"})  # root fields a planned document may add
+LONGEST = 8192  # characters: a page's document is far shorter; longer ones are not kept
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class PagePlan:
     document: DocumentNode
     operation: OperationDefinitionNode
     projection: Projection
-    data_key: str  # the root field's name in the answer (its alias, if any)
+    roots: tuple[tuple[str, str], ...]  # the root fields' keys in the answer, and names
     list_key: str  # the connection's nodes or edges, by its alias, if any
     first: IntValueNode | VariableNode | None
     order: ReportOrder
@@ -82,6 +86,12 @@ class PageDocuments:
         self.node_limit = next((e.limit for e in schema.extensions
                                 if isinstance(e, type) and issubclass(e, QueryCost)),
                                QueryCost.limit)
+        query_type = self.graphql_schema.query_type
+        assert query_type is not None
+        server_time = get_named_type(query_type.fields["serverTime"].type)
+        assert isinstance(server_time, GraphQLScalarType)
+        self.server_time = server_time
+        self.query_type_name = query_type.name
         self.plans: OrderedDict[tuple[str, str | None], PagePlan | None] = OrderedDict()
 
     def enabled(self) -> bool:
@@ -91,7 +101,7 @@ class PageDocuments:
     def learn(self, query: str, operation_name: str | None) -> None:
         """`query` ran the ordinary way, anonymously, with no error: plan it, once."""
         key = (query, operation_name)
-        if key in self.plans:
+        if key in self.plans or len(query) > LONGEST:
             return
         self.plans[key] = self._plan(query, operation_name)
         if len(self.plans) > PLANS:
@@ -104,11 +114,20 @@ class PageDocuments:
         operation = get_operation_ast(document, operation_name)
         if operation is None or operation.operation != OperationType.QUERY:
             return None
-        roots = operation.selection_set.selections
-        if len(roots) != 1 or not isinstance(roots[0], FieldNode) \
-                or roots[0].name.value != ROOT_FIELD:
+        roots: list[tuple[str, str]] = []  # (response key, field name), in order
+        pages = []
+        for node in operation.selection_set.selections:
+            if not isinstance(node, FieldNode):
+                return None
+            name = node.name.value
+            if name == ROOT_FIELD:
+                pages.append(node)
+            elif name not in BESIDE or node.arguments or node.selection_set:
+                return None
+            roots.append((node.alias.value if node.alias else name, name))
+        if len(pages) != 1 or len({key for key, _ in roots}) != len(roots):
             return None
-        field = roots[0]
+        field = pages[0]
         arguments = {a.name.value: a.value for a in field.arguments or ()}
         first = arguments.pop("first", None)
         order_node = arguments.pop("orderBy", None)
@@ -137,8 +156,7 @@ class PageDocuments:
         if len(chosen) != 1:  # nothing beside the list: no totalCount, no __typename
             return None
         listed = chosen[0]
-        return PagePlan(document, operation, projection,
-                        field.alias.value if field.alias else ROOT_FIELD,
+        return PagePlan(document, operation, projection, tuple(roots),
                         listed.alias.value if listed.alias else listed.name.value,
                         first, order)
 
@@ -168,7 +186,8 @@ class PageDocuments:
         except Invalid:  # the ordinary way words it
             return None
         execution = self.schema.execution_context_class
-        if plan.projection.fields * size + 2 > getattr(execution, "max_fields", 0):
+        if plan.projection.fields * size + len(plan.roots) + 1 \
+                > getattr(execution, "max_fields", 0):
             return None  # perhaps over the field budget: the ordinary way decides
         requested = requested_nodes(self.graphql_schema, plan.document, variables,
                                     plan.operation.name.value if plan.operation.name else None)
@@ -177,8 +196,16 @@ class PageDocuments:
         projected = await public_page(context, plan.projection, plan.order, args)
         if projected is None:
             return None
+        data: dict[str, Any] = {}
+        for key, name in plan.roots:
+            if name == ROOT_FIELD:
+                data[key] = {plan.list_key: projected.items}
+            elif name == "serverTime":  # as its resolver (resolvers/query.py) and scalar do
+                data[key] = self.server_time.serialize(context.deps.now())
+            else:
+                data[key] = self.query_type_name  # __typename
         context.executed = True
         COUNTS.answered += 1
         return ExecutionResult(
-            data={plan.data_key: {plan.list_key: projected.items}}, errors=None,
+            data=data, errors=None,
             extensions={"cost": {"requestedNodes": requested, "limit": self.node_limit}})
