@@ -18,8 +18,9 @@ from websockets.protocol import CLOSING, OPEN
 from websockets.server import ServerProtocol
 
 from bench.servers import free_port
-from tests.realtime.test_fanout import Socket, frame
+from tests.realtime.test_fanout import Socket, frame, new_feed, result
 from web.graphql.direct_frames import DirectFrames, DirectSockets, direct_frames, text_frame
+from web.graphql.fanout import FanOut, Group
 from web.graphql.member import Frame, Member
 
 T = TypeVar("T")
@@ -241,3 +242,74 @@ def test_connections_accepted_together_ping_at_different_moments(loop: str):
     assert all(0.1 * interval - 1 <= d <= interval for d in first_pings)
     # Accepted within a second of each other, they ping over most of the interval.
     assert max(first_pings) - min(first_pings) > 0.5 * interval
+
+
+async def test_several_events_frames_go_out_in_one_write_from_the_members_mark():
+    """A group that computed several events in one turn of the loop (the hub read them in one
+    batch) writes them to each member at once; a late joiner gets only those above its mark,
+    and its mark moves past them as if each had been pushed."""
+    connections = [UvicornLike() for _ in range(2)]
+    members = [Member(10, Socket().send, "1", writer(c)) for c in connections]
+    for member in members:
+        member.busy = False
+    members[1].mark = 2  # joined when the hub's mark was 2
+    frames = [frame(seq) for seq in (1, 2, 3, 4)]
+    for member in members:
+        assert member.push_all(frames)
+    assert [len(c.transport.data) for c in connections] == [1, 1]  # one write each
+    assert [t.split('"seq":')[1] for t in received(connections[0].transport)] == [
+        "1}}", "2}}", "3}}", "4}}"]
+    assert [t.split('"seq":')[1] for t in received(connections[1].transport)] == ["3}}", "4}}"]
+    assert [m.direct.written for m in members if m.direct is not None] == [4, 2]
+    assert [m.mark for m in members] == [4, 4]
+    members[1].push(frame(4))  # already delivered: not again
+    assert len(connections[1].transport.data) == 1
+
+
+async def test_frames_that_cannot_go_at_once_go_one_by_one_in_order():
+    connection, socket = UvicornLike(), Socket()
+    member = Member(10, socket.send, "1", writer(connection))
+    serving = asyncio.create_task(member.serve())
+    await asyncio.sleep(0)
+    connection.writable.clear()  # paused: the ordinary path, frame by frame
+    assert member.push_all([frame(1), frame(2), frame(3)])
+    await asyncio.sleep(0.01)
+    assert connection.transport.data == []
+    assert [t.split('"seq":')[1] for t in socket.sent] == ["1}}", "2}}", "3}}"]
+    serving.cancel()
+
+
+async def test_a_group_delivers_the_events_it_computed_in_one_turn_together():
+    connection = UvicornLike()
+    fanout = FanOut(new_feed)
+    gate = asyncio.Event()
+
+    async def open_stream(group: Group) -> AsyncIterator[Any]:
+        async def source() -> AsyncIterator[Any]:
+            group.feed.started.set_result(0)
+            await gate.wait()
+            for seq in (1, 2, 3):  # a batch: no wait between them
+                group.feed.seq = seq
+                yield result(seq)
+            await asyncio.sleep(0.01)  # the next event comes later: its own write
+            group.feed.seq = 4
+            yield result(4)
+            await asyncio.Event().wait()
+        return source()
+
+    group, member = fanout.join("k", open_stream, hwm=0, send=Socket().send, operation_id="1",
+                                direct=writer(connection))
+    member.busy = False
+    await group.started
+    gate.set()
+    await asyncio.sleep(0.05)
+    assert len(connection.transport.data) == 2
+    assert [len(received_one(d)) for d in connection.transport.data] == [3, 1]
+    assert group.task is not None
+    group.task.cancel()
+
+
+def received_one(data: bytes) -> list[str]:
+    transport = Transport()
+    transport.data.append(data)
+    return received(transport)

@@ -66,8 +66,9 @@ class DirectFrames:
             return cls(protocol, conn, transport, writable)
         return None
 
-    def write(self, frame: bytes) -> bool:
-        """True when the frame was handed to the transport; False: use the ordinary path."""
+    def write(self, frame: bytes, frames: int = 1) -> bool:
+        """True when the frame (or `frames` frames one after the other) was handed to the
+        transport; False: use the ordinary path."""
         protocol, conn = self.protocol, self.conn
         if (conn.state is not OPEN or conn.extensions or conn.expect_continuation_frame
                 or protocol.close_sent or protocol.disconnected
@@ -75,8 +76,8 @@ class DirectFrames:
                 or self.transport.is_closing()):
             return False
         self.transport.write(frame)
-        self.written += 1
-        DirectFrames.total += 1
+        self.written += frames
+        DirectFrames.total += frames
         return True
 
 

@@ -52,6 +52,7 @@ class Group:
         self.feed = feed
         self.members: set[Member] = set()
         self.task: asyncio.Task[None] | None = None
+        self.pending: list[Frame] = []  # frames of this turn of the event loop (_send)
 
     @property
     def started(self) -> asyncio.Future[int | None]:
@@ -78,6 +79,7 @@ class Group:
             self._close()
             if not self.started.done():
                 self.started.set_result(None)
+            self._flush()  # what the stream produced, before its end
             for member in self.members:
                 member.push(END)
 
@@ -101,8 +103,19 @@ class Group:
         return True
 
     def _send(self, frame: Frame) -> None:
+        """Frames go out at the end of the event loop's turn: the events a group computes
+        without waiting (a batch the hub read at once, as when the process is behind) reach
+        each member together, one socket write each rather than one per event."""
+        self.pending.append(frame)
+        if len(self.pending) == 1:
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        frames, self.pending = self.pending, []
+        if not frames:
+            return
         for member in list(self.members):
-            if not member.push(frame):
+            if not member.push_all(frames):
                 self.members.discard(member)
                 self.fanout.dropped += 1
 
