@@ -16,8 +16,9 @@ import asyncio
 import random
 import re
 import secrets
+import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,8 +30,8 @@ import orjson
 
 from bench import fanout
 from bench.city import City
-from bench.load import cpu_seconds, percentile, steady_clock_hand
-from bench.process import SECRET, Process
+from bench.load import METRICS_TOKEN, cpu_seconds, percentile, steady_clock_hand
+from bench.process import ROOT, SECRET, Process
 from bench.tools import Figure, Report, login
 from bench.world import gid
 from bench.wsclient import TEXT, open_connection
@@ -40,14 +41,12 @@ from models.rules.lifecycle import PUBLIC_STATUSES
 MINE = "subscription($id: ID!) { reportEvents(reportId: $id) { seq at kind } }"
 AGENCY = "subscription { agencyFeed { seq at kind } }"
 WALL = "subscription { publicFeed { seq at kind } }"
-COMMENT = """mutation($id: ID!, $b: String!) { addComment(input: {reportId: $id, body: $b}) {
-  errors { code message } } }"""
 SEQ = re.compile(rb'"seq":(\d+)')
 ENV = {"LOG_LEVEL": "WARNING", "LOG_FORMAT": "text", "EVENT_POLL_SECONDS": "5",
        "RATE_LIMITS": "requests_ip=0, addComment=0", "COMMENT_INTERVAL_SECONDS": "0",
        "WS_MAX_CONNECTIONS_PER_IP": "1000000", "WS_MAX_CONNECTIONS_PER_USER": "1000",
        # As a deployment holding thousands of subscribers a process should run (README).
-       "GC_FREEZE_SECONDS": "30"}
+       "GC_FREEZE_SECONDS": "30", "METRICS_TOKEN": METRICS_TOKEN}
 
 
 @dataclass
@@ -119,11 +118,14 @@ class Outcome:
     cpu_us_per_delivery: float
     idle_cores: float
     mutation_p99_ms: float
+    client_cores: float
+    servers_view: str  # the servers' own latency histograms over the events (tails())
 
 
 async def run(database_url: str, servers: list[Process], citizens: list[tuple[int, int, int]],
               staff: list[tuple[int, int]], tokens: dict[int, str], walls: int, rate: float,
-              seconds: float, commenter: str, idle_seconds: float = 20) -> Outcome:
+              seconds: float, commenter: str, workdir: Path, idle_seconds: float = 20
+              ) -> Outcome:
     tally = fanout.Tally()
     gate = asyncio.Semaphore(100)
     urls = [s.ws for s in servers]
@@ -151,36 +153,23 @@ async def run(database_url: str, servers: list[Process], citizens: list[tuple[in
     staff_per_agency = Counter(agency for _user, agency in staff)
     rng = random.Random(11)
     made: Counter[int] = Counter()
-    mutation_ms: list[float] = []
-    sent: list[float] = []
+    histograms = await latency_buckets(servers)
     cpu = sum(cpu_seconds(p) for p in pids)
+    # The measuring client shares the two cores: what it spends is latency it adds.
+    client_cpu, client_from = time.process_time(), time.perf_counter()
+    total = round(rate * seconds)
+    choices = [rng.choice(citizens)[1] for _ in range(total)]
     with steady_clock_hand():
-        async with httpx.AsyncClient(base_url=servers[0].http, timeout=60) as http:
-
-            async def comment(number: int, report: int) -> None:
-                asked = time.perf_counter()
-                sent[number] = time.time()  # the clock the client stamps arrivals with
-                response = await http.post("/graphql", headers={
-                    "Authorization": f"Bearer {commenter}"}, json={
-                    "query": COMMENT, "variables": {"id": gid("Report", report),
-                                                    "b": f"Ý kiến đo {number}"}})
-                mutation_ms.append((time.perf_counter() - asked) * 1000)
-                body = response.json()
-                if body.get("errors") or body["data"]["addComment"]["errors"]:
-                    raise RuntimeError(f"could not comment: {body}")
-                made[report] += 1
-
-            # On the clock, whether or not the previous comment was answered: the load is
-            # the rate asked for even when the servers fall behind.
-            total = round(rate * seconds)
-            sent.extend([0.0] * total)
-            started = time.perf_counter()
-            comments = []
-            for number in range(total):
-                await asyncio.sleep(max(0.0, started + number / rate - time.perf_counter()))
-                _user, report, _agency = rng.choice(citizens)
-                comments.append(asyncio.create_task(comment(number, report)))
-            await asyncio.gather(*comments)
+        asks, out = workdir / "comments-plan.json", workdir / "comments-out.json"
+        asks.write_bytes(orjson.dumps({"url": servers[0].http, "token": commenter,
+                                       "rate": rate, "reports": choices}))
+        maker = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.commenter", str(asks), str(out), cwd=ROOT)
+        if await maker.wait() != 0:
+            raise RuntimeError("the comments could not all be made (bench/commenter.py)")
+        answered = orjson.loads(out.read_bytes())
+        sent, mutation_ms = answered["sent"], answered["ms"]
+        made.update(choices)
         events = sum(made.values())
         per_agency: Counter[int] = Counter()
         for report, n in made.items():
@@ -190,6 +179,8 @@ async def run(database_url: str, servers: list[Process], citizens: list[tuple[in
                     + walls * events)
         await tally.wait_for(expected, within=60)
     spent = sum(cpu_seconds(p) for p in pids) - cpu
+    client_cores = (time.process_time() - client_cpu) / (time.perf_counter() - client_from)
+    servers_view = tails(histograms, await latency_buckets(servers))
     missing = duplicated = 0
     for sub in subscribers:
         seqs = [int(m.group(1)) for _got, raw in sub.client.frames
@@ -214,7 +205,46 @@ async def run(database_url: str, servers: list[Process], citizens: list[tuple[in
     await asyncio.gather(*(s.client.close() for s in subscribers))
     return Outcome(len(subscribers), events, delivered, expected, missing, duplicated,
                    percentile(values, 99), spent / max(1, delivered) * 1e6, idle_cores,
-                   percentile(mutation_ms, 99))
+                   percentile(mutation_ms, 99), client_cores, servers_view)
+
+
+Buckets = dict[str, dict[float, float]]
+TAILS = {"addComment": "hien_truong_http_request_seconds_bucket{",
+         "hand-off": "hien_truong_event_delivery_seconds_bucket{",
+         "full collections": 'hien_truong_gc_pause_seconds_bucket{generation="2"'}
+
+
+async def latency_buckets(servers: list[Process]) -> Buckets:
+    """The servers' own latency histograms (/metrics of both processes, summed): addComment
+    from arrival to last byte, an event's hand-off from its commit to this process's
+    subscribers, and full garbage collections."""
+    buckets: Buckets = {k: defaultdict(float) for k in TAILS}
+    async with httpx.AsyncClient(timeout=30) as client:
+        for server in servers:
+            text = (await client.get(f"{server.http}/metrics", headers={
+                "Authorization": f"Bearer {METRICS_TOKEN}"})).text
+            for line in text.splitlines():
+                for key, prefix in TAILS.items():
+                    # The comments are the only mutations once the subscribers are in.
+                    if line.startswith(prefix) and (
+                            key != "addComment" or 'operation_type="mutation"' in line):
+                        le = line.split('le="', 1)[1].split('"', 1)[0]
+                        buckets[key][float(le)] += float(line.rsplit(" ", 1)[1])
+    return buckets
+
+
+def tails(before: Buckets, after: Buckets, bounds: tuple[float, ...] = (0.1, 0.25, 0.5)
+          ) -> str:
+    """What happened between two scrapes: how many, and the share slower than each bound."""
+    parts = []
+    for key in TAILS:
+        def count(le: float, key: str = key) -> float:
+            return after[key].get(le, 0.0) - before[key].get(le, 0.0)
+        total = count(float("inf"))
+        over = ", ".join(f"> {b:g} s: {(total - count(b)) / total:.1%}" for b in bounds
+                         ) if total else "none"
+        parts.append(f"{key} {total:.0f} ({over})")
+    return "; ".join(parts)
 
 
 async def bench_distinct(report: Report, database_url: str, redis_url: str, workdir: Path,
@@ -228,7 +258,7 @@ async def bench_distinct(report: Report, database_url: str, redis_url: str, work
         await asyncio.gather(*(s.ready() for s in servers))
         commenter = await login(servers[0].http, city.citizen_phone)
         ours = await run(database_url, servers, mine, workers, tokens, walls, rate, seconds,
-                         commenter, idle_seconds)
+                         commenter, workdir, idle_seconds)
     finally:
         for server in servers:
             server.stop()
@@ -262,3 +292,5 @@ async def bench_distinct(report: Report, database_url: str, redis_url: str, work
                       ours.idle_cores, "cores"))
     report.add(Figure("distinct subscriptions: addComment p99 meanwhile", ours.mutation_p99_ms,
                       "ms"))
+    report.add(Figure("distinct subscriptions: the measuring client's own CPU meanwhile",
+                      ours.client_cores, "cores"))

@@ -1,0 +1,49 @@
+"""The benchmarks' WebSocket client stamps a frame with the moment it reached this machine's
+socket (the kernel's SO_TIMESTAMPNS), not with the moment the busy client read it: a client
+sharing two cores with the servers it measures must not add its own backlog to their latency
+(bench/wsclient.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+
+from bench.wsclient import open_connection
+
+
+def one_frame_server(listener: socket.socket, sent: list[float]) -> None:
+    conn, _ = listener.accept()
+    with conn:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            request += conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
+        time.sleep(0.05)
+        sent.append(time.time())
+        conn.sendall(bytes([0x81, 5]) + b"hello")
+        sent.append(time.time())
+        conn.recv(4096)  # until the client closes
+
+
+async def test_a_frame_is_stamped_when_it_arrived_not_when_it_was_read():
+    listener = socket.create_server(("127.0.0.1", 0))
+    sent: list[float] = []
+    server = threading.Thread(target=one_frame_server, args=(listener, sent), daemon=True)
+    server.start()
+    frames: list[tuple[float, bytes, float]] = []
+    client = await open_connection(f"ws://127.0.0.1:{listener.getsockname()[1]}/",
+                                   lambda now, payload: frames.append((now, payload, time.time())))
+    time.sleep(0.5)  # noqa: ASYNC251 -- the loop held on purpose: the frame arrives unread
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if frames:
+            break
+    client.close()
+    server.join(5)
+    listener.close()
+    [(stamped, payload, read)] = frames
+    assert payload == b"hello"
+    assert sent[0] - 0.01 <= stamped <= sent[1] + 0.01  # the clocks are the same (realtime)
+    assert read - stamped > 0.3  # read after the client's busy half second, stamped before it
