@@ -526,7 +526,8 @@ async def main_async(args: argparse.Namespace) -> Report:
                                  args.moonshot_subscribers, args.moonshot_events)
         if "distinct" in only:  # last: it adds staff accounts and tokens to the city
             await bench_distinct(report, url, redis.url, workdir, city, args.citizens,
-                                 args.staff, args.walls, args.rate, args.distinct_seconds)
+                                 args.staff, args.walls, args.rate, args.distinct_seconds,
+                                 client_nice=args.client_nice)
         return report
     finally:
         for server in servers:
@@ -558,6 +559,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20, help="distinct: events per second")
     parser.add_argument("--distinct-seconds", type=float, default=60,
                         help="distinct: seconds of events")
+    parser.add_argument("--client-nice", type=int, default=0,
+                        help="distinct: lower the measuring clients' CPU priority by this much "
+                        "while they measure (bench/load.py stepping_aside; README: at 10 they "
+                        "fell behind and the p99 was 3.6 s)")
     parser.add_argument("--client-loop", choices=["asyncio", "uvloop"], default="asyncio",
                         help="the measuring clients' event loop (the servers always run uvloop)")
     args = parser.parse_args()

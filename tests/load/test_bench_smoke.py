@@ -5,6 +5,7 @@ are only required to exist and nothing to be lost or duplicated."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import asyncpg
@@ -40,8 +41,11 @@ async def test_the_subscription_benchmarks_run_small(pg_url: str, redis_server: 
     report = Report(machine={}, scale=300, seconds=1)
     await bench_moonshot(report, pg_url, redis_server.url, tmp_path, city, subscribers=40,
                          events=3)
+    priority = os.getpriority(os.PRIO_PROCESS, 0)
     await bench_distinct(report, pg_url, redis_server.url, tmp_path, city, citizens=20,
-                         staff=23, walls=10, rate=5, seconds=2, idle_seconds=1)
+                         staff=23, walls=10, rate=5, seconds=2, idle_seconds=1, client_nice=5)
+    if os.geteuid() == 0:  # only root may raise a priority again
+        assert os.getpriority(os.PRIO_PROCESS, 0) == priority  # the clients stepped back
     got = figures(report)
     assert got["moonshot: deliveries missing"] == 0
     assert got["moonshot: p99 publish-to-delivery"] > 0
