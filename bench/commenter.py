@@ -29,9 +29,12 @@ COMMENT = """mutation($id: ID!, $b: String!) { addComment(input: {reportId: $id,
   errors { code message } } }"""
 
 
+BODY = "Ý kiến đo"
+
+
 def body_of(number: int) -> str:
     """The comment's text carries its number: the benchmark finds each event's comment by it."""
-    return f"Ý kiến đo {number}"
+    return f"{BODY} {number}"
 
 
 async def comment_all(plan: dict[str, Any]) -> dict[str, list[float]]:

@@ -25,14 +25,15 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 import orjson
 
 from bench import fanout
 from bench.city import City
+from bench.commenter import BODY
 from bench.load import (
     METRICS_TOKEN,
     cpu_seconds,
+    metrics_texts,
     percentile,
     steady_clock_hand,
     stepping_aside,
@@ -202,7 +203,7 @@ async def run(database_url: str, servers: list[Process], citizens: list[tuple[in
     try:
         rows = await conn.fetch(
             "SELECT e.id, c.body FROM report_event e JOIN comment c ON c.id = e.comment_id "
-            "WHERE e.kind = 'COMMENTED' AND c.body LIKE 'Ý kiến đo %'")
+            "WHERE e.kind = 'COMMENTED' AND c.body LIKE $1", f"{BODY} %")
     finally:
         await conn.close()
     sent_of = {row["id"]: sent[int(row["body"].rsplit(" ", 1)[1])] for row in rows}
@@ -227,17 +228,14 @@ async def latency_buckets(servers: list[Process]) -> Buckets:
     from arrival to last byte, an event's hand-off from its commit to this process's
     subscribers, and full garbage collections."""
     buckets: Buckets = {k: defaultdict(float) for k in TAILS}
-    async with httpx.AsyncClient(timeout=30) as client:
-        for server in servers:
-            text = (await client.get(f"{server.http}/metrics", headers={
-                "Authorization": f"Bearer {METRICS_TOKEN}"})).text
-            for line in text.splitlines():
-                for key, prefix in TAILS.items():
-                    # The comments are the only mutations once the subscribers are in.
-                    if line.startswith(prefix) and (
-                            key != "addComment" or 'operation_type="mutation"' in line):
-                        le = line.split('le="', 1)[1].split('"', 1)[0]
-                        buckets[key][float(le)] += float(line.rsplit(" ", 1)[1])
+    for text in await metrics_texts(servers):
+        for line in text.splitlines():
+            for key, prefix in TAILS.items():
+                # The comments are the only mutations once the subscribers are in.
+                if line.startswith(prefix) and (
+                        key != "addComment" or 'operation_type="mutation"' in line):
+                    le = line.split('le="', 1)[1].split('"', 1)[0]
+                    buckets[key][float(le)] += float(line.rsplit(" ", 1)[1])
     return buckets
 
 

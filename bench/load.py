@@ -479,18 +479,22 @@ async def run(database_url: str, broadcast_url: str, workdir: Path, config: Conf
             server.stop()
 
 
+async def metrics_texts(servers: list[Process]) -> list[str]:
+    """Each process's /metrics, as text."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        return [(await client.get(f"{server.http}/metrics", headers={
+            "Authorization": f"Bearer {METRICS_TOKEN}"})).text for server in servers]
+
+
 async def scrape(servers: list[Process]) -> tuple[float, float]:
     """/metrics of each process: HTTP requests answered (summed) and the hub lag (largest)."""
     requests = lag = 0.0
-    async with httpx.AsyncClient(timeout=10) as client:
-        for server in servers:
-            text = (await client.get(f"{server.http}/metrics", headers={
-                "Authorization": f"Bearer {METRICS_TOKEN}"})).text
-            for line in text.splitlines():
-                if line.startswith("hien_truong_http_requests_total{"):
-                    requests += float(line.rsplit(" ", 1)[1])
-                elif line.startswith("hien_truong_hub_lag_events "):
-                    lag = max(lag, float(line.rsplit(" ", 1)[1]))
+    for text in await metrics_texts(servers):
+        for line in text.splitlines():
+            if line.startswith("hien_truong_http_requests_total{"):
+                requests += float(line.rsplit(" ", 1)[1])
+            elif line.startswith("hien_truong_hub_lag_events "):
+                lag = max(lag, float(line.rsplit(" ", 1)[1]))
     return requests, lag
 
 
