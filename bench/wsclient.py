@@ -52,6 +52,7 @@ class FrameClient:
         self.on_text = on_text
         self.loop = asyncio.get_running_loop()
         self.buffer = bytearray()
+        self.outgoing = bytearray()  # what the socket did not take yet, sent before anything new
         self.upgraded: asyncio.Future[None] = self.loop.create_future()
         self.closed: asyncio.Future[None] = self.loop.create_future()
         self.loop.add_reader(sock.fileno(), self._readable)
@@ -112,15 +113,30 @@ class FrameClient:
     def write(self, data: bytes) -> None:
         if self.closed.done():
             return
+        if self.outgoing:  # rare: a full socket buffer earlier; keep the order
+            self.outgoing += data
+            return
+        sent = self._send(data)
+        if 0 <= sent < len(data):
+            self.outgoing += data[sent:]
+            self.loop.add_writer(self.sock.fileno(), self._writable)
+
+    def _writable(self) -> None:
+        sent = self._send(bytes(self.outgoing))
+        if sent > 0:
+            del self.outgoing[:sent]
+        if not self.outgoing or sent < 0:
+            self.loop.remove_writer(self.sock.fileno())
+
+    def _send(self, data: bytes) -> int:
+        """Bytes the socket took; -1 when the connection is gone."""
         try:
-            sent = self.sock.send(data)
+            return self.sock.send(data)
         except (BlockingIOError, InterruptedError):
-            sent = 0
+            return 0
         except OSError as exc:
             self._lost(exc)
-            return
-        if sent < len(data):  # rare: a full socket buffer; the rest in order, later
-            self.loop.create_task(self.loop.sock_sendall(self.sock, data[sent:]))
+            return -1
 
     def _lost(self, exc: Exception | None) -> None:
         if not self.upgraded.done():
@@ -128,6 +144,7 @@ class FrameClient:
         if not self.closed.done():
             self.closed.set_result(None)
             self.loop.remove_reader(self.sock.fileno())
+            self.loop.remove_writer(self.sock.fileno())
             self.sock.close()
 
     def close(self) -> None:

@@ -47,3 +47,42 @@ async def test_a_frame_is_stamped_when_it_arrived_not_when_it_was_read():
     assert payload == b"hello"
     assert sent[0] - 0.01 <= stamped <= sent[1] + 0.01  # the clocks are the same (realtime)
     assert read - stamped > 0.3  # read after the client's busy half second, stamped before it
+
+
+def upgrade_then_read_all(listener: socket.socket, got: list[bytes], size: int) -> None:
+    conn, _ = listener.accept()
+    with conn:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            request += conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
+        time.sleep(0.3)  # not reading meanwhile: the client's socket buffer fills
+        data = bytearray()
+        while len(data) < size:
+            chunk = conn.recv(1 << 16)
+            if not chunk:
+                break
+            data += chunk
+        got.append(bytes(data))
+
+
+async def test_what_a_full_socket_did_not_take_goes_later_in_order():
+    listener = socket.create_server(("127.0.0.1", 0))
+    parts = [bytes([i]) * 1_000_000 for i in range(8)]  # far more than a socket buffer holds
+    got: list[bytes] = []
+    server = threading.Thread(target=upgrade_then_read_all,
+                              args=(listener, got, sum(map(len, parts))), daemon=True)
+    server.start()
+    client = await open_connection(f"ws://127.0.0.1:{listener.getsockname()[1]}/",
+                                   lambda now, payload: None)
+    for part in parts:
+        client.write(part)
+    assert client.outgoing  # some of it waits for the socket
+    for _ in range(500):
+        await asyncio.sleep(0.01)
+        if not client.outgoing:
+            break
+    await asyncio.to_thread(server.join, 10)
+    client.close()
+    listener.close()
+    assert got == [b"".join(parts)]
