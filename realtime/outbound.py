@@ -23,6 +23,10 @@ log = logging.getLogger("hien_truong")
 # outlives it belongs to a sender that died, and another takes the message over.
 LEASE_MARGIN_SECONDS = 10.0
 PRUNE_EVERY_SECONDS = 3600.0  # finished rows past their keeping time are deleted this often
+# Wakes come with every batch of events the hub reads: tens a second on a busy deployment, and
+# a round is some ten statements whether it finds work or not. Wakes within this long of the
+# last round are served by one round at its end; a message waits at most this much longer.
+GATHER_SECONDS = 0.2
 
 
 async def refusal(url: str) -> str | None:
@@ -51,9 +55,11 @@ class OutboxWorker(abc.ABC):
 
     name = "outbox"
 
-    def __init__(self, deps: Deps, *, interval: float, capacity: int = 20) -> None:
+    def __init__(self, deps: Deps, *, interval: float, capacity: int = 20,
+                 gather: float = GATHER_SECONDS) -> None:
         self.deps = deps
         self.interval = interval
+        self.gather = gather
         self.capacity = capacity
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -131,11 +137,15 @@ class OutboxWorker(abc.ABC):
                     pass
             except Exception:
                 log.warning("%s round failed", self.name, exc_info=True)
+            ran_at = time.monotonic()
             try:
                 async with asyncio.timeout(self.interval):
                     await self._wake.wait()
             except TimeoutError:
                 self._news = True  # events of other processes, when no bus tells of them
+            rest = self.gather - (time.monotonic() - ran_at)
+            if rest > 0:
+                await asyncio.sleep(rest)
             self._wake.clear()
 
     async def round(self) -> int:
