@@ -10,10 +10,16 @@ and commits before A with id 10 does); a transaction-scoped advisory lock taken 
 insert serialises event writers until they commit, so committed ids always form a prefix. The
 insert is the last statement of every use case, so the lock is held only for the commit.
 SQLite has a single writer and needs nothing.
+
+On PostgreSQL the lock is taken by the insert itself (`locked_insert_sql`): one round trip
+fewer, and one fewer wait for a busy event loop while every other writer waits for the lock.
+The lock's CTE is evaluated before the row it feeds, so the event's id is drawn after the lock
+is held: ids are handed out in the order the lock is.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -50,8 +56,33 @@ async def write_event(conn: BaseDBAsyncClient, **fields: Any) -> ReportEvent:
     """The event, in the caller's transaction, under the event-order lock (held from here to
     the commit). The timeline is also the outbox of webhooks and notifications
     (actions/outbox.py): nothing else is written for them here."""
-    await figures.lock_event_order(conn)
-    return await ReportEvent.create(using_db=conn, **fields)
+    if conn.capabilities.dialect != "postgres":
+        await figures.lock_event_order(conn)
+        return await ReportEvent.create(using_db=conn, **fields)
+    event = ReportEvent(**fields)
+    meta = ReportEvent._meta
+    sql, names = locked_insert_sql()
+    values = [meta.fields_map[name].to_db_value(getattr(event, name), event) for name in names]
+    _, rows = await conn.execute_query(sql, [figures.EVENT_ORDER_LOCK, *values])
+    event.id = rows[0]["id"]
+    event._saved_in_db = True
+    return event
+
+
+@functools.cache
+def locked_insert_sql() -> tuple[str, list[str]]:
+    """PostgreSQL: the event's INSERT, taking the event-order lock ($1) before the row is made;
+    and the fields its other parameters carry, in order. Casts give each parameter its
+    column's type (in INSERT ... SELECT an untyped parameter would be taken for text)."""
+    meta = ReportEvent._meta
+    names = [name for name in meta.fields_db_projection if name != meta.pk_attr]
+    columns = ", ".join(f'"{meta.fields_db_projection[name]}"' for name in names)
+    typed = ", ".join(
+        f"${i}::{meta.fields_map[name].get_for_dialect('postgres', 'SQL_TYPE')}"
+        for i, name in enumerate(names, start=2))
+    return (f"WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($1)) "
+            f'INSERT INTO "{meta.db_table}" ({columns}) SELECT {typed} FROM locked '
+            f'RETURNING "{meta.db_pk_column}"', names)
 
 
 def actor_facts(viewer: Viewer, report: Report | None) -> ActorFacts:

@@ -8,11 +8,12 @@ import asyncio
 import contextvars
 from typing import Any
 
+import asyncpg
 import pytest
 from tortoise.transactions import in_transaction
 
 from bench.world import World
-from models.actions import changes, review
+from models.actions import changes, figures, review
 from models.actions.changes import write_event
 from models.enums import EventKind, Status
 from models.errors import Conflict, DomainError, InvalidTransition
@@ -94,6 +95,42 @@ async def test_events_become_visible_in_seq_order(world: World):
         await asyncio.sleep(0.3)
         assert not b.done()  # waiting for the first transaction to commit
     assert await b > a.id
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])  # SQLite has a single writer and no lock
+async def test_an_event_takes_its_id_only_once_it_holds_the_event_order_lock(
+        world: World, database_url: str):
+    """Ids must be drawn in lock order, or two waiting writers could commit out of id order.
+    On PostgreSQL the insert takes the lock itself (one round trip): while someone else holds
+    the lock, a writer waits inside its insert without having drawn an id from the sequence."""
+    report = await world.report(Status.ASSIGNED)
+    holder = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+    watcher = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+    sequence = "SELECT last_value FROM report_event_id_seq"
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", figures.EVENT_ORDER_LOCK)
+        drawn = await watcher.fetchval(sequence)
+
+        async def writer() -> int:
+            async with in_transaction() as conn:
+                event = await write_event(conn, report_id=report.id, at=world.deps.now(),
+                                          kind=EventKind.SUPPORTED, actor_id=world.citizen.id)
+            return int(event.id)
+
+        waiting = asyncio.create_task(writer(), context=contextvars.copy_context())
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # blocked on the lock...
+        assert await watcher.fetchval(sequence) == drawn  # ...with no id drawn yet
+        await holder.execute("SELECT pg_advisory_unlock($1)", figures.EVENT_ORDER_LOCK)
+        written = await asyncio.wait_for(waiting, 10)
+    finally:
+        await holder.close()
+        await watcher.close()
+    assert written > drawn
+    stored = await ReportEvent.get(id=written)
+    assert (stored.report_id, stored.kind, stored.actor_id) == (
+        report.id, EventKind.SUPPORTED, world.citizen.id)
 
 
 async def test_concurrent_retries_with_one_idempotency_key_make_one_report(api: Api,
