@@ -114,10 +114,14 @@ class Group:
         frames, self.pending = self.pending, []
         if not frames:
             return
-        for member in list(self.members):
-            if not member.push_all(frames):
-                self.members.discard(member)
-                self.fanout.dropped += 1
+        if len(frames) == 1:  # the usual turn: one event, straight to each member's push
+            frame = frames[0]
+            gone = [member for member in list(self.members) if not member.push(frame)]
+        else:
+            gone = [member for member in list(self.members) if not member.push_all(frames)]
+        for member in gone:
+            self.members.discard(member)
+            self.fanout.dropped += 1
 
     def _close(self) -> None:
         """No one joins from now on."""
