@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 
+from bench import members
 from bench.wsclient import open_connection
 
 
@@ -86,3 +87,9 @@ async def test_what_a_full_socket_did_not_take_goes_later_in_order():
     client.close()
     listener.close()
     assert got == [b"".join(parts)]
+
+
+async def test_the_members_benchmark_runs_small():
+    """bench/members.py (the Python cost of a group's deliveries) must not rot between runs:
+    at a toy size it runs and every member takes every frame (it raises otherwise)."""
+    assert await members.main(members_count=20, events=3, rounds=2) > 0
