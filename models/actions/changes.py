@@ -72,8 +72,8 @@ async def write_event(conn: BaseDBAsyncClient, **fields: Any) -> ReportEvent:
 @functools.cache
 def locked_insert_sql() -> tuple[str, list[str]]:
     """PostgreSQL: the event's INSERT, taking the event-order lock ($1) before the row is made;
-    and the fields its other parameters carry, in order. Casts give each parameter its
-    column's type (in INSERT ... SELECT an untyped parameter would be taken for text)."""
+    and the fields its other parameters carry, in order. Each parameter is cast to its
+    column's type, so that the driver is never left to guess it from the SELECT."""
     meta = ReportEvent._meta
     names = [name for name in meta.fields_db_projection if name != meta.pk_attr]
     columns = ", ".join(f'"{meta.fields_db_projection[name]}"' for name in names)
