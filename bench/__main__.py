@@ -527,7 +527,7 @@ async def main_async(args: argparse.Namespace) -> Report:
         if "distinct" in only:  # last: it adds staff accounts and tokens to the city
             await bench_distinct(report, url, redis.url, workdir, city, args.citizens,
                                  args.staff, args.walls, args.rate, args.distinct_seconds,
-                                 client_nice=args.client_nice)
+                                 client_nice=args.client_nice, comments_to=args.comments_to)
         return report
     finally:
         for server in servers:
@@ -563,6 +563,9 @@ def main() -> None:
                         help="distinct: lower the measuring clients' CPU priority by this much "
                         "while they measure (bench/load.py stepping_aside; README: at 10 they "
                         "fell behind and the p99 was 3.6 s)")
+    parser.add_argument("--comments-to", choices=["first", "all"], default="first",
+                        help="distinct: the comments go to the first server process only (as "
+                        "in every published run) or to each in turn, as a load balancer would")
     parser.add_argument("--client-loop", choices=["asyncio", "uvloop"], default="asyncio",
                         help="the measuring clients' event loop (the servers always run uvloop)")
     args = parser.parse_args()

@@ -2,11 +2,14 @@
 phone would make them: on the clock (whether or not the previous one was answered), each
 stamped with the moment it was asked for. In the process that also reads 16,000 WebSocket
 connections, a comment waited behind the frames read before it (hundreds of milliseconds in a
-burst) and that wait was counted as the servers' latency.
+burst) and that wait was counted as the servers' latency. The comments go to the URLs given
+in turn: the first server process only (the benchmark's default, `--comments-to first`), or
+every process, as a load balancer would spread them (`--comments-to all`).
 
     python -m bench.commenter PLAN.json OUT.json
 
-PLAN: {"url", "token", "rate", "reports": [report id per comment, in order]}.
+PLAN: {"urls": [one per server process], "token", "rate", "reports": [report id per comment,
+in order]}.
 OUT: {"sent": [time.time() when asked, per comment], "ms": [answer time, per comment]}.
 Exits non-zero when a comment is refused.
 """
@@ -14,6 +17,7 @@ Exits non-zero when a comment is refused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -45,10 +49,13 @@ async def comment_all(plan: dict[str, Any]) -> dict[str, list[float]]:
     # Idle connections are let go before uvicorn's own 5 s keep-alive closes them: with
     # httpx's default (also 5 s), a comment now and then went out on a connection the server
     # was closing at that moment (httpx.ReadError, twice in nine runs).
-    async with httpx.AsyncClient(base_url=plan["url"], timeout=60,
-                                 limits=httpx.Limits(keepalive_expiry=2)) as http:
+    async with contextlib.AsyncExitStack() as stack:
+        https = [await stack.enter_async_context(httpx.AsyncClient(
+            base_url=url, timeout=60, limits=httpx.Limits(keepalive_expiry=2)))
+            for url in plan["urls"]]
 
         async def comment(number: int, report: int) -> None:
+            http = https[number % len(https)]
             asked = time.perf_counter()
             sent[number] = time.time()  # the clock arrivals are stamped with
             response = await http.post("/graphql", headers={

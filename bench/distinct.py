@@ -132,7 +132,7 @@ class Outcome:
 async def run(database_url: str, servers: list[Process], citizens: list[tuple[int, int, int]],
               staff: list[tuple[int, int]], tokens: dict[int, str], walls: int, rate: float,
               seconds: float, commenter: str, workdir: Path, idle_seconds: float = 20,
-              client_nice: int = 0) -> Outcome:
+              client_nice: int = 0, comments_to: str = "first") -> Outcome:
     tally = fanout.Tally()
     gate = asyncio.Semaphore(100)
     urls = [s.ws for s in servers]
@@ -168,7 +168,8 @@ async def run(database_url: str, servers: list[Process], citizens: list[tuple[in
     choices = [rng.choice(citizens)[1] for _ in range(total)]
     with steady_clock_hand():
         asks, out = workdir / "comments-plan.json", workdir / "comments-out.json"
-        asks.write_bytes(orjson.dumps({"url": servers[0].http, "token": commenter,
+        to = servers if comments_to == "all" else servers[:1]
+        asks.write_bytes(orjson.dumps({"urls": [s.http for s in to], "token": commenter,
                                        "rate": rate, "reports": choices}))
         maker = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.commenter", str(asks), str(out), cwd=ROOT)
@@ -255,7 +256,8 @@ def tails(before: Buckets, after: Buckets, bounds: tuple[float, ...] = (0.1, 0.2
 
 async def bench_distinct(report: Report, database_url: str, redis_url: str, workdir: Path,
                          city: City, citizens: int, staff: int, walls: int, rate: float,
-                         seconds: float, idle_seconds: float = 20, client_nice: int = 0) -> None:
+                         seconds: float, idle_seconds: float = 20, client_nice: int = 0,
+                         comments_to: str = "first") -> None:
     fanout.raise_file_limit()
     mine, workers, tokens = await people(database_url, citizens, staff, 23)
     servers = [Process(database_url, redis_url, workdir / f"distinct-{i}.log", **ENV)
@@ -264,7 +266,7 @@ async def bench_distinct(report: Report, database_url: str, redis_url: str, work
         await asyncio.gather(*(s.ready() for s in servers))
         commenter = await login(servers[0].http, city.citizen_phone)
         ours = await run(database_url, servers, mine, workers, tokens, walls, rate, seconds,
-                         commenter, workdir, idle_seconds, client_nice)
+                         commenter, workdir, idle_seconds, client_nice, comments_to)
     finally:
         for server in servers:
             server.stop()
@@ -284,7 +286,8 @@ async def bench_distinct(report: Report, database_url: str, redis_url: str, work
             c.stop()
     what = (f"{len(mine):,} citizens on their own reports, {len(workers):,} staff, "
             f"{walls:,} walls, 2 processes, {rate:g} events/s for {seconds:g} s, "
-            f"clients at nice {client_nice}")
+            f"clients at nice {client_nice}, comments to "
+            f"{'every process' if comments_to == 'all' else 'the first process'}")
     report.add(Figure(f"distinct subscriptions: p99 publish-to-delivery ({what})", ours.p99_ms,
                       "ms", f"bare broadcast to {reached:,} at {rate:g}/s", paced.p99_ms,
                       "< 500 ms", ours.p99_ms < 500))
