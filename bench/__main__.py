@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import platform
+import statistics
 import tempfile
 import time
 from dataclasses import asdict
@@ -104,6 +105,38 @@ async def plain_rows(url: str, document: str, field_name: str, token: str) -> li
     data = await gql(url, document, {"first": 50}, token)
     nodes: list[Any] = data[field_name]["nodes"]
     return nodes
+
+
+async def bench_same_bytes(report: Report, production: Process, seconds: float,
+                           workdir: Path, rounds: int = 3) -> None:
+    """The cached wall with production middleware on (the per-IP limiter counting, its limit
+    far above what wrk sends) against a bare route serving the identical bytes
+    (bench/same_bytes.py), in alternating rounds; the medians' ratio."""
+    body = {"query": WALL, "variables": {"first": 50}}
+    async with httpx.AsyncClient(timeout=60) as client:
+        await client.post(f"{production.http}/graphql", json=body)  # into the cache
+        response = await client.post(f"{production.http}/graphql", json=body)
+        response.raise_for_status()
+    answer = workdir / "wall-answer.json"
+    answer.write_bytes(response.content)
+    bare = Uvicorn("bench.same_bytes:app", workdir / "same_bytes.log", "/graphql",
+                   SAME_BYTES_FILE=str(answer))
+    try:
+        await bare.ready()
+        ceiling, ours = [], []
+        for _ in range(rounds):
+            ceiling.append(wrk(bare.ready_url, body, seconds, 32))
+            ours.append(wrk(f"{production.http}/graphql", body, seconds, 32))
+    finally:
+        bare.stop()
+    assert all(run.non2xx == 0 for run in ceiling + ours), (ceiling, ours)
+    ceiling_rps = statistics.median(run.rps for run in ceiling)
+    ours_rps = statistics.median(run.rps for run in ours)
+    ratios = ", ".join(f"{o.rps / c.rps:.2f}" for o, c in zip(ours, ceiling, strict=True))
+    report.add(Figure(f"wall: cached, production middleware on, vs a bare route serving the "
+                      f"same bytes (median of {rounds} alternating rounds; ratios {ratios})",
+                      ours_rps, "req/s", "bare Starlette route, same bytes", ceiling_rps,
+                      "≥ 0.6 × baseline", ours_rps >= 0.6 * ceiling_rps))
 
 
 async def bench_wall(report: Report, cached: Process, uncached: Process, baseline: Uvicorn,
@@ -484,6 +517,7 @@ async def main_async(args: argparse.Namespace) -> Report:
         ordinary: Process | None = None
         in_python: Process | None = None
         executor: Process | None = None
+        production: Process | None = None
         if {"inbox", "wall"} & only:
             ordinary = Process(url, redis.url, workdir / "ordinary.log", RESPONSE_CACHE_SECONDS="0",
                                COMPILED_LISTS="false", PROJECTED_LISTS="false", **SERVER_ENV)
@@ -493,7 +527,11 @@ async def main_async(args: argparse.Namespace) -> Report:
                                 RESPONSE_CACHE_SECONDS="0", PROJECTED_LISTS="false", **SERVER_ENV)
             executor = Process(url, redis.url, workdir / "executor.log",
                                RESPONSE_CACHE_SECONDS="0", PAGE_DOCUMENTS="false", **SERVER_ENV)
-            servers += [in_python, executor]
+            # Every middleware as deployed, the per-IP limiter counting too (its limit out
+            # of wrk's reach: one address sends tens of thousands of requests a second).
+            production = Process(url, redis.url, workdir / "production.log",
+                                 **{**SERVER_ENV, "RATE_LIMITS": "requests_ip=1000000000/minute"})
+            servers += [in_python, executor, production]
         base_app = baseline(url, workdir / "baseline.log")
         await asyncio.gather(base_app.ready(), *(s.ready() for s in servers))
         if "rows" in only:  # in this process, before the servers load the machine
@@ -503,6 +541,8 @@ async def main_async(args: argparse.Namespace) -> Report:
         if "wall" in only:
             await bench_wall(report, cached, uncached, base_app, args.seconds, ordinary,
                              in_python, executor)
+            assert production is not None
+            await bench_same_bytes(report, production, args.seconds, workdir)
         if "inbox" in only:
             assert ordinary is not None
             await bench_signed_in(report, uncached, ordinary, city, args.seconds)
