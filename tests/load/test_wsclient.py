@@ -14,13 +14,19 @@ from bench import members
 from bench.wsclient import open_connection
 
 
-def one_frame_server(listener: socket.socket, sent: list[float]) -> None:
+def accept_upgrade(listener: socket.socket) -> socket.socket:
+    """The server side of the WebSocket handshake, as little of it as the client needs."""
     conn, _ = listener.accept()
+    request = b""
+    while b"\r\n\r\n" not in request:
+        request += conn.recv(4096)
+    conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
+    return conn
+
+
+def one_frame_server(listener: socket.socket, sent: list[float]) -> None:
+    conn = accept_upgrade(listener)
     with conn:
-        request = b""
-        while b"\r\n\r\n" not in request:
-            request += conn.recv(4096)
-        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
         time.sleep(0.05)
         sent.append(time.time())
         conn.sendall(bytes([0x81, 5]) + b"hello")
@@ -51,12 +57,8 @@ async def test_a_frame_is_stamped_when_it_arrived_not_when_it_was_read():
 
 
 def upgrade_then_read_all(listener: socket.socket, got: list[bytes], size: int) -> None:
-    conn, _ = listener.accept()
+    conn = accept_upgrade(listener)
     with conn:
-        request = b""
-        while b"\r\n\r\n" not in request:
-            request += conn.recv(4096)
-        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
         time.sleep(0.3)  # not reading meanwhile: the client's socket buffer fills
         data = bytearray()
         while len(data) < size:
