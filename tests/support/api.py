@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-SQL_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+SQL_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
 
 
 class Api:
