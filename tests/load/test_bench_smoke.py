@@ -52,3 +52,6 @@ async def test_the_subscription_benchmarks_run_small(pg_url: str, redis_server: 
     assert got["moonshot: p99 publish-to-delivery"] > 0
     assert got["distinct subscriptions: deliveries missing / duplicated"] == 0
     assert got["distinct subscriptions: p99 publish-to-delivery"] > 0
+    # Ten walls and a process's staff: one event's deliveries cannot all land at one instant.
+    assert got["distinct subscriptions: one event's deliveries by one process, first to last "
+               "socket"] > 0
