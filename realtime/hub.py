@@ -20,6 +20,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from tortoise.queryset import QuerySet
+
 from models.errors import Invalid, TooSlow
 from models.messages import _
 from models.orm.reports import Report, ReportEvent
@@ -48,9 +50,11 @@ class EventSource(Protocol):
                ending: Ending | None = None) -> AsyncIterator[Delivery]: ...
 
 
-async def load_batch(events: list[ReportEvent]) -> Batch:
-    reports = {r.id: r for r in await Report.filter(id__in={e.report_id for e in events})}
-    return Batch(events, reports)
+async def read_batch(events: QuerySet[ReportEvent]) -> Batch:
+    """The events with their reports, in one query (a join): on a process that is busy
+    writing to thousands of sockets each round trip is another wait for the event loop."""
+    found = list(await events.select_related("report"))
+    return Batch(found, {e.report_id: e.report for e in found})
 
 
 async def newest_seq() -> int:
@@ -278,10 +282,11 @@ class Hub:
 
     async def _catch_up(self) -> None:
         while True:
-            events = list(await ReportEvent.filter(id__gt=self.hwm).order_by("id").limit(BATCH))
+            batch = await read_batch(
+                ReportEvent.filter(id__gt=self.hwm).order_by("id").limit(BATCH))
+            events = batch.events
             if not events:
                 return
-            batch = await load_batch(events)
             entitled = self.subscribers.entitled(batch)
             self.offered += len(entitled)
             for sub in entitled:
@@ -307,10 +312,10 @@ async def replay(channel: Channel, after: int, until: int) -> AsyncIterator[Deli
             qs = qs.filter(report_id=channel.report_id)
         if channel.kinds is not None:
             qs = qs.filter(kind__in=list(channel.kinds))
-        events = list(await qs.order_by("id").limit(BATCH))
+        batch = await read_batch(qs.order_by("id").limit(BATCH))
+        events = batch.events
         if not events:
             return
-        batch = await load_batch(events)
         for event in events:
             if channel.admits(event, batch.reports.get(event.report_id)):
                 yield batch, event
