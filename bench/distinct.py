@@ -129,7 +129,8 @@ class Outcome:
     client_cores: float
     servers_view: str  # the servers' own latency histograms over the events (tails())
     # One event's deliveries by one process, first to last socket, in ms: median and p90
-    # over events. Writing 2,500 frames is ~15 ms of CPU; more than that is waiting for a core.
+    # over events. Beyond the CPU they take (at most deliveries × CPU per delivery), the
+    # process was waiting for a core.
     spread_ms: tuple[float, float] = (0.0, 0.0)
 
 
