@@ -36,7 +36,9 @@ from models.rules.policy import Viewer
 # slot cutoff, now, event-order lock.
 FIXED = 8
 # What the event takes from the statement itself rather than from a parameter.
-FROM_STATEMENT = {"comment_id": "c.id", "agency_id": "r.agency_id"}
+# The agency is the report's once its row is locked (`counted`), not as first read: a comment
+# racing a reassignment goes to the agency that has the report when the comment is counted.
+FROM_STATEMENT = {"comment_id": "c.id", "agency_id": "counted.agency_id"}
 
 
 def _columns(model: type[Model], skip: frozenset[str] = frozenset()) -> list[str]:
@@ -88,12 +90,12 @@ WITH r AS (
 ), counted AS (
     UPDATE "{report}" SET "comment_count" = "comment_count" + 1 FROM c
     WHERE "{report}"."id" = c."report_id"
-    RETURNING "{report}"."id"
+    RETURNING "{report}"."id", "{report}"."agency_id"
 ), locked AS MATERIALIZED (
     SELECT pg_advisory_xact_lock($8) FROM counted
 ), e AS (
     INSERT INTO "{event}" ({", ".join(_column(ReportEvent, x) for x in all_event)})
-    SELECT {event_values} FROM locked, c, r
+    SELECT {event_values} FROM locked, c, counted
     RETURNING "id", "agency_id"
 )
 SELECT c."id" AS comment_id, e."id" AS event_id, e."agency_id" FROM c, e"""

@@ -121,3 +121,28 @@ async def test_comments_and_lifecycle_changes_on_one_report_do_not_deadlock(worl
     fresh = await Report.get(id=report.id)
     assert (fresh.status, fresh.comment_count) == (Status.RESULT_SUBMITTED, 24)
     assert await ReportEvent.filter(report_id=report.id, kind=EventKind.COMMENTED).count() == 24
+
+
+async def test_a_comment_racing_a_reassignment_goes_to_the_agency_that_has_the_report(
+        world: World, database_url: str):
+    """The statement reads the report before it locks its row; the event's agency is the one
+    the report has once the row is locked (here: after another transaction moved it)."""
+    report = await world.report(Status.ASSIGNED)
+    assert report.agency_id == world.agency_a.id
+    mover = await asyncpg.connect(_plain(database_url))
+    try:
+        moving = mover.transaction()
+        await moving.start()
+        await mover.execute("UPDATE report SET agency_id = $1 WHERE id = $2",
+                            world.agency_b.id, report.id)
+        waiting = asyncio.create_task(
+            participation.add_comment(world.deps, world.citizen.viewer, report.id, "Ai xử lý?"),
+            context=contextvars.copy_context())
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # counting the comment waits for the report's row
+        await moving.commit()
+        comment = await asyncio.wait_for(waiting, 10)
+    finally:
+        await mover.close()
+    event = await ReportEvent.get(comment_id=comment.id)
+    assert event.agency_id == world.agency_b.id
