@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models.actions import figures
@@ -60,9 +61,8 @@ async def write_event(conn: BaseDBAsyncClient, **fields: Any) -> ReportEvent:
         await figures.lock_event_order(conn)
         return await ReportEvent.create(using_db=conn, **fields)
     event = ReportEvent(**fields)
-    meta = ReportEvent._meta
     sql, names = locked_insert_sql()
-    values = [meta.fields_map[name].to_db_value(getattr(event, name), event) for name in names]
+    values = [db_value(event, name) for name in names]
     _, rows = await conn.execute_query(sql, [figures.EVENT_ORDER_LOCK, *values])
     event.id = rows[0]["id"]
     event._saved_in_db = True
@@ -75,14 +75,34 @@ def locked_insert_sql() -> tuple[str, list[str]]:
     and the fields its other parameters carry, in order. Each parameter is cast to its
     column's type, so that the driver is never left to guess it from the SELECT."""
     meta = ReportEvent._meta
-    names = [name for name in meta.fields_db_projection if name != meta.pk_attr]
-    columns = ", ".join(f'"{meta.fields_db_projection[name]}"' for name in names)
-    typed = ", ".join(
-        f"${i}::{meta.fields_map[name].get_for_dialect('postgres', 'SQL_TYPE')}"
-        for i, name in enumerate(names, start=2))
+    names = stored_fields(ReportEvent)
+    columns = ", ".join(column(ReportEvent, name) for name in names)
+    typed = ", ".join(pg_param(ReportEvent, name, i) for i, name in enumerate(names, start=2))
     return (f"WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($1)) "
             f'INSERT INTO "{meta.db_table}" ({columns}) SELECT {typed} FROM locked '
             f'RETURNING "{meta.db_pk_column}"', names)
+
+
+# Hand-written PostgreSQL statements over a model's own columns (this module's event insert,
+# comment_statement.py): every parameter cast to its column's type, so that the driver is never
+# left to guess it from a SELECT.
+def stored_fields(model: type[Model], skip: frozenset[str] = frozenset()) -> list[str]:
+    """The model's stored fields but its primary key, in column order."""
+    meta = model._meta
+    return [name for name in meta.fields_db_projection
+            if name != meta.pk_attr and name not in skip]
+
+
+def column(model: type[Model], name: str) -> str:
+    return f'"{model._meta.fields_db_projection[name]}"'
+
+
+def pg_param(model: type[Model], name: str, index: int) -> str:
+    return f"${index}::{model._meta.fields_map[name].get_for_dialect('postgres', 'SQL_TYPE')}"
+
+
+def db_value(row: Model, name: str) -> object:
+    return row._meta.fields_map[name].to_db_value(getattr(row, name), row)
 
 
 def actor_facts(viewer: Viewer, report: Report | None) -> ActorFacts:

@@ -22,8 +22,8 @@ import functools
 from datetime import datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.models import Model
 
+from models.actions.changes import column, db_value, pg_param, stored_fields
 from models.actions.figures import EVENT_ORDER_LOCK
 from models.enums import EventKind, Role
 from models.orm.accounts import User
@@ -41,35 +41,22 @@ FIXED = 8
 FROM_STATEMENT = {"comment_id": "c.id", "agency_id": "counted.agency_id"}
 
 
-def _columns(model: type[Model], skip: frozenset[str] = frozenset()) -> list[str]:
-    meta = model._meta
-    return [name for name in meta.fields_db_projection if name != meta.pk_attr
-            and name not in skip]
-
-
-def _cast(model: type[Model], name: str, index: int) -> str:
-    return f"${index}::{model._meta.fields_map[name].get_for_dialect('postgres', 'SQL_TYPE')}"
-
-
-def _column(model: type[Model], name: str) -> str:
-    return f'"{model._meta.fields_db_projection[name]}"'
-
-
 @functools.cache
 def statement() -> tuple[str, list[str], list[str]]:
     """The SQL, and the comment's and the event's fields its parameters carry, in order."""
     report, user = Report._meta.db_table, User._meta.db_table
     comment, event = Comment._meta.db_table, ReportEvent._meta.db_table
-    comment_names = _columns(Comment)
-    event_names = _columns(ReportEvent, frozenset(FROM_STATEMENT))
+    comment_names = stored_fields(Comment)
+    event_names = stored_fields(ReportEvent, frozenset(FROM_STATEMENT))
     n = FIXED
-    comment_values = ", ".join(_cast(Comment, name, i)
+    comment_values = ", ".join(pg_param(Comment, name, i)
                                for i, name in enumerate(comment_names, start=n + 1))
     n += len(comment_names)
-    given = {name: _cast(ReportEvent, name, i) for i, name in enumerate(event_names, start=n + 1)}
-    all_event = _columns(ReportEvent)
+    given = {name: pg_param(ReportEvent, name, i)
+             for i, name in enumerate(event_names, start=n + 1)}
+    all_event = stored_fields(ReportEvent)
     event_values = ", ".join(FROM_STATEMENT.get(name) or given[name] for name in all_event)
-    last = _column(User, "last_comment_at")
+    last = column(User, "last_comment_at")
     sql = f"""
 WITH r AS (
     SELECT "id", "agency_id" FROM "{report}" WHERE "id" = $1 AND "status" = ANY($2::text[])
@@ -84,7 +71,7 @@ WITH r AS (
 ), go AS (
     SELECT r."id" FROM r, p WHERE $4::int <= 0 OR EXISTS (SELECT 1 FROM slot)
 ), c AS (
-    INSERT INTO "{comment}" ({", ".join(_column(Comment, x) for x in comment_names)})
+    INSERT INTO "{comment}" ({", ".join(column(Comment, x) for x in comment_names)})
     SELECT {comment_values} FROM go
     RETURNING "id", "report_id"
 ), counted AS (
@@ -94,16 +81,12 @@ WITH r AS (
 ), locked AS MATERIALIZED (
     SELECT pg_advisory_xact_lock($8) FROM counted
 ), e AS (
-    INSERT INTO "{event}" ({", ".join(_column(ReportEvent, x) for x in all_event)})
+    INSERT INTO "{event}" ({", ".join(column(ReportEvent, x) for x in all_event)})
     SELECT {event_values} FROM locked, c, counted
     RETURNING "id", "agency_id"
 )
 SELECT c."id" AS comment_id, e."id" AS event_id, e."agency_id" FROM c, e"""
     return sql, comment_names, event_names
-
-
-def _db(row: Model, name: str) -> object:
-    return row._meta.fields_map[name].to_db_value(getattr(row, name), row)
 
 
 async def add(conn: BaseDBAsyncClient, viewer: Viewer, report_id: int, parent_id: int | None,
@@ -122,8 +105,8 @@ async def add(conn: BaseDBAsyncClient, viewer: Viewer, report_id: int, parent_id
     values = [report_id, sorted(s.value for s in PUBLIC_STATUSES), parent_id, interval,
               viewer.user_id, stamp.to_db_value(now - timedelta(seconds=max(0, interval)), User),
               stamp.to_db_value(now, User), EVENT_ORDER_LOCK,
-              *(_db(comment, name) for name in comment_names),
-              *(_db(event, name) for name in event_names)]
+              *(db_value(comment, name) for name in comment_names),
+              *(db_value(event, name) for name in event_names)]
     _, rows = await conn.execute_query(sql, values)
     if not rows:
         return None

@@ -74,12 +74,16 @@ async def _take_comment_slot(conn: Conn, viewer: Viewer, now: datetime, interval
         last_comment_at=now
     )
     if not taken:
-        raise await _slot_taken(conn, viewer, now, interval)
+        raise _slot_taken(await _last_comment_at(conn, viewer), now, interval)
 
 
-async def _slot_taken(conn: Conn, viewer: Viewer, now: datetime, interval: int) -> RateLimited:
+async def _last_comment_at(conn: Conn, viewer: Viewer) -> datetime | None:
     last = await User.filter(id=viewer.user_id).using_db(conn).first()
-    waited = (now - last.last_comment_at).total_seconds() if last and last.last_comment_at else 0
+    return last.last_comment_at if last else None
+
+
+def _slot_taken(last: datetime | None, now: datetime, interval: int) -> RateLimited:
+    waited = (now - last).total_seconds() if last else 0
     retry = max(1, math.ceil(interval - waited))
     return RateLimited(
         _("One comment per {interval} seconds; try again in {retry} s."),
@@ -100,10 +104,9 @@ async def _refusal(viewer: Viewer, report_id: int, parent_id: int | None, now: d
     async with in_transaction(PRIMARY) as conn:
         report = await _public_report(conn, viewer, report_id)
         await _check_parent(conn, report.id, parent_id)
-        last = await User.filter(id=viewer.user_id).using_db(conn).first()
-        stamp = last.last_comment_at if last else None
-        if interval > 0 and stamp is not None and stamp > now - timedelta(seconds=interval):
-            return await _slot_taken(conn, viewer, now, interval)
+        last = await _last_comment_at(conn, viewer)
+        if interval > 0 and last is not None and last > now - timedelta(seconds=interval):
+            return _slot_taken(last, now, interval)
     return Conflict(_("The report was changed by someone else at the same moment; reload it."))
 
 
